@@ -1,0 +1,33 @@
+// Command qm-build emits QM artifacts at OS-image build time: the qm and
+// drop-in RPMs, the spec that rebuilds them, the QM trees, quadlets, BlueChi and
+// SELinux configuration, osbuild manifests and blueprint fragments, published
+// repositories, and an offline check of the finished image.
+//
+// Every subcommand is a thin layer: it parses flags into the model and calls one
+// library function. Exit status: 0 success, 1 failure or findings, 2 bad input.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+)
+
+// toolVersion is the tool's own version, set with -ldflags "-X main.toolVersion=…".
+var toolVersion = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	e := newEnv()
+	var code int
+	if filepath.Base(os.Args[0]) == osbuildStageName {
+		// Installed as /usr/lib/osbuild/stages/org.osbuild.qm, the binary is the stage.
+		code = runOsbuildStage(ctx, e)
+	} else {
+		code = run(ctx, e, os.Args[1:])
+	}
+	stop()
+	os.Exit(code)
+}

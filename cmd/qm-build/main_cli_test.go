@@ -1,0 +1,44 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestTopLevel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"no args prints usage, exit 2", nil, exitBadInput, "Commands:"},
+		{"--help", []string{"--help"}, exitOK, "Commands:"},
+		{"--version", []string{"--version"}, exitOK, "qm-build " + toolVersion},
+		{"unknown command", []string{"frobnicate"}, exitBadInput, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, tc.args...)
+			require.Equal(t, tc.code, r.code, r.stderr)
+			require.Contains(t, r.stdout, tc.out)
+		})
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			r := runCLI(t, nil, c.name, "--help")
+			require.Equal(t, exitOK, r.code, r.stderr)
+			require.Contains(t, r.stdout, "Usage:")
+		})
+	}
+}
+
+func TestSourceDateEpochMustBeAnInteger(t *testing.T) {
+	e := &env{getenv: func(string) string { return "yesterday" }}
+	_, err := e.sourceDateEpoch()
+	require.Error(t, err)
+	require.Equal(t, exitBadInput, exitCode(err))
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+// planFlags are the flags that describe what to build. Commands register the
+// groups they need and call plan() to get a validated rootfs.Plan.
+type planFlags struct {
+	o          rootfs.Options
+	dropinDirs []string
+	images     map[string]string
+}
+
+// packageFlags: what the packages are (rpm, spec, and everything that builds them).
+func (p *planFlags) packageFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&p.o.Version, "qm-version", rpmspec.DefaultVersion, "QM version of the packages")
+	fs.StringVar(&p.o.Release, "release", rpmspec.DefaultRelease, "package release")
+	fs.StringArrayVar(&p.o.Dropins, "dropin", nil, "drop-in(s) to include: a name, a comma-separated list, or all (repeatable; see qm-build dropins)")
+	fs.StringArrayVar(&p.dropinDirs, "dropin-dir", nil, "directory of user drop-in *.yaml files; all of them are included (repeatable)")
+	fs.StringToStringVar(&p.images, "image", nil, "override a nested container image: KEY=REFERENCE (repeatable; keys in qm-build dropins)")
+}
+
+// targetFlags: what the image is.
+func (p *planFlags) targetFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&p.o.Arch, "arch", "x86_64", "target architecture: x86_64 or aarch64")
+	fs.StringVar(&p.o.Distro, "distro", "cs10", "target distribution: cs9, cs10, autosd9, autosd10, fedora-42")
+}
+
+// containerFlags: the QM container's options, each landing as a quadlet drop-in.
+func (p *planFlags) containerFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&p.o.MemoryMax, "memory-max", "", "QM's MemoryMax= (e.g. 2G, 80%, infinity)")
+	fs.StringVar(&p.o.MemoryHigh, "memory-high", "", "QM's MemoryHigh= (e.g. 1536M, 70%, infinity)")
+	fs.StringVar(&p.o.CPUWeight, "cpu-weight", "", "QM's CPUWeight=: idle or 1..10000 (default idle)")
+	fs.BoolVar(&p.o.Writable, "writable", false, "make QM's rootfs writable (ReadOnly=false)")
+	fs.StringVar(&p.o.Network, "network", "", "QM's Network= mode (default private)")
+	fs.BoolVar(&p.o.VarPartition, "var-partition", false, "/var/qm is a partition of its own: QM waits for its mount")
+	fs.StringVar(&p.o.Timezone, "timezone", "", "QM's Timezone= (a zone such as Europe/Berlin, or UTC); default: the tree's /etc/localtime, else UTC")
+	fs.StringArrayVar(&p.o.Volumes, "volume", nil, "extra Volume= for QM: HOST:CONTAINER[:OPTIONS] (repeatable)")
+	fs.StringArrayVar(&p.o.Devices, "device", nil, "extra device for QM, added as optional AddDevice=- (repeatable)")
+}
+
+// bluechiFlags: QM's BlueChi agent.
+func (p *planFlags) bluechiFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&p.o.Hostname, "hostname", "", "QM's BlueChi NodeName is qm.HOSTNAME; default: the host agent's NodeName in the tree")
+	fs.StringVar(&p.o.ControllerHost, "controller-host", "", "BlueChi controller host (TCP)")
+	fs.IntVar(&p.o.ControllerPort, "controller-port", 0, "BlueChi controller port (TCP; default 842)")
+	fs.BoolVar(&p.o.ControllerSocket, "controller-socket", false, "reach the BlueChi controller over the host's unix socket instead of TCP")
+}
+
+// allFlags registers every group.
+func (p *planFlags) allFlags(fs *pflag.FlagSet) {
+	p.packageFlags(fs)
+	p.targetFlags(fs)
+	p.containerFlags(fs)
+	p.bluechiFlags(fs)
+}
+
+// plan loads the catalog and the user drop-in directories, reads
+// SOURCE_DATE_EPOCH, and validates everything into a plan.
+func (p *planFlags) plan(e *env) (*rootfs.Plan, error) {
+	cat, err := rpmspec.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	o := p.o
+	o.Images = p.images
+	for _, d := range p.dropinDirs {
+		fi, err := os.Stat(d)
+		if err != nil || !fi.IsDir() {
+			return nil, usageErrorf("--dropin-dir %s: not a directory", d)
+		}
+		names, err := cat.AddDir(os.DirFS(d), strings.TrimSuffix(d, "/"))
+		if err != nil {
+			return nil, err
+		}
+		o.Dropins = append(o.Dropins, names...)
+	}
+	if o.Epoch, err = e.sourceDateEpoch(); err != nil {
+		return nil, err
+	}
+	return rootfs.NewPlan(o, cat)
+}

@@ -1,0 +1,8 @@
+package main
+
+import "context"
+
+// PLACEHOLDER: replaced by the issue that owns this command.
+func cmdRepo(ctx context.Context, e *env, args []string) error {
+	return errNotYet
+}

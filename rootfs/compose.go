@@ -1,0 +1,75 @@
+package rootfs
+
+import (
+	"fmt"
+
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+// Compose turns a plan and the facts of the target tree into Content: the
+// packages and the stage files. It does no I/O.
+func Compose(p *Plan, f Facts) (*Content, error) {
+	c := &Content{Plan: p}
+	qm, err := qmPackage(p, f)
+	if err != nil {
+		return nil, err
+	}
+	c.Packages = append(c.Packages, qm)
+	for _, d := range p.Dropins {
+		pkg, err := dropinPackage(p, d)
+		if err != nil {
+			return nil, err
+		}
+		c.Packages = append(c.Packages, pkg)
+	}
+	for _, pkg := range c.Packages {
+		if err := pkg.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if err := rpmspec.Collisions(c.Packages); err != nil {
+		return nil, err
+	}
+	tree, notes, err := treeFiles(p, f)
+	if err != nil {
+		return nil, err
+	}
+	c.Tree = tree
+	c.Notes = notes
+	return c, nil
+}
+
+// newPackage fills the fields every qm-build package shares.
+func newPackage(p *Plan, name, summary, description string) *rpmspec.Package {
+	return &rpmspec.Package{
+		Name:        name,
+		Version:     p.Version,
+		Release:     p.Release,
+		Summary:     summary,
+		Description: description,
+		License:     rpmspec.License,
+		URL:         rpmspec.URL,
+		Arch:        "noarch",
+	}
+}
+
+func dir(path string, mode uint, origin string) rpmspec.File {
+	return rpmspec.File{Path: path, Kind: rpmspec.KindDir, Mode: rpmspec.ModeFromRPM(mode), Origin: origin}
+}
+
+func file(path string, mode uint, body []byte, origin string) rpmspec.File {
+	return rpmspec.File{Path: path, Kind: rpmspec.KindFile, Mode: rpmspec.ModeFromRPM(mode), Body: body, Origin: origin}
+}
+
+func configFile(path string, body []byte, origin string) rpmspec.File {
+	f := file(path, 0o644, body, origin)
+	f.Flags = rpmspec.FlagConfig | rpmspec.FlagNoReplace
+	return f
+}
+
+// qmEVR is "= version-release" for the qm package of a plan.
+func qmEVR(p *Plan) rpmspec.Relation {
+	return rpmspec.Relation{Name: "qm", Op: "=", Version: rpmspec.EVR(p.Version, p.Release)}
+}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -1,0 +1,53 @@
+package rootfs
+
+import (
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+// Facts are what the build learns before composing, from the target tree and
+// from the tools it ran: read at the edge, passed in as data.
+type Facts struct {
+	// HostNodeName is the host BlueChi agent's NodeName, if the tree has one.
+	HostNodeName string
+	// Timezone is the zone /etc/localtime points at in the tree, if any.
+	Timezone string
+	// Seccomp is the tree's /usr/share/containers/seccomp.json, if any; the QM
+	// profile is derived from it.
+	Seccomp []byte
+	// PolicyModule is qm.pp.bz2 as compiled by the selinux stage, or nil when
+	// the policy tools are missing (the build says so and goes on).
+	PolicyModule []byte
+}
+
+// TreeFile is one file a build stage writes into an image, besides package
+// payloads. Stage names the stage that owns it.
+type TreeFile struct {
+	rpmspec.File
+	Stage string
+	// Merge, when set, makes the write additive: each line of Body is added to
+	// the existing file unless already present (subuid, subgid). Re-running a
+	// build never duplicates such lines.
+	Merge bool
+}
+
+// Content is everything QM puts on an image for one plan.
+type Content struct {
+	Plan *Plan
+	// Packages are qm first, then qm-<dropin> sorted by name.
+	Packages []*rpmspec.Package
+	// Tree is what the stages write besides the package payloads.
+	Tree []TreeFile
+	// Notes are things the user must know about the result (printed in the
+	// build summary), e.g. that the BlueChi controller must allow qm.<name>.
+	Notes []string
+}
+
+// Package returns the package with the given name.
+func (c *Content) Package(name string) *rpmspec.Package {
+	for _, p := range c.Packages {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}

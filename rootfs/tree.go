@@ -1,0 +1,331 @@
+package rootfs
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+// Tree is an image tree opened with os.Root. Every write into a build tree
+// goes through it, so nothing escapes the tree: not a ".." path, not a planted
+// symlink such as etc/qm -> /etc. Regular files are written to a temporary file
+// beside the target and renamed into place, so an interrupted build never
+// leaves a half-written file.
+type Tree struct {
+	root    *os.Root
+	dir     string
+	epoch   time.Time // zero: leave modification times alone
+	chown   bool      // set owners (only possible as root)
+	touched map[string]bool
+	ids     *idMap
+}
+
+// TreeOptions configure OpenTree.
+type TreeOptions struct {
+	// Epoch, when set, is the modification time of everything written
+	// (SOURCE_DATE_EPOCH), so that trees are reproducible.
+	Epoch time.Time
+	// Create makes dir (and its parents) when it does not exist.
+	Create bool
+}
+
+// OpenTree opens the image tree at dir.
+func OpenTree(dir string, o TreeOptions) (*Tree, error) {
+	if o.Create {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("creating tree %s: %w", dir, err)
+		}
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, &TreeError{Dir: dir, Err: err}
+	}
+	if !fi.IsDir() {
+		return nil, &TreeError{Dir: dir, Err: errors.New("not a directory")}
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, &TreeError{Dir: dir, Err: err}
+	}
+	return &Tree{root: r, dir: dir, epoch: o.Epoch, chown: os.Geteuid() == 0, touched: map[string]bool{}}, nil
+}
+
+// TreeError is a target tree that cannot be used. It is bad input.
+type TreeError struct {
+	Dir string
+	Err error
+}
+
+func (e *TreeError) Error() string  { return fmt.Sprintf("image tree %s: %v", e.Dir, e.Err) }
+func (e *TreeError) Unwrap() error  { return e.Err }
+func (e *TreeError) BadInput() bool { return true }
+
+// Close releases the tree.
+func (t *Tree) Close() error { return t.root.Close() }
+
+// Dir is the tree's directory as given to OpenTree.
+func (t *Tree) Dir() string { return t.dir }
+
+// Root is the underlying os.Root, for readers.
+func (t *Tree) Root() *os.Root { return t.root }
+
+// rel turns an image path (/etc/qm) into a root-relative name (etc/qm).
+func rel(p string) (string, error) {
+	if err := rpmspec.CheckPath(p); err != nil {
+		return "", err
+	}
+	return strings.TrimPrefix(p, "/"), nil
+}
+
+// ReadFile reads an image path. A missing file gives an error satisfying
+// errors.Is(err, fs.ErrNotExist).
+func (t *Tree) ReadFile(p string) ([]byte, error) {
+	r, err := rel(p)
+	if err != nil {
+		return nil, err
+	}
+	return t.root.ReadFile(r)
+}
+
+// Lstat stats an image path without following a final symlink.
+func (t *Tree) Lstat(p string) (fs.FileInfo, error) {
+	r, err := rel(p)
+	if err != nil {
+		return nil, err
+	}
+	return t.root.Lstat(r)
+}
+
+// MkdirAll creates an image directory and its missing parents (0755, root).
+func (t *Tree) MkdirAll(p string) error {
+	r, err := rel(p)
+	if err != nil {
+		return err
+	}
+	if err := t.root.MkdirAll(r, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", p, err)
+	}
+	return nil
+}
+
+// Write puts one model file into the tree: a regular file (atomically), a
+// directory or a symlink, with the model's mode and owner. A %ghost file is
+// not written (it is owned, not shipped) unless it is a directory.
+func (t *Tree) Write(f rpmspec.File) error {
+	if f.Flags&rpmspec.FlagGhost != 0 && f.Kind != rpmspec.KindDir {
+		return nil
+	}
+	r, err := rel(f.Path)
+	if err != nil {
+		return err
+	}
+	if dir := path.Dir(r); dir != "." {
+		if err := t.root.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("creating parents of %s: %w", f.Path, err)
+		}
+	}
+	switch f.Kind {
+	case rpmspec.KindDir:
+		err = t.writeDir(r, f)
+	case rpmspec.KindSymlink:
+		err = t.writeSymlink(r, f)
+	default:
+		err = t.writeFile(r, f)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", f.Path, err)
+	}
+	t.touched[r] = true
+	return nil
+}
+
+func (t *Tree) writeDir(r string, f rpmspec.File) error {
+	fi, err := t.root.Lstat(r)
+	switch {
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("exists and is not a directory (%s)", fi.Mode().Type())
+	case errors.Is(err, fs.ErrNotExist):
+		if err := t.root.Mkdir(r, 0o700); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	}
+	if err := t.root.Chmod(r, f.Mode); err != nil {
+		return err
+	}
+	return t.setOwner(r, f, false)
+}
+
+func (t *Tree) writeSymlink(r string, f rpmspec.File) error {
+	if cur, err := t.root.Readlink(r); err == nil && cur == f.Target {
+		return t.setOwner(r, f, true)
+	}
+	tmp := tempName(r)
+	if err := t.root.Symlink(f.Target, tmp); err != nil {
+		return err
+	}
+	if err := t.setOwner(tmp, f, true); err != nil {
+		_ = t.root.Remove(tmp)
+		return err
+	}
+	if err := t.root.Rename(tmp, r); err != nil {
+		_ = t.root.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+func (t *Tree) writeFile(r string, f rpmspec.File) error {
+	if fi, err := t.root.Lstat(r); err == nil && fi.IsDir() {
+		return errors.New("exists and is a directory")
+	}
+	tmp := tempName(r)
+	fh, err := t.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = t.root.Remove(tmp)
+		}
+	}()
+	if _, err := fh.Write(f.Body); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	if err := t.root.Chmod(tmp, f.Mode); err != nil {
+		return err
+	}
+	if err := t.setOwner(tmp, f, false); err != nil {
+		return err
+	}
+	if !t.epoch.IsZero() {
+		if err := t.root.Chtimes(tmp, t.epoch, t.epoch); err != nil {
+			return err
+		}
+	}
+	if err := t.root.Rename(tmp, r); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// tempName is a hidden sibling of r, unique per call.
+func tempName(r string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return path.Join(path.Dir(r), "."+path.Base(r)+".qm-build-"+hex.EncodeToString(b[:]))
+}
+
+// IsTempName reports whether a base name is one of Write's temporary files;
+// tests use it to prove that none is left behind.
+func IsTempName(base string) bool { return strings.Contains(base, ".qm-build-") && strings.HasPrefix(base, ".") }
+
+func (t *Tree) setOwner(r string, f rpmspec.File, link bool) error {
+	if !t.chown {
+		return nil
+	}
+	uid, gid, err := t.lookupIDs(f.OwnerName(), f.GroupName())
+	if err != nil {
+		return err
+	}
+	if link {
+		return t.root.Lchown(r, uid, gid)
+	}
+	return t.root.Chown(r, uid, gid)
+}
+
+// FinishTimes sets the modification time of every directory and file written
+// so far to the epoch (directories change as their children are written, so
+// this runs last). Without an epoch it does nothing.
+func (t *Tree) FinishTimes() error {
+	if t.epoch.IsZero() {
+		return nil
+	}
+	names := make([]string, 0, len(t.touched))
+	for r := range t.touched {
+		names = append(names, r)
+		for d := path.Dir(r); d != "."; d = path.Dir(d) {
+			if !t.touched[d] {
+				names = append(names, d)
+			}
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	seen := map[string]bool{}
+	for _, r := range names {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		fi, err := t.root.Lstat(r)
+		if err != nil || fi.Mode()&fs.ModeSymlink != 0 {
+			continue
+		}
+		if err := t.root.Chtimes(r, t.epoch, t.epoch); err != nil {
+			return fmt.Errorf("setting times of /%s: %w", r, err)
+		}
+	}
+	return nil
+}
+
+// idMap resolves user and group names against the tree's own /etc/passwd and
+// /etc/group; root is always 0.
+type idMap struct {
+	users, groups map[string]int
+}
+
+func (t *Tree) lookupIDs(user, group string) (int, int, error) {
+	if user == "root" && group == "root" {
+		return 0, 0, nil
+	}
+	if t.ids == nil {
+		t.ids = &idMap{users: t.readIDs("etc/passwd"), groups: t.readIDs("etc/group")}
+	}
+	uid, ok := t.ids.users[user]
+	if !ok {
+		return 0, 0, fmt.Errorf("user %q is not in the tree's /etc/passwd", user)
+	}
+	gid, ok := t.ids.groups[group]
+	if !ok {
+		return 0, 0, fmt.Errorf("group %q is not in the tree's /etc/group", group)
+	}
+	return uid, gid, nil
+}
+
+func (t *Tree) readIDs(name string) map[string]int {
+	m := map[string]int{"root": 0}
+	data, err := t.root.ReadFile(name)
+	if err != nil {
+		return m
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		fields := strings.Split(sc.Text(), ":")
+		if len(fields) < 3 {
+			continue
+		}
+		if id, err := strconv.Atoi(fields[2]); err == nil {
+			m[fields[0]] = id
+		}
+	}
+	return m
+}

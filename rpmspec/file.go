@@ -1,0 +1,158 @@
+package rpmspec
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// FileKind says what a File entry is.
+type FileKind int
+
+const (
+	KindFile    FileKind = iota // a regular file with Body
+	KindDir                     // a directory (%dir)
+	KindSymlink                 // a symbolic link to Target
+)
+
+func (k FileKind) String() string {
+	switch k {
+	case KindDir:
+		return "dir"
+	case KindSymlink:
+		return "symlink"
+	}
+	return "file"
+}
+
+// FileFlags are the rpm file attributes qm-build uses (rpmfileAttrs in rpmlib's
+// rpmfiles.h): %config, %config(noreplace), %ghost and %doc.
+type FileFlags uint
+
+const (
+	FlagConfig    FileFlags = 1 << iota // %config
+	FlagNoReplace                       // %config(noreplace); implies FlagConfig
+	FlagGhost                           // %ghost: owned, not in the payload
+	FlagDoc                             // %doc
+)
+
+// flagNames is the spelling of each flag in drop-in files and in JSON.
+var flagNames = []struct {
+	flag FileFlags
+	name string
+}{
+	{FlagConfig, "config"},
+	{FlagNoReplace, "noreplace"},
+	{FlagGhost, "ghost"},
+	{FlagDoc, "doc"},
+}
+
+// Strings lists the flags' names in a fixed order.
+func (f FileFlags) Strings() []string {
+	var out []string
+	for _, fl := range flagNames {
+		if f&fl.flag != 0 {
+			out = append(out, fl.name)
+		}
+	}
+	return out
+}
+
+func (f FileFlags) String() string { return strings.Join(f.Strings(), ",") }
+
+// File is one path a package owns, or one path a stage writes.
+type File struct {
+	Path   string      // absolute and clean, e.g. /etc/qm/containers/containers.conf
+	Kind   FileKind    //
+	Mode   fs.FileMode // permission bits, including setuid/setgid/sticky; no type bits
+	Owner  string      // user name; "" means root
+	Group  string      // group name; "" means root
+	Flags  FileFlags   //
+	Body   []byte      // contents of a regular file
+	Target string      // target of a symlink
+	// Origin says where the declaration came from (a catalog file:line, or the
+	// emitter), for error messages. It is not part of the artifact.
+	Origin string
+}
+
+// OwnerName returns the owner, defaulting to root.
+func (f File) OwnerName() string {
+	if f.Owner == "" {
+		return "root"
+	}
+	return f.Owner
+}
+
+// GroupName returns the group, defaulting to root.
+func (f File) GroupName() string {
+	if f.Group == "" {
+		return "root"
+	}
+	return f.Group
+}
+
+// RPMMode returns the mode as rpm stores it: type bits and permissions, e.g.
+// 0100644 for a regular file (rpm's FILEMODES tag, st_mode encoding).
+func (f File) RPMMode() uint {
+	perm := uint(f.Mode.Perm())
+	if f.Mode&fs.ModeSetuid != 0 {
+		perm |= 0o4000
+	}
+	if f.Mode&fs.ModeSetgid != 0 {
+		perm |= 0o2000
+	}
+	if f.Mode&fs.ModeSticky != 0 {
+		perm |= 0o1000
+	}
+	switch f.Kind {
+	case KindDir:
+		return 0o040000 | perm
+	case KindSymlink:
+		return 0o120000 | 0o777
+	}
+	return 0o100000 | perm
+}
+
+// ModeFromRPM converts permission bits as written in octal (0644, 4755) to a
+// fs.FileMode with Go's setuid/setgid/sticky bits.
+func ModeFromRPM(m uint) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
+
+// OctalMode formats the permission bits as four octal digits ("0644", "4755").
+func (f File) OctalMode() string {
+	return fmt.Sprintf("%04o", f.RPMMode()&0o7777)
+}
+
+// CheckPath reports whether p is an absolute, clean path without "..", the only
+// form the model accepts.
+func CheckPath(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("path is empty")
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("path %q is relative; give an absolute path", p)
+	case p == "/":
+		return fmt.Errorf("path %q is the root directory", p)
+	}
+	for _, part := range strings.Split(p[1:], "/") {
+		if part == ".." {
+			return fmt.Errorf("path %q has a '..' component", p)
+		}
+	}
+	if path.Clean(p) != p {
+		return fmt.Errorf("path %q is not clean (want %q)", p, path.Clean(p))
+	}
+	return nil
+}

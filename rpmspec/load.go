@@ -1,0 +1,389 @@
+package rpmspec
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed catalog/*.yaml
+var builtinFS embed.FS
+
+// Builtin returns the catalog embedded in the binary.
+func Builtin() (*Catalog, error) {
+	sub, err := fs.Sub(builtinFS, "catalog")
+	if err != nil {
+		return nil, err
+	}
+	ds, err := LoadDir(sub, "catalog")
+	if err != nil {
+		return nil, err
+	}
+	return NewCatalog(ds...)
+}
+
+// AddDir loads user drop-ins from fsys (every *.yaml or *.yml file at its top)
+// into the catalog and returns their names. label prefixes file names in errors
+// (normally the directory as the user gave it).
+func (c *Catalog) AddDir(fsys fs.FS, label string) ([]string, error) {
+	ds, err := LoadDir(fsys, label)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) == 0 {
+		return nil, &InputError{File: label, Field: "--dropin-dir", Msg: "holds no *.yaml drop-in files"}
+	}
+	if err := c.add(ds); err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ds))
+	for i, d := range ds {
+		names[i] = d.Name
+	}
+	return names, nil
+}
+
+// LoadDir decodes every *.yaml/*.yml file at the top of fsys as one drop-in.
+func LoadDir(fsys fs.FS, label string) ([]*Dropin, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, &InputError{File: label, Msg: fmt.Sprintf("reading drop-in directory: %v", err)}
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	var out []*Dropin
+	var errs Errors
+	for _, n := range names {
+		data, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			errs.add(path.Join(label, n), 0, "", "reading: %v", err)
+			continue
+		}
+		d, err := ParseDropin(data, path.Join(label, n))
+		if err != nil {
+			errs = append(errs, asErrors(err)...)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, errs.Err()
+}
+
+func asErrors(err error) Errors {
+	switch e := err.(type) {
+	case Errors:
+		return e
+	case *InputError:
+		return Errors{e}
+	}
+	return Errors{{Msg: err.Error()}}
+}
+
+var (
+	nameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+	modeRE  = regexp.MustCompile(`^0?[0-7]{3,4}$`)
+	ownerRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]*$`)
+)
+
+// ParseDropin decodes one drop-in file strictly: unknown keys, missing fields,
+// wrong types, relative paths, '..' components, paths outside
+// DropinPathPrefixes and non-octal modes are errors naming the file, line and
+// field. Every problem is reported.
+func ParseDropin(data []byte, file string) (*Dropin, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line := 0
+		if m := regexp.MustCompile(`line (\d+)`).FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		return nil, &InputError{File: file, Line: line, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	p := &parser{file: file}
+	if len(doc.Content) == 0 {
+		return nil, &InputError{File: file, Msg: "empty drop-in file"}
+	}
+	d := p.dropin(doc.Content[0])
+	if err := p.errs.Err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+type parser struct {
+	file string
+	errs Errors
+}
+
+func (p *parser) fail(n *yaml.Node, field, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	p.errs.add(p.file, line, field, format, args...)
+}
+
+// mapping walks a mapping node: each known key calls its handler once;
+// unknown or repeated keys are errors; required keys must be present.
+func (p *parser) mapping(n *yaml.Node, field string, required []string, handlers map[string]func(k, v *yaml.Node)) {
+	if n.Kind != yaml.MappingNode {
+		p.fail(n, field, "want a mapping, got %s", kindName(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		sub := join(field, k.Value)
+		h, ok := handlers[k.Value]
+		switch {
+		case !ok:
+			known := make([]string, 0, len(handlers))
+			for name := range handlers {
+				known = append(known, name)
+			}
+			sort.Strings(known)
+			p.fail(k, sub, "unknown key %q (known: %s)", k.Value, strings.Join(known, ", "))
+		case seen[k.Value]:
+			p.fail(k, sub, "key %q given twice", k.Value)
+		default:
+			seen[k.Value] = true
+			h(k, v)
+		}
+	}
+	for _, r := range required {
+		if !seen[r] {
+			p.fail(n, join(field, r), "missing required field %q", r)
+		}
+	}
+}
+
+func join(field, key string) string {
+	if field == "" {
+		return key
+	}
+	return field + "." + key
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return "a scalar"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "an empty document"
+}
+
+func (p *parser) str(n *yaml.Node, field string) string {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		p.fail(n, field, "want a string, got %s", kindName(n))
+		return ""
+	}
+	return n.Value
+}
+
+func (p *parser) nonEmpty(n *yaml.Node, field string) string {
+	s := p.str(n, field)
+	if n.Kind == yaml.ScalarNode && strings.TrimSpace(s) == "" {
+		p.fail(n, field, "must not be empty")
+	}
+	return s
+}
+
+func (p *parser) strs(n *yaml.Node, field string, check func(item *yaml.Node, field, v string)) []string {
+	if n.Kind != yaml.SequenceNode {
+		p.fail(n, field, "want a list, got %s", kindName(n))
+		return nil
+	}
+	var out []string
+	for i, item := range n.Content {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		v := p.nonEmpty(item, f)
+		if check != nil && v != "" {
+			check(item, f, v)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func (p *parser) dropin(n *yaml.Node) *Dropin {
+	d := &Dropin{Source: p.file, Line: n.Line}
+	p.mapping(n, "", []string{"name", "summary", "description"}, map[string]func(k, v *yaml.Node){
+		"name": func(k, v *yaml.Node) {
+			d.Name = p.nonEmpty(v, "name")
+			d.Line = k.Line
+			if d.Name != "" && !nameRE.MatchString(d.Name) {
+				p.fail(v, "name", "%q is not a valid drop-in name (letters, digits, '.', '_', '+', '-')", d.Name)
+			}
+		},
+		"summary": func(_, v *yaml.Node) {
+			d.Summary = p.nonEmpty(v, "summary")
+			if strings.Contains(d.Summary, "\n") {
+				p.fail(v, "summary", "must be one line")
+			}
+		},
+		"description": func(_, v *yaml.Node) { d.Description = strings.TrimSpace(p.nonEmpty(v, "description")) },
+		"legacy": func(_, v *yaml.Node) {
+			d.Legacy = p.strs(v, "legacy", func(item *yaml.Node, f, s string) {
+				if !nameRE.MatchString(s) {
+					p.fail(item, f, "%q is not a valid package name", s)
+				}
+			})
+		},
+		"needs": func(_, v *yaml.Node) { d.Needs = p.strs(v, "needs", nil) },
+		"devices": func(_, v *yaml.Node) {
+			p.mapping(v, "devices", nil, map[string]func(k, v *yaml.Node){
+				"qm":     func(_, v *yaml.Node) { d.Devices.QM = p.strs(v, "devices.qm", p.device) },
+				"nested": func(_, v *yaml.Node) { d.Devices.Nested = p.strs(v, "devices.nested", p.device) },
+			})
+		},
+		"images": func(_, v *yaml.Node) {
+			if v.Kind != yaml.MappingNode {
+				p.fail(v, "images", "want a mapping of key: image reference, got %s", kindName(v))
+				return
+			}
+			d.Images = map[string]string{}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				key, ref := v.Content[i].Value, p.nonEmpty(v.Content[i+1], "images."+v.Content[i].Value)
+				if strings.ContainsAny(ref, " \t\n") {
+					p.fail(v.Content[i+1], "images."+key, "image reference %q has whitespace", ref)
+				}
+				d.Images[key] = ref
+			}
+		},
+		"rootfs-packages": func(_, v *yaml.Node) { d.RootfsPackages = p.strs(v, "rootfs-packages", nil) },
+		"files": func(_, v *yaml.Node) {
+			if v.Kind != yaml.SequenceNode {
+				p.fail(v, "files", "want a list, got %s", kindName(v))
+				return
+			}
+			for i, item := range v.Content {
+				if f, ok := p.file1(item, fmt.Sprintf("files[%d]", i)); ok {
+					d.Files = append(d.Files, f)
+				}
+			}
+		},
+	})
+	return d
+}
+
+func (p *parser) device(item *yaml.Node, field, v string) {
+	if err := CheckPath(v); err != nil {
+		p.fail(item, field, "%v", err)
+		return
+	}
+	if !strings.HasPrefix(v, "/dev/") {
+		p.fail(item, field, "device %q is not under /dev/", v)
+	}
+}
+
+func (p *parser) file1(n *yaml.Node, field string) (DropinFile, bool) {
+	before := len(p.errs)
+	f := DropinFile{Line: n.Line}
+	f.Origin = fmt.Sprintf("%s:%d", p.file, n.Line)
+	var bodyKeys []string
+	var modeNode *yaml.Node
+	p.mapping(n, field, []string{"path", "mode"}, map[string]func(k, v *yaml.Node){
+		"path": func(_, v *yaml.Node) {
+			f.Path = p.nonEmpty(v, field+".path")
+			if f.Path == "" {
+				return
+			}
+			if err := CheckPath(f.Path); err != nil {
+				p.fail(v, field+".path", "%v", err)
+			} else if !AllowedDropinPath(f.Path) {
+				p.fail(v, field+".path", "%s is outside the paths a drop-in may own (%s)", f.Path, strings.Join(DropinPathPrefixes, ", "))
+			}
+		},
+		"mode": func(_, v *yaml.Node) {
+			modeNode = v
+			s := p.str(v, field+".mode")
+			if v.Kind != yaml.ScalarNode {
+				return
+			}
+			if !modeRE.MatchString(s) {
+				p.fail(v, field+".mode", "%q is not an octal mode such as \"0644\"", s)
+				return
+			}
+			m, _ := strconv.ParseUint(s, 8, 32)
+			f.Mode = ModeFromRPM(uint(m))
+		},
+		"owner": func(_, v *yaml.Node) { f.Owner = p.owner(v, field+".owner") },
+		"group": func(_, v *yaml.Node) { f.Group = p.owner(v, field+".group") },
+		"flags": func(_, v *yaml.Node) {
+			for i, s := range p.strs(v, field+".flags", nil) {
+				switch s {
+				case "config":
+					f.Flags |= FlagConfig
+				case "noreplace":
+					f.Flags |= FlagConfig | FlagNoReplace
+				case "ghost":
+					f.Flags |= FlagGhost
+				case "doc":
+					f.Flags |= FlagDoc
+				case "dir":
+					f.Kind = KindDir
+				default:
+					p.fail(v.Content[i], fmt.Sprintf("%s.flags[%d]", field, i), "unknown flag %q (known: config, noreplace, ghost, dir, doc)", s)
+				}
+			}
+		},
+		"content": func(_, v *yaml.Node) {
+			bodyKeys = append(bodyKeys, "content")
+			f.Body = []byte(p.str(v, field+".content"))
+		},
+		"template": func(_, v *yaml.Node) {
+			bodyKeys = append(bodyKeys, "template")
+			f.Body = []byte(p.nonEmpty(v, field+".template"))
+			f.Template = true
+			if _, err := template.New("").Funcs(template.FuncMap{"image": func(string) string { return "" }}).Parse(string(f.Body)); err != nil {
+				p.fail(v, field+".template", "%v", err)
+			}
+		},
+		"symlink": func(_, v *yaml.Node) {
+			bodyKeys = append(bodyKeys, "symlink")
+			f.Target = p.nonEmpty(v, field+".symlink")
+			f.Kind = KindSymlink
+		},
+	})
+	switch {
+	case len(bodyKeys) > 1:
+		p.fail(n, field, "give only one of content, template and symlink (got %s)", strings.Join(bodyKeys, ", "))
+	case f.Kind == KindDir && len(bodyKeys) > 0:
+		p.fail(n, field, "a directory (flags: [dir]) takes no %s", bodyKeys[0])
+	case f.Kind == KindFile && len(bodyKeys) == 0 && f.Flags&FlagGhost == 0:
+		p.fail(n, field, "missing required field: one of content, template or symlink (or flags: [dir])")
+	}
+	if f.Kind == KindSymlink && modeNode != nil && f.Mode.Perm() != 0o777 {
+		p.fail(modeNode, field+".mode", "a symlink's mode must be \"0777\"")
+	}
+	return f, len(p.errs) == before
+}
+
+func (p *parser) owner(v *yaml.Node, field string) string {
+	s := p.nonEmpty(v, field)
+	if s != "" && !ownerRE.MatchString(s) {
+		p.fail(v, field, "%q is not a user or group name", s)
+	}
+	return s
+}
