@@ -46,6 +46,12 @@ rpm: build
 qm_dropin_%: build
 	$(BIN) rpm $(QMVERSION) --out $(OUT)/rpms --dropin $*
 
+# The org.osbuild.qm osbuild stage packaged as the osbuild-stage-qm RPM: the
+# static binary and its .meta.json under /usr/lib/osbuild/stages/, built for the
+# binary's architecture by qm-build's own RPM writer.
+osbuild-stage-rpm: build
+	$(BIN) osbuild-stage rpm --binary $(BIN) --out $(OUT)/rpms
+
 tools:
 	test/tools/install-verifiers.sh
 

@@ -1,7 +1,14 @@
 package rootfs
 
 import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/stages/quadlet"
+	"github.com/qm-build/qm-build/stages/unitfile"
 )
 
 // Facts are what the build learns before composing, from the target tree and
@@ -50,4 +57,46 @@ func (c *Content) Package(name string) *rpmspec.Package {
 		}
 	}
 	return nil
+}
+
+// QuadletUnits returns the content's qm.container and its drop-ins in
+// /etc/containers/systemd/qm.container.d (from the packages and the tree
+// stages), the drop-ins sorted by file name as quadlet applies them. Each
+// unit's Name is its image path.
+func (c *Content) QuadletUnits() (*unitfile.File, []*unitfile.File, error) {
+	var base *unitfile.File
+	var dropins []*unitfile.File
+	consider := func(f rpmspec.File) error {
+		if f.Kind != rpmspec.KindFile {
+			return nil
+		}
+		switch {
+		case f.Path == quadlet.Path:
+			u, err := unitfile.ParseBytes(f.Body, f.Path)
+			base = u
+			return err
+		case path.Dir(f.Path) == quadlet.DropinDir && strings.HasSuffix(f.Path, ".conf"):
+			u, err := unitfile.ParseBytes(f.Body, f.Path)
+			dropins = append(dropins, u)
+			return err
+		}
+		return nil
+	}
+	for _, p := range c.Packages {
+		for _, f := range p.Files {
+			if err := consider(f); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	for _, tf := range c.Tree {
+		if err := consider(tf.File); err != nil {
+			return nil, nil, err
+		}
+	}
+	if base == nil {
+		return nil, nil, fmt.Errorf("the content has no %s", quadlet.Path)
+	}
+	sort.SliceStable(dropins, func(i, j int) bool { return path.Base(dropins[i].Name) < path.Base(dropins[j].Name) })
+	return base, dropins, nil
 }

@@ -1,30 +1,47 @@
 package rootfs
 
 import (
-	"fmt"
-	"strings"
+	"bytes"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/qm-build/qm-build/stages/quadlet"
 )
 
 // QuadletDevicesDropin renders the quadlet drop-in through which a drop-in
-// package adds its devices to QM. The leading '-' of AddDevice makes each
-// device optional: quadlet skips it when the host lacks it.
+// package adds its devices to QM (quadlet.DevicesDropin). The leading '-' of
+// AddDevice makes each device optional: quadlet skips it when the host lacks
+// it.
 func QuadletDevicesDropin(name string, devices []string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# From qm-%s: devices for the QM container (AddDevice=-: optional).\n[Container]\n", name)
-	for _, d := range devices {
-		fmt.Fprintf(&b, "AddDevice=-%s\n", d)
-	}
-	return []byte(b.String())
+	return quadlet.DevicesDropin(name, devices).Bytes()
 }
 
 // NestedDevicesConf renders the containers.conf drop-in through which a
-// drop-in package passes devices on to the containers nested in QM.
+// drop-in package passes devices on to the containers nested in QM
+// (containers.conf(5), [containers] devices, "HOST:CONTAINER" each).
 func NestedDevicesConf(name string, devices []string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# From qm-%s: devices for containers nested in QM.\n[containers]\ndevices = [\n", name)
-	for _, d := range devices {
-		fmt.Fprintf(&b, "  %q,\n", d+":"+d)
+	var c struct {
+		Containers struct {
+			Devices []string `toml:"devices"`
+		} `toml:"containers"`
 	}
-	b.WriteString("]\n")
-	return []byte(b.String())
+	for _, d := range devices {
+		c.Containers.Devices = append(c.Containers.Devices, d+":"+d)
+	}
+	return tomlFile("From qm-"+name+": devices for containers nested in QM.", c)
+}
+
+// tomlFile renders v as TOML (containers.conf(5), storage.conf(5)) under a
+// comment line. The encoder writes struct fields in declaration order, so the
+// output is deterministic.
+func tomlFile(comment string, v any) []byte {
+	var b bytes.Buffer
+	b.WriteString("# " + comment + "\n\n")
+	enc := toml.NewEncoder(&b)
+	enc.Indent = ""
+	if err := enc.Encode(v); err != nil {
+		// Only programming errors (an unencodable type) get here.
+		panic("rootfs: encoding TOML: " + err.Error())
+	}
+	return b.Bytes()
 }

@@ -40,7 +40,7 @@ func qmPackage(p *Plan, f Facts) (*rpmspec.Package, error) {
 		return nil, err
 	}
 	pkg.Files = append(pkg.Files, qf...)
-	sf, scripts, reqs, err := selinuxPackageFiles(p)
+	sf, scripts, reqs, err := selinuxPackageFiles(p, f)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type Tree struct {
 	epoch   time.Time // zero: leave modification times alone
 	chown   bool      // set owners (only possible as root)
 	touched map[string]bool
+	// parents are the directories Write has already made sure of, so that
+	// writing many files into one directory walks its path once.
+	parents map[string]bool
 	ids     *idMap
 }
 
@@ -59,7 +62,7 @@ func OpenTree(dir string, o TreeOptions) (*Tree, error) {
 	if err != nil {
 		return nil, &TreeError{Dir: dir, Err: err}
 	}
-	return &Tree{root: r, dir: dir, epoch: o.Epoch, chown: os.Geteuid() == 0, touched: map[string]bool{}}, nil
+	return &Tree{root: r, dir: dir, epoch: o.Epoch, chown: os.Geteuid() == 0, touched: map[string]bool{}, parents: map[string]bool{}}, nil
 }
 
 // TreeError is a target tree that cannot be used. It is bad input.
@@ -131,9 +134,12 @@ func (t *Tree) Write(f rpmspec.File) error {
 	if err != nil {
 		return err
 	}
-	if dir := path.Dir(r); dir != "." {
+	if dir := path.Dir(r); dir != "." && !t.parents[dir] {
 		if err := t.root.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("creating parents of %s: %w", f.Path, err)
+		}
+		for d := dir; d != "." && !t.parents[d]; d = path.Dir(d) {
+			t.parents[d] = true
 		}
 	}
 	switch f.Kind {
@@ -203,17 +209,15 @@ func (t *Tree) writeFile(r string, f rpmspec.File) error {
 			_ = t.root.Remove(tmp)
 		}
 	}()
-	if _, err := fh.Write(f.Body); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Close(); err != nil {
-		return err
-	}
-	if err := t.root.Chmod(tmp, f.Mode); err != nil {
-		return err
-	}
-	if err := t.setOwner(tmp, f, false); err != nil {
+	// Mode and owner are set through the open file (fchmod, fchown): no
+	// second walk of the path.
+	if err := writeAndClose(fh, f.Body, f.Mode, func() (int, int, bool, error) {
+		if !t.chown {
+			return 0, 0, false, nil
+		}
+		uid, gid, err := t.lookupIDs(f.OwnerName(), f.GroupName())
+		return uid, gid, true, err
+	}); err != nil {
 		return err
 	}
 	if !t.epoch.IsZero() {
@@ -228,6 +232,27 @@ func (t *Tree) writeFile(r string, f rpmspec.File) error {
 	return nil
 }
 
+// writeAndClose writes body to fh, sets its mode and, when owner says so, its
+// owner, and closes it.
+func writeAndClose(fh *os.File, body []byte, mode fs.FileMode, owner func() (uid, gid int, set bool, err error)) error {
+	_, err := fh.Write(body)
+	if err == nil {
+		// Owner before mode: chown(2) clears setuid and setgid bits.
+		var uid, gid int
+		var set bool
+		if uid, gid, set, err = owner(); err == nil && set {
+			err = fh.Chown(uid, gid)
+		}
+	}
+	if err == nil {
+		err = fh.Chmod(mode)
+	}
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // tempName is a hidden sibling of r, unique per call.
 func tempName(r string) string {
 	var b [6]byte
@@ -237,7 +262,9 @@ func tempName(r string) string {
 
 // IsTempName reports whether a base name is one of Write's temporary files;
 // tests use it to prove that none is left behind.
-func IsTempName(base string) bool { return strings.Contains(base, ".qm-build-") && strings.HasPrefix(base, ".") }
+func IsTempName(base string) bool {
+	return strings.Contains(base, ".qm-build-") && strings.HasPrefix(base, ".")
+}
 
 func (t *Tree) setOwner(r string, f rpmspec.File, link bool) error {
 	if !t.chown {

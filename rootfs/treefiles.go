@@ -1,9 +1,190 @@
 package rootfs
 
+import (
+	"fmt"
+	"path"
+
+	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/selinux"
+	"github.com/qm-build/qm-build/stages/bluechi"
+	"github.com/qm-build/qm-build/stages/quadlet"
+	"github.com/qm-build/qm-build/stages/seccomp"
+)
+
+// Names of the tree stages; each writes the TreeFiles carrying its name
+// (stages/tree.go runs them in this order).
+const (
+	StageSkeleton       = "skeleton"
+	StageNestedConfig   = "nested-config"
+	StageQuadletDropins = "quadlet-dropins"
+	StageBlueChi        = "bluechi"
+	StageSeccomp        = "seccomp"
+)
+
+// TreeStages lists the tree stages in the order they run.
+var TreeStages = []string{StageSkeleton, StageNestedConfig, StageQuadletDropins, StageBlueChi, StageSeccomp}
+
+// Host paths of QM's /var.
+const (
+	QMVarTmp       = QMVar + "/tmp"
+	QMVarImagesTmp = QMVar + "/tmp.images"
+	QMSharedStore  = QMVar + "/lib/shared"
+)
+
 // treeFiles are the files the build stages write besides package payloads,
 // and the notes for the build summary.
-//
-// INTEGRATION SEAM: filled in by the stages issue.
 func treeFiles(p *Plan, f Facts) ([]TreeFile, []string, error) {
-	return nil, nil, nil
+	var out []TreeFile
+	var notes []string
+	add := func(stage string, files ...rpmspec.File) {
+		for _, fl := range files {
+			out = append(out, TreeFile{File: fl, Stage: stage})
+		}
+	}
+	add(StageSkeleton, skeletonFiles()...)
+	add(StageNestedConfig, nestedConfigFiles()...)
+	for _, m := range subIDFiles() {
+		out = append(out, TreeFile{File: m, Stage: StageNestedConfig, Merge: true})
+	}
+	add(StageQuadletDropins, quadletDropinFiles(p, f)...)
+	bc, bnotes := bluechiFiles(p, f)
+	add(StageBlueChi, bc...)
+	notes = append(notes, bnotes...)
+	sec, snote, err := seccompFile(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	add(StageSeccomp, sec)
+	notes = append(notes, snote)
+	return out, notes, nil
+}
+
+// skeletonFiles are QM's rootfs skeleton with the modes of a Fedora/CentOS
+// root (the filesystem package: proc and sys 0555, tmp 1777), the mount
+// points of QM's /etc (host /etc/qm) and /var (host /var/qm), and QM's /var.
+func skeletonFiles() []rpmspec.File {
+	const origin = "rootfs/treefiles.go"
+	files := []rpmspec.File{
+		dir("/usr/lib/qm", 0o755, origin),
+		dir(QMRootfs, 0o555, origin),
+	}
+	for _, d := range []struct {
+		name string
+		mode uint
+	}{
+		{"dev", 0o755}, {"etc", 0o755}, {"proc", 0o555}, {"run", 0o755},
+		{"sys", 0o555}, {"tmp", 0o1777}, {"usr", 0o755}, {"var", 0o755},
+	} {
+		files = append(files, dir(path.Join(QMRootfs, d.name), d.mode, origin))
+	}
+	files = append(files,
+		dir(QMEtc, 0o755, origin),
+		dir(QMVar, 0o755, origin),
+		dir(QMVarTmp, 0o1777, origin),
+		dir(QMVarImagesTmp, 0o1777, origin),
+		dir(QMVar+"/lib", 0o755, origin),
+		// An additional image store needs its layout and lock files before
+		// podman will read it (containers-storage.conf(5)).
+		dir(QMSharedStore, 0o755, origin),
+		dir(QMSharedStore+"/overlay-images", 0o755, origin),
+		dir(QMSharedStore+"/overlay-layers", 0o755, origin),
+		file(QMSharedStore+"/overlay-images/images.lock", 0o644, nil, origin),
+		file(QMSharedStore+"/overlay-layers/layers.lock", 0o644, nil, origin),
+	)
+	return files
+}
+
+// nestedConfigFiles configure the podman nested in QM and its SELinux labels.
+func nestedConfigFiles() []rpmspec.File {
+	const origin = "rootfs/treefiles.go"
+	return []rpmspec.File{
+		dir(NestedConfDir, 0o755, origin),
+		dir(NestedConfDropinDir, 0o755, origin),
+		dir(NestedQuadletDir, 0o755, origin),
+		file(NestedContainersConf, 0o644, NestedContainersConfBody(), origin),
+		file(NestedStorageConf, 0o644, NestedStorageConfBody(), origin),
+		file(NestedContextsPath, 0o644, selinux.NestedContexts(), origin),
+		file(NestedFileContextsPath, 0o644, selinux.QMFileContexts(), origin),
+	}
+}
+
+// subIDFiles are merged into existing files line by line.
+func subIDFiles() []rpmspec.File {
+	const origin = "rootfs/treefiles.go"
+	return []rpmspec.File{
+		file(QMEtc+"/subuid", 0o644, []byte(QMSubIDs), origin),
+		file(QMEtc+"/subgid", 0o644, []byte(QMSubIDs), origin),
+		file("/etc/subuid", 0o644, []byte(HostSubIDs), origin),
+		file("/etc/subgid", 0o644, []byte(HostSubIDs), origin),
+	}
+}
+
+// quadletOptions are the plan's container options for the options drop-in.
+// The timezone is the user's, else the target tree's; the packaged
+// qm.container says UTC.
+func quadletOptions(p *Plan, f Facts) quadlet.Options {
+	tz := p.Timezone
+	if tz == "" {
+		tz = f.Timezone
+	}
+	if tz == quadlet.DefaultTimezone {
+		tz = ""
+	}
+	return quadlet.Options{
+		MemoryMax: p.MemoryMax, MemoryHigh: p.MemoryHigh, CPUWeight: p.CPUWeight,
+		Writable: p.Writable, Network: p.Network, Timezone: tz,
+		Volumes: p.Volumes, Devices: p.Devices, VarPartition: p.VarPartition,
+	}
+}
+
+func quadletDropinFiles(p *Plan, f Facts) []rpmspec.File {
+	u := quadlet.OptionsDropin(quadletOptions(p, f))
+	if u == nil {
+		return nil
+	}
+	return []rpmspec.File{file(path.Join(quadlet.DropinDir, quadlet.OptionsDropinName), 0o644, u.Bytes(), "rootfs/treefiles.go")}
+}
+
+// BlueChiOptions resolves QM's BlueChi agent options: the node name is the
+// user's, else the host agent's in the tree, else bluechi.DefaultName.
+func BlueChiOptions(p *Plan, f Facts) bluechi.Options {
+	name := p.Hostname
+	if name == "" {
+		name = f.HostNodeName
+	}
+	if name == "" {
+		name = bluechi.DefaultName
+	}
+	return bluechi.Options{Name: name, ControllerHost: p.ControllerHost, ControllerPort: p.ControllerPort, ControllerSocket: p.ControllerSocket}
+}
+
+func bluechiFiles(p *Plan, f Facts) ([]rpmspec.File, []string) {
+	const origin = "rootfs/treefiles.go"
+	o := BlueChiOptions(p, f)
+	files := []rpmspec.File{
+		dir(path.Dir(bluechi.QMConfDir), 0o755, origin),
+		dir(bluechi.QMConfDir, 0o755, origin),
+		file(bluechi.QMConf, 0o644, bluechi.AgentConf(o).Bytes(), origin),
+		{Path: bluechi.QMWants, Kind: rpmspec.KindSymlink, Mode: 0o777, Target: bluechi.QMUnit, Origin: origin},
+	}
+	if o.ControllerSocket {
+		files = append(files, file(path.Join(quadlet.DropinDir, quadlet.BlueChiSocketDropinName), 0o644, quadlet.BlueChiSocketDropin().Bytes(), origin))
+	}
+	notes := bluechi.Notes(o)
+	if p.Hostname == "" && f.HostNodeName == "" {
+		notes = append(notes, fmt.Sprintf("BlueChi: no --hostname and no host agent NodeName in the tree; QM's agent is %s", bluechi.NodeName(o.Name)))
+	}
+	return files, notes
+}
+
+func seccompFile(f Facts) (rpmspec.File, string, error) {
+	profile, err := seccomp.Profile(f.Seccomp)
+	if err != nil {
+		return rpmspec.File{}, "", err
+	}
+	note := "seccomp: derived " + seccomp.Path + " from the tree's " + seccomp.BasePath
+	if f.Seccomp == nil {
+		note = "seccomp: the tree has no " + seccomp.BasePath + "; " + seccomp.Path + " is qm-build's own profile"
+	}
+	return configFile(seccomp.Path, profile, "rootfs/treefiles.go"), note, nil
 }

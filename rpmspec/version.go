@@ -1,6 +1,9 @@
 package rpmspec
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // DefaultVersion is the QM version qm-build packages unless told otherwise. It
 // matches upstream's newest tag and the qm SELinux module's policy_module line.
@@ -35,4 +38,6 @@ func ValidateVersion(field, v string) error {
 	return &InputError{Field: field, Msg: quote(v) + " " + msg}
 }
 
-func quote(s string) string { return "\"" + s + "\"" }
+// quote quotes s for a message, escaping control characters so that a
+// message stays on one line.
+func quote(s string) string { return strconv.Quote(s) }

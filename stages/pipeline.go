@@ -5,7 +5,21 @@ package stages
 // BuildStages are the stages of `qm-build build`, in order.
 func BuildStages() []Stage {
 	return []Stage{
+		SELinuxPolicy,
+		Facts,
 		Compose,
+		RPMs,
+		Payload,
+		Skeleton,
+		NestedConfig,
+		QuadletDropins,
+		BlueChi,
+		Seccomp,
+		FinishTree,
+		Repo,
+		Manifest,
+		Blueprint,
+		Check,
 		// Issues add their stages here, in pipeline order:
 		//   selinux-policy (before compose), rpms, payload, the tree stages,
 		//   finish-tree, repo, manifest, blueprint, check.
@@ -16,6 +30,23 @@ func BuildStages() []Stage {
 // osbuild stage: everything that writes QM's content into an image tree.
 func RootfsStages() []Stage {
 	return []Stage{
+		Facts,
+		Compose,
+		Payload,
+		Skeleton,
+		NestedConfig,
+		QuadletDropins,
+		BlueChi,
+		Seccomp,
+		FinishTree,
+	}
+}
+
+// PackageStages are what `qm-build rpm` and `qm-build spec` run before they
+// write: every stage the packages' content depends on, ending with compose.
+func PackageStages() []Stage {
+	return []Stage{
+		SELinuxPolicy,
 		Compose,
 	}
 }

@@ -1,8 +1,167 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
-// PLACEHOLDER: replaced by the issue that owns this command.
+	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/stages"
+)
+
+const buildUsage = `qm-build build [--out OUT] [--dropin NAME[,NAME...]|all]... [options] [--output text|json]
+       qm-build build --list-stages
+
+Runs every stage in order: the packages into OUT/rpms/, and everything an
+image gets from QM (the packages' payload and the files the stages write)
+into OUT/tree/. With no flags it builds the qm package on embedded defaults,
+offline. Running it again over the same OUT gives the same result;
+SOURCE_DATE_EPOCH, when set, makes it byte-reproducible.`
+
 func cmdBuild(ctx context.Context, e *env, args []string) error {
-	return errNotYet
+	var pf planFlags
+	fs := newFlags(e, "build", buildUsage)
+	out := fs.String("out", "./out", "output directory")
+	output := fs.String("output", "text", "summary format: text or json")
+	list := fs.Bool("list-stages", false, "print the pipeline (each stage, what it reads and writes) and exit")
+	pf.allFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if err := outputFormat(*output, "text", "json"); err != nil {
+		return err
+	}
+	if *list {
+		return printStages(e.stdout, stages.BuildStages())
+	}
+	plan, err := pf.plan(e)
+	if err != nil {
+		return err
+	}
+	treeDir := filepath.Join(*out, "tree")
+	t, err := rootfs.OpenTree(treeDir, rootfs.TreeOptions{Epoch: plan.Epoch, Create: true})
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv}
+	err = stages.Run(ctx, b, stages.BuildStages(), stageProgress(e))
+	e.progressDone()
+	if err != nil {
+		return err
+	}
+	return printSummary(e, *output, summaryOf(b, *out, treeDir))
+}
+
+// stageProgress shows "[i/n] stage" on a terminal.
+func stageProgress(e *env) stages.Progress {
+	return func(i, n int, name string) { e.progress("[%d/%d] %s", i, n, name) }
+}
+
+// summary is what build and rootfs print.
+type summary struct {
+	Out       string            `json:"out,omitempty"`
+	Tree      string            `json:"tree"`
+	Dropins   []string          `json:"dropins"`
+	Stages    []string          `json:"stages"`
+	Artifacts []stages.Artifact `json:"artifacts"`
+	Notes     []string          `json:"notes"`
+}
+
+func summaryOf(b *stages.Build, out, tree string) summary {
+	s := summary{Out: out, Tree: tree, Dropins: b.Plan.DropinNames(), Artifacts: b.Artifacts, Notes: b.Notes}
+	if s.Dropins == nil {
+		s.Dropins = []string{}
+	}
+	if s.Notes == nil {
+		s.Notes = []string{}
+	}
+	seen := map[string]bool{}
+	for _, a := range b.Artifacts {
+		if !seen[a.Stage] {
+			seen[a.Stage] = true
+			s.Stages = append(s.Stages, a.Stage)
+		}
+	}
+	return s
+}
+
+func printSummary(e *env, format string, s summary) error {
+	if format == "json" {
+		return writeJSON(e.stdout, s)
+	}
+	w := e.stdout
+	if s.Out != "" {
+		fmt.Fprintf(w, "qm-build wrote %s\n", s.Out)
+	}
+	if len(s.Dropins) > 0 {
+		fmt.Fprintf(w, "  drop-ins: %s\n", strings.Join(s.Dropins, ", "))
+	}
+	counts := map[string]int{}
+	var bytes = map[string]int64{}
+	var other []stages.Artifact
+	for _, a := range s.Artifacts {
+		if a.Kind == "tree" {
+			counts[a.Stage]++
+			bytes[a.Stage] += a.Size
+			continue
+		}
+		other = append(other, a)
+	}
+	for _, a := range other {
+		fmt.Fprintf(w, "  %-14s %s\n", a.Stage, filepath.Join(s.Out, a.Path))
+	}
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	sort.SliceStable(names, func(i, j int) bool { return stageIndex(s.Stages, names[i]) < stageIndex(s.Stages, names[j]) })
+	fmt.Fprintf(w, "  tree %s:\n", s.Tree)
+	for _, n := range names {
+		fmt.Fprintf(w, "    %-14s %3d files, %d bytes\n", n, counts[n], bytes[n])
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	return nil
+}
+
+func stageIndex(list []string, name string) int {
+	for i, n := range list {
+		if n == name {
+			return i
+		}
+	}
+	return len(list)
+}
+
+// printStages prints a pipeline: one stage a line, with what it reads and
+// writes.
+func printStages(w io.Writer, list []stages.Stage) error {
+	for i, s := range list {
+		fmt.Fprintf(w, "%2d. %-16s reads %s\n", i+1, s.Name, strings.Join(s.Reads, ", "))
+		for _, wr := range s.Writes {
+			fmt.Fprintf(w, "    %-16s writes %s\n", "", wr)
+		}
+	}
+	return nil
+}
+
+// openExistingTree opens --root for commands that write into an image tree
+// the user owns: it must exist already.
+func openExistingTree(dir string, plan *rootfs.Plan) (*rootfs.Tree, error) {
+	if dir == "" {
+		return nil, usageErrorf("--root is required (the image tree to write into)")
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, usageErrorf("--root %s: not a directory", dir)
+	}
+	return rootfs.OpenTree(dir, rootfs.TreeOptions{Epoch: plan.Epoch})
 }

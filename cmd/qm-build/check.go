@@ -1,8 +1,112 @@
 package main
 
-import "context"
+import (
+	"context"
+	"os"
 
-// PLACEHOLDER: replaced by the issue that owns this command.
+	"github.com/qm-build/qm-build/stages/check"
+	"github.com/qm-build/qm-build/stages/check/target"
+)
+
 func cmdCheck(ctx context.Context, e *env, args []string) error {
-	return errNotYet
+	fs := newFlags(e, "check", `qm-build check TARGET [--arch x86_64|aarch64] [--profile default|strict]
+               [--allow FILE] [--output text|json|sarif] [--keyring FILE]
+  qm-build check --list-rules [--output text|json]
+
+Checks a finished image offline for QM's freedom-from-interference promises.
+TARGET is an image tree (a directory), oci:DIR[:REF], oci-archive:FILE,
+docker-archive:FILE, a directory of RPMs (rpms:DIR) or a repository (repo:DIR).
+Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
+(or a flag, or the allow file) could not be read.`)
+	arch := fs.String("arch", "", "architecture every ELF file must have: x86_64 or aarch64 (default: what the image records, else its majority)")
+	profile := fs.String("profile", "default", "failing severity: default (errors) or strict (errors and warnings)")
+	allow := fs.String("allow", "", "allow file declaring what the image may have beyond QM's defaults (see the README)")
+	output := fs.String("output", "text", "report format: text, json or sarif")
+	keyring := fs.String("keyring", "", "OpenPGP public keys (armored or binary) the packages' signatures must verify against")
+	listRules := fs.Bool("list-rules", false, "list the rules and exit")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *listRules {
+		if err := outputFormat(*output, "text", "json"); err != nil {
+			return err
+		}
+		return check.WriteRules(e.stdout, check.Rules(), *output == "json")
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("want exactly one TARGET, got %d (see --help)", fs.NArg())
+	}
+	if err := outputFormat(*output, "text", "json", "sarif"); err != nil {
+		return err
+	}
+	o, err := checkOptions(*arch, *profile, *allow, *keyring)
+	if err != nil {
+		return err
+	}
+	e.progress("reading %s", fs.Arg(0))
+	t, err := target.Open(fs.Arg(0), target.Options{Arch: o.Arch})
+	if err != nil {
+		e.progressDone()
+		return err
+	}
+	defer t.Close()
+	e.progress("checking %s", fs.Arg(0))
+	r, err := check.Run(ctx, t, o)
+	e.progressDone()
+	if err != nil {
+		return err
+	}
+	switch *output {
+	case "json":
+		err = check.WriteJSON(e.stdout, r)
+	case "sarif":
+		err = check.WriteSARIF(e.stdout, r, check.Rules(), toolVersion)
+	default:
+		err = check.WriteText(e.stdout, r)
+	}
+	if err != nil {
+		return err
+	}
+	if r.Failed() {
+		return &findingsError{n: len(r.Errors) + len(r.Warnings)}
+	}
+	return nil
+}
+
+// checkOptions turns the flags into check.Options, reading the allow file and
+// the keyring; every problem is bad input naming its flag.
+func checkOptions(arch, profile, allowFile, keyringFile string) (check.Options, error) {
+	var o check.Options
+	switch arch {
+	case "", "x86_64", "aarch64":
+		o.Arch = arch
+	default:
+		return o, usageErrorf("--arch %q: want x86_64 or aarch64", arch)
+	}
+	p, err := check.ParseProfile(profile)
+	if err != nil {
+		return o, usageErrorf("--profile: %v", err)
+	}
+	o.Profile = p
+	if allowFile != "" {
+		f, err := os.Open(allowFile)
+		if err != nil {
+			return o, usageErrorf("--allow: %v", err)
+		}
+		defer f.Close()
+		if o.Policy, err = check.ParseAllow(f, allowFile); err != nil {
+			return o, err
+		}
+	}
+	if keyringFile != "" {
+		f, err := os.Open(keyringFile)
+		if err != nil {
+			return o, usageErrorf("--keyring: %v", err)
+		}
+		defer f.Close()
+		if o.Keyring, err = check.LoadKeyring(f, keyringFile); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
 }

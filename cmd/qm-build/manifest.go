@@ -1,8 +1,221 @@
 package main
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 
-// PLACEHOLDER: replaced by the issue that owns this command.
+	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/rootfs"
+)
+
 func cmdManifest(ctx context.Context, e *env, args []string) error {
-	return errNotYet
+	var pf planFlags
+	fs := newFlags(e, "manifest", `qm-build manifest --distro cs9|cs10|autosd9|autosd10|fedora-42 --arch x86_64|aarch64
+                  [--dropin NAME]... [--blueprint BASE.toml] [--rpms DIR]
+                  (--packages-lock FILE | --depsolve dnf --repo ID=URL... [--write-lock FILE])
+                  [--out FILE]
+
+Writes an osbuild manifest (JSON, to stdout or --out) with a qm_rootfs
+pipeline before os: qm_rootfs installs QM's own package set and its
+build-time files; os installs qm and the qm-<dropin> packages and copies the
+qm_rootfs tree to /usr/lib/qm/rootfs, /etc/qm and /var/qm before the final
+org.osbuild.selinux. Every package must be resolved: from a lock file, or by
+running dnf against the given repositories. --rpms takes qm-build's own
+packages from a directory of RPMs instead (e.g. out/rpms).`)
+	pf.allFlags(fs)
+	base := fs.String("blueprint", "", "the image's base blueprint (TOML or .json): packages, services, files, users… for the os pipeline")
+	lockFile := fs.String("packages-lock", "", "lock file with every pipeline's resolved packages (see README)")
+	depsolve := fs.String("depsolve", "", "resolve packages now: dnf (runs the real dnf against --repo)")
+	var repos []string
+	fs.StringArrayVar(&repos, "repo", nil, "repository for --depsolve: ID=URL (a URL, or a local directory) (repeatable)")
+	writeLock := fs.String("write-lock", "", "with --depsolve: also write the resolution as a lock file")
+	rpms := fs.String("rpms", "", "directory holding qm-build's own RPMs (qm, qm-<dropin>); they replace the lock's")
+	out := fs.String("out", "", "write the manifest to FILE (atomically) instead of stdout")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if _, err := blueprints.LookupDistro(pf.o.Distro); err != nil {
+		return err
+	}
+	switch {
+	case *lockFile != "" && *depsolve != "":
+		return usageErrorf("give --packages-lock or --depsolve, not both")
+	case *lockFile == "" && *depsolve == "":
+		return usageErrorf("packages must be resolved: give --packages-lock FILE or --depsolve dnf (see --help)")
+	case *depsolve != "" && *depsolve != "dnf":
+		return usageErrorf("--depsolve %q: the only resolver is dnf", *depsolve)
+	case *writeLock != "" && *depsolve == "":
+		return usageErrorf("--write-lock needs --depsolve dnf")
+	}
+	b, err := composePackages(ctx, e, &pf)
+	if err != nil {
+		return err
+	}
+	mo := blueprints.ManifestOptions{Content: b.Content}
+	if *base != "" {
+		if err := loadBase(&mo, *base); err != nil {
+			return err
+		}
+	}
+	m, err := blueprints.NewManifest(mo)
+	if err != nil {
+		return err
+	}
+	lock, err := manifestLock(ctx, e, m, *lockFile, repos, *writeLock)
+	if err != nil {
+		return err
+	}
+	own, err := ownPackages(b.Content, *rpms)
+	if err != nil {
+		return err
+	}
+	data, err := m.Serialize(lock, own...)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = e.stdout.Write(data)
+		return err
+	}
+	return writeFileAtomic(*out, data)
+}
+
+// manifestLock reads --packages-lock (checking its local files) or resolves
+// with dnf (writing --write-lock when asked).
+func manifestLock(ctx context.Context, e *env, m *blueprints.Manifest, lockFile string, repoArgs []string, writeLock string) (*blueprints.Lock, error) {
+	if lockFile != "" {
+		f, err := os.Open(lockFile)
+		if err != nil {
+			return nil, usageErrorf("--packages-lock: %v", err)
+		}
+		defer f.Close()
+		lock, err := blueprints.ParseLock(f, lockFile)
+		if err != nil {
+			return nil, err
+		}
+		return lock, lock.VerifyLocal(func(p string) (io.ReadCloser, error) { return os.Open(p) })
+	}
+	repos, err := parseRepos(repoArgs)
+	if err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp("", "qm-build-dnf-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	e.progress("resolving packages with dnf")
+	lock, err := blueprints.DepsolveDNF(ctx, m, blueprints.DNFOptions{Repos: repos, WorkDir: work, Path: e.getenv("PATH")})
+	e.progressDone()
+	if err != nil {
+		return nil, err
+	}
+	if writeLock != "" {
+		var buf bytes.Buffer
+		if err := lock.Encode(&buf); err != nil {
+			return nil, err
+		}
+		if err := writeFileAtomic(writeLock, buf.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	return lock, nil
+}
+
+// parseRepos reads --repo ID=URL; a URL without a scheme is a local
+// directory.
+func parseRepos(args []string) ([]blueprints.LockRepo, error) {
+	var out []blueprints.LockRepo
+	for _, a := range args {
+		id, loc, ok := strings.Cut(a, "=")
+		if !ok || id == "" || loc == "" {
+			return nil, usageErrorf("--repo %q: want ID=URL", a)
+		}
+		if u, err := url.Parse(loc); err != nil || u.Scheme == "" {
+			abs, err := filepath.Abs(loc)
+			if err != nil {
+				return nil, usageErrorf("--repo %q: %v", a, err)
+			}
+			loc = "file://" + abs
+		}
+		out = append(out, blueprints.LockRepo{ID: id, BaseURL: loc})
+	}
+	return out, nil
+}
+
+// ownPackages describes the RPMs of qm-build's own packages in dir; "" means
+// none (the lock has them).
+func ownPackages(c *rootfs.Content, dir string) ([]blueprints.LockedPackage, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, usageErrorf("--rpms %s: %v", dir, err)
+	}
+	var out []blueprints.LockedPackage
+	for _, p := range c.Packages {
+		name := filepath.Join(abs, p.FileName())
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, usageErrorf("--rpms %s: package %s is missing: %v", dir, p.Name, err)
+		}
+		lp, err := blueprints.OwnPackage(p, f, "file://"+name)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, lp)
+	}
+	return out, nil
+}
+
+// loadBase reads --blueprint into the manifest options.
+func loadBase(mo *blueprints.ManifestOptions, name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return usageErrorf("--blueprint: %v", err)
+	}
+	defer f.Close()
+	mo.Base, err = blueprints.ParseBlueprint(f, name)
+	mo.BaseName = name
+	return err
+}
+
+// writeFileAtomic writes data to a temporary file beside name and renames it
+// into place, so a reader never sees half a file.
+func writeFileAtomic(name string, data []byte) (err error) {
+	dir := filepath.Dir(name)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".qm-build-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return nil
 }

@@ -1,13 +1,219 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
-// PLACEHOLDER: replaced by the issue that owns this command.
-func cmdOsbuildStage(ctx context.Context, e *env, args []string) error {
-	return errNotYet
+	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/rpm"
+	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/osbuildstage"
+)
+
+// osbuildStageName is the argv[0] under which the binary is the osbuild stage.
+const osbuildStageName = osbuildstage.StageName
+
+// runOsbuildStage is the binary run by osbuild as org.osbuild.qm: one line on
+// stderr and a non-zero status on failure (2 for bad input), nothing
+// written into the tree unless the arguments and options are good.
+func runOsbuildStage(ctx context.Context, e *env) int {
+	_, err := osbuildstage.Run(ctx, osbuildstage.Config{
+		Paths:       osbuildstage.PathsFromEnv(e.getenv),
+		Getenv:      e.getenv,
+		Write:       writeRootfs(e),
+		ToolVersion: toolVersion,
+		Stdout:      e.stdout,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %s\n", osbuildStageName, osbuildstage.OneLine(err))
+		return exitCode(err)
+	}
+	return exitOK
 }
 
-const osbuildStageName = "org.osbuild.qm"
+// writeRootfs runs the stages of `qm-build rootfs` into the stage's tree.
+func writeRootfs(e *env) osbuildstage.TreeWriter {
+	return func(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan) (*osbuildstage.Written, error) {
+		b := &stages.Build{Plan: p, Tree: t, Epoch: p.Epoch, Log: io.Discard, Env: e.getenv}
+		if err := stages.Run(ctx, b, stages.RootfsStages(), nil); err != nil {
+			return nil, err
+		}
+		if err := t.FinishTimes(); err != nil {
+			return nil, err
+		}
+		return &osbuildstage.Written{Content: b.Content, Notes: b.Notes}, nil
+	}
+}
 
-// PLACEHOLDER
-func runOsbuildStage(ctx context.Context, e *env) int { return exitFailure }
+const osbuildStageUsage = `qm-build osbuild-stage SUBCOMMAND [flags]
+
+Subcommands:
+  install [--libdir DIR]     install stages/org.osbuild.qm (this binary) and its .meta.json
+  schema                     print org.osbuild.qm.meta.json (the stage's option schema)
+  options [plan flags]       print an org.osbuild.qm stage object for a manifest
+  rpm --out DIR              package the stage as the osbuild-stage-qm RPM
+
+osbuild runs the stage: this binary, invoked as org.osbuild.qm, reads
+/run/osbuild/api/arguments and writes QM's content into the tree.`
+
+func cmdOsbuildStage(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "install":
+			return cmdOsbuildStageInstall(e, args[1:])
+		case "schema":
+			return cmdOsbuildStageSchema(e, args[1:])
+		case "options":
+			return cmdOsbuildStageOptions(e, args[1:])
+		case "rpm":
+			return cmdOsbuildStageRPM(ctx, e, args[1:])
+		}
+	}
+	fs := newFlags(e, "osbuild-stage", osbuildStageUsage)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErrorf("missing subcommand: install, schema, options or rpm (see --help)")
+	}
+	return usageErrorf("unknown subcommand %q: want install, schema, options or rpm (see --help)", fs.Arg(0))
+}
+
+func cmdOsbuildStageInstall(e *env, args []string) error {
+	fs := newFlags(e, "osbuild-stage install", "qm-build osbuild-stage install [--libdir DIR] [--binary PATH]")
+	libdir := fs.String("libdir", osbuildstage.DefaultLibDir, "osbuild's library directory; the stage goes to LIBDIR/stages/")
+	binary := fs.String("binary", "", "the qm-build binary to install as the stage (default: this one)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	exe, err := stageBinary(*binary)
+	if err != nil {
+		return err
+	}
+	defer exe.Close()
+	written, err := osbuildstage.Install(*libdir, exe)
+	if err != nil {
+		return err
+	}
+	for _, w := range written {
+		fmt.Fprintln(e.stdout, w)
+	}
+	return nil
+}
+
+// stageBinary opens the binary to install or package: --binary, or the
+// running executable.
+func stageBinary(path string) (*os.File, error) {
+	if path == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("finding this executable: %w", err)
+		}
+		path = exe
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErrorf("--binary %s: %v", path, err)
+	}
+	return f, nil
+}
+
+func cmdOsbuildStageSchema(e *env, args []string) error {
+	fs := newFlags(e, "osbuild-stage schema", "qm-build osbuild-stage schema")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	_, err := e.stdout.Write(osbuildstage.MetaJSON())
+	return err
+}
+
+func cmdOsbuildStageOptions(e *env, args []string) error {
+	fs := newFlags(e, "osbuild-stage options", "qm-build osbuild-stage options [--dropin …] [options]\n\nPrints {\"type\": \"org.osbuild.qm\", \"options\": …} for the flags, as `qm-build manifest --qm-stage` puts it in a manifest.")
+	var pf planFlags
+	pf.allFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	p, err := pf.plan(e)
+	if err != nil {
+		return err
+	}
+	if err := osbuildstage.BuiltinOnly(p); err != nil {
+		return err
+	}
+	return writeJSON(e.stdout, struct {
+		Type    string               `json:"type"`
+		Options osbuildstage.Options `json:"options"`
+	}{osbuildStageName, osbuildstage.OptionsFromPlan(p)})
+}
+
+func cmdOsbuildStageRPM(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "osbuild-stage rpm", "qm-build osbuild-stage rpm --out DIR [--binary PATH] [--pkg-version V] [--release R]")
+	out := fs.String("out", "", "directory to write the osbuild-stage-qm RPM to (required)")
+	binary := fs.String("binary", "", "the qm-build binary to package as the stage (default: this one)")
+	version := fs.String("pkg-version", osbuildstage.PackageVersion(toolVersion), "package version (default: qm-build's version)")
+	release := fs.String("release", rpmspec.DefaultRelease, "package release")
+	compress := fs.String("compress", "", "payload compression: zstd (default), xz or gzip")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageErrorf("--out is required (see --help)")
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	f, err := stageBinary(*binary)
+	if err != nil {
+		return err
+	}
+	exe, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", f.Name(), err)
+	}
+	var errs rpmspec.Errors
+	for _, v := range []struct{ flag, v string }{{"--pkg-version", *version}, {"--release", *release}} {
+		if err := rpmspec.ValidateVersion(v.flag, v.v); err != nil {
+			errs = append(errs, err.(*rpmspec.InputError))
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	pkg, err := osbuildstage.RPMPackage(exe, *version, *release)
+	if err != nil {
+		return err
+	}
+	epoch, err := e.sourceDateEpoch()
+	if err != nil {
+		return err
+	}
+	e.progress("writing %s", pkg.FileName())
+	names, err := rpm.WriteDirContext(ctx, *out, []*rpmspec.Package{pkg}, rpm.Options{
+		Compressor: *compress,
+		BuildTime:  epoch,
+		SourceRPM:  fmt.Sprintf("qm-build-%s.src.rpm", pkg.EVR()),
+	}, nil)
+	e.progressDone()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		fmt.Fprintln(e.stdout, filepath.Join(*out, n))
+	}
+	return nil
+}

@@ -1,8 +1,53 @@
 package main
 
-import "context"
+import (
+	"context"
 
-// PLACEHOLDER: replaced by the issue that owns this command.
+	"github.com/qm-build/qm-build/stages"
+)
+
+const rootfsUsage = `qm-build rootfs --root DIR [--dropin NAME[,NAME...]|all]... [options] [--output text|json]
+
+Writes QM's content into the existing image tree DIR: the payload of the qm
+package and the chosen drop-ins, QM's rootfs skeleton, /etc/qm, /var/qm, the
+quadlet drop-ins, QM's BlueChi agent and the seccomp profile. It reads the
+host BlueChi agent's NodeName, /etc/localtime and
+/usr/share/containers/seccomp.json from DIR. Every write stays inside DIR
+(a symlink pointing out of it is refused) and is atomic; running it again
+changes nothing.`
+
 func cmdRootfs(ctx context.Context, e *env, args []string) error {
-	return errNotYet
+	var pf planFlags
+	fs := newFlags(e, "rootfs", rootfsUsage)
+	root := fs.String("root", "", "the image tree to write into (must exist)")
+	output := fs.String("output", "text", "summary format: text or json")
+	list := fs.Bool("list-stages", false, "print the pipeline and exit")
+	pf.allFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if err := outputFormat(*output, "text", "json"); err != nil {
+		return err
+	}
+	if *list {
+		return printStages(e.stdout, stages.RootfsStages())
+	}
+	plan, err := pf.plan(e)
+	if err != nil {
+		return err
+	}
+	t, err := openExistingTree(*root, plan)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	b, err := stages.WriteRootfs(ctx, t, plan, e.stderr, stageProgress(e))
+	e.progressDone()
+	if err != nil {
+		return err
+	}
+	return printSummary(e, *output, summaryOf(b, "", *root))
 }

@@ -1,8 +1,144 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
 
-// PLACEHOLDER: replaced by the issue that owns this command.
+	"github.com/spf13/pflag"
+
+	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/rpm"
+	"github.com/qm-build/qm-build/rpmspec/sign"
+	"github.com/qm-build/qm-build/stages"
+)
+
+// testDelayEnv is a TEST-ONLY hook: a duration (e.g. "2s") to pause after
+// each RPM is in place, so that tests can interrupt `qm-build rpm` between
+// two packages deterministically. It is not a user setting.
+const testDelayEnv = "QM_BUILD_TEST_RPM_DELAY"
+
 func cmdRPM(ctx context.Context, e *env, args []string) error {
-	return errNotYet
+	var pf planFlags
+	fs := newFlags(e, "rpm", `qm-build rpm [--dropin NAME[,NAME...]|all]... [--dropin-dir DIR]... [--out DIR]
+               [--compress zstd|xz|gzip] [--sign-key FILE] [--output text|json]
+
+Writes the qm package and the chosen drop-ins as noarch RPMs, one file per
+package, each written to a temporary file and renamed into place.
+SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
+	pf.packageFlags(fs)
+	out := fs.String("out", "./out/rpms", "output directory")
+	compress := fs.String("compress", "zstd", "payload compression: zstd, xz or gzip")
+	keyFile := fs.String("sign-key", "", "OpenPGP secret key (armored or binary, no passphrase) to sign the packages with")
+	output := fs.String("output", "text", "what to print: text (one path per line) or json (paths, sizes, digests)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if err := explicitVersions(fs, &pf); err != nil {
+		return err
+	}
+	if err := outputFormat(*output, "text", "json"); err != nil {
+		return err
+	}
+	o := rpm.Options{Compressor: *compress}
+	if _, err := rpm.CheckCompressor(*compress); err != nil {
+		return err
+	}
+	if *keyFile != "" {
+		k, err := loadSignKey(*keyFile)
+		if err != nil {
+			return err
+		}
+		o.Key = k
+	}
+	delay, err := rpmTestDelay(e)
+	if err != nil {
+		return err
+	}
+	b, err := composePackages(ctx, e, &pf)
+	if err != nil {
+		return err
+	}
+	files, err := stages.WriteRPMs(ctx, b, *out, o, func(name string) {
+		e.progress("wrote %s", name)
+		pauseFor(ctx, delay)
+	})
+	e.progressDone()
+	if err != nil {
+		return err
+	}
+	if *output == "json" {
+		return writeJSON(e.stdout, b.Artifacts)
+	}
+	for _, f := range files {
+		fmt.Fprintln(e.stdout, f)
+	}
+	return nil
+}
+
+// composePackages runs the stages the packages depend on and returns the
+// build holding their content.
+func composePackages(ctx context.Context, e *env, pf *planFlags) (*stages.Build, error) {
+	plan, err := pf.plan(e)
+	if err != nil {
+		return nil, err
+	}
+	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv}
+	if err := stages.Run(ctx, b, stages.PackageStages(), nil); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// explicitVersions rejects --qm-version "" and --release "": rootfs.Options
+// reads an empty value as "the default", but one given on the command line
+// is a mistake (an unset shell variable, typically).
+func explicitVersions(fs *pflag.FlagSet, pf *planFlags) error {
+	for _, f := range []struct {
+		name string
+		v    string
+	}{{"qm-version", pf.o.Version}, {"release", pf.o.Release}} {
+		if fs.Changed(f.name) && f.v == "" {
+			return rpmspec.ValidateVersion("--"+f.name, "")
+		}
+	}
+	return nil
+}
+
+func loadSignKey(name string) (*sign.Key, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, usageErrorf("--sign-key: %v", err)
+	}
+	defer f.Close()
+	return sign.LoadKey(io.Reader(f), name)
+}
+
+func rpmTestDelay(e *env) (time.Duration, error) {
+	v := e.getenv(testDelayEnv)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, usageErrorf("%s=%q: %v", testDelayEnv, v, err)
+	}
+	return d, nil
+}
+
+func pauseFor(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }

@@ -1,8 +1,64 @@
 package main
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 
-// PLACEHOLDER: replaced by the issue that owns this command.
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
 func cmdSpec(ctx context.Context, e *env, args []string) error {
-	return errNotYet
+	var pf planFlags
+	fs := newFlags(e, "spec", `qm-build spec [--dropin NAME[,NAME...]|all]... [--dropin-dir DIR]... [--out FILE]
+
+Renders the same packages as 'qm-build rpm' as ONE self-contained spec (qm
+plus a %package -n qm-NAME per drop-in). 'rpmbuild -bb qm.spec' needs no
+other file. Prints to stdout unless --out is given.`)
+	pf.packageFlags(fs)
+	out := fs.String("out", "-", "file to write the spec to (atomically); - is stdout")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if err := explicitVersions(fs, &pf); err != nil {
+		return err
+	}
+	b, err := composePackages(ctx, e, &pf)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := rpmspec.Spec(&buf, b.Content.Packages); err != nil {
+		return err
+	}
+	if *out == "-" {
+		_, err := e.stdout.Write(buf.Bytes())
+		return err
+	}
+	return writeSpecFile(*out, buf.Bytes())
+}
+
+// writeSpecFile writes data to a temporary file beside name and renames it.
+func writeSpecFile(name string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), ".qm-build-tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
 }

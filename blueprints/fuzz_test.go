@@ -1,0 +1,50 @@
+package blueprints
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzParseBlueprint: whatever parses is written back by EncodeTOML and
+// parses again to the same blueprint; what does not parse is bad input.
+func FuzzParseBlueprint(f *testing.F) {
+	seeds, err := filepath.Glob("*.toml")
+	require.NoError(f, err)
+	more, err := filepath.Glob("testdata/*.toml")
+	require.NoError(f, err)
+	for _, s := range append(seeds, more...) {
+		data, err := os.ReadFile(s)
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	f.Add([]byte(userBlueprint))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		bp, err := ParseBlueprint(bytes.NewReader(data), "fuzz.toml")
+		if err != nil {
+			require.True(t, err.(interface{ BadInput() bool }).BadInput(), "%v", err)
+			return
+		}
+		var out bytes.Buffer
+		require.NoError(t, EncodeTOML(&out, bp, "fuzz"))
+		again, err := ParseBlueprint(bytes.NewReader(out.Bytes()), "again.toml")
+		require.NoError(t, err, out.String())
+		require.Equal(t, bp.Name, again.Name)
+		require.Equal(t, bp.Packages, again.Packages)
+		if bp.Customizations != nil {
+			require.Equal(t, bp.Customizations.Files, again.Customizations.Files)
+			require.Equal(t, bp.Customizations.Services, again.Customizations.Services)
+		}
+		// Merging a blueprint into itself changes nothing but never fails
+		// on a conflict.
+		if ValidateFragment(bp, "fuzz.toml") == nil {
+			merged, err := Merge(Named{"a.toml", bp}, Named{"b.toml", bp})
+			if err == nil {
+				require.Equal(t, len(bp.Packages), len(merged.Packages))
+			}
+		}
+	})
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestBuildMainJob runs `qm-build build` with no flags but --out (the
+// README's main job: offline, embedded defaults), twice: the second run over
+// the same OUT leaves the tree as it was.
+func TestBuildMainJob(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	r := runCLI(t, []string{treeEpoch}, "build", "--out", out)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Contains(t, r.stdout, "qm-build wrote "+out)
+	require.Contains(t, r.stdout, filepath.Join(out, "rpms", "qm-1.0-1.noarch.rpm"))
+	for _, stage := range []string{"payload", "skeleton", "nested-config", "bluechi", "seccomp"} {
+		require.Contains(t, r.stdout, "    "+stage)
+	}
+	for _, p := range []string{"rpms/qm-1.0-1.noarch.rpm", "tree/usr/share/containers/systemd/qm.container", "tree/etc/qm/containers/containers.conf", "tree/usr/share/qm/seccomp-no-rt.json"} {
+		_, err := os.Stat(filepath.Join(out, p))
+		require.NoError(t, err, p)
+	}
+	first := treeListing(t, filepath.Join(out, "tree"))
+	r = runCLI(t, []string{treeEpoch}, "build", "--out", out)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Equal(t, first, treeListing(t, filepath.Join(out, "tree")))
+}
+
+func TestBuildJSONSummary(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	r := runCLI(t, []string{treeEpoch}, "build", "--out", out, "--dropin", "kvm", "--output", "json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var s summary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	require.Equal(t, out, s.Out)
+	require.Equal(t, []string{"kvm"}, s.Dropins)
+	kinds := map[string]int{}
+	for _, a := range s.Artifacts {
+		kinds[a.Kind]++
+		require.NotEmpty(t, a.Path)
+	}
+	require.Equal(t, 2, kinds["rpm"], "qm and qm-kvm")
+	require.Positive(t, kinds["tree"])
+	require.Contains(t, s.Stages, "payload")
+}
+
+func TestBuildListStages(t *testing.T) {
+	r := runCLI(t, nil, "build", "--list-stages")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	order := []string{"facts", "compose", "rpms", "payload", "skeleton", "nested-config", "quadlet-dropins", "bluechi", "seccomp", "finish-tree"}
+	last := -1
+	for _, s := range order {
+		i := strings.Index(r.stdout, ". "+s+" ")
+		require.Greater(t, i, last, "%s in order", s)
+		last = i
+	}
+}
+
+func TestBuildBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"malformed size", []string{"--memory-max", "12XB"}, "--memory-max"},
+		{"unknown network", []string{"--network", "wifi"}, "--network"},
+		{"invalid hostname", []string{"--hostname", "-car"}, "--hostname"},
+		{"output format", []string{"--output", "yaml"}, "--output"},
+		{"stray argument", []string{"extra"}, "unexpected argument"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			r := runCLI(t, nil, append([]string{"build", "--out", out}, tc.args...)...)
+			require.Equal(t, exitBadInput, r.code, r.stderr)
+			require.Contains(t, r.stderr, tc.want)
+			_, err := os.Stat(out)
+			require.True(t, os.IsNotExist(err), "bad input writes nothing")
+		})
+	}
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/stages/osbuildstage"
+	"github.com/qm-build/qm-build/test/verifiers"
+)
+
+func TestOsbuildStageSchemaCommand(t *testing.T) {
+	r := runCLI(t, nil, "osbuild-stage", "schema")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Equal(t, string(osbuildstage.MetaJSON()), r.stdout)
+	require.True(t, json.Valid([]byte(r.stdout)))
+}
+
+func TestOsbuildStageUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no subcommand", []string{"osbuild-stage"}, "missing subcommand"},
+		{"unknown subcommand", []string{"osbuild-stage", "frobnicate"}, `unknown subcommand "frobnicate"`},
+		{"extra argument", []string{"osbuild-stage", "schema", "x"}, `unexpected argument "x"`},
+		{"rpm without --out", []string{"osbuild-stage", "rpm"}, "--out is required"},
+		{"bad package version", []string{"osbuild-stage", "rpm", "--out", "x", "--pkg-version", "1-2"}, "--pkg-version"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, tc.args...)
+			require.Equal(t, exitBadInput, r.code, r.stderr)
+			require.Contains(t, r.stderr, tc.want)
+		})
+	}
+	for _, sub := range []string{"install", "schema", "options", "rpm"} {
+		t.Run(sub+" --help", func(t *testing.T) {
+			r := runCLI(t, nil, "osbuild-stage", sub, "--help")
+			require.Equal(t, exitOK, r.code, r.stderr)
+			require.Contains(t, r.stdout, "Usage:")
+		})
+	}
+}
+
+func TestOsbuildStageInstall(t *testing.T) {
+	libdir := t.TempDir()
+	r := runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	stage := filepath.Join(libdir, "stages", osbuildStageName)
+	meta := filepath.Join(libdir, "stages", osbuildstage.MetaFileName)
+	require.Equal(t, stage+"\n"+meta+"\n", r.stdout)
+
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	want, err := os.ReadFile(exe)
+	require.NoError(t, err)
+	got, err := os.ReadFile(stage)
+	require.NoError(t, err)
+	require.True(t, bytesEqual(want, got), "the installed stage is not this binary")
+	fi, err := os.Stat(stage)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o755), fi.Mode().Perm())
+	gotMeta, err := os.ReadFile(meta)
+	require.NoError(t, err)
+	require.Equal(t, osbuildstage.MetaJSON(), gotMeta)
+	fi, err = os.Stat(meta)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
+
+	// Installing again replaces both in place and leaves no temporary file.
+	r = runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	entries, err := os.ReadDir(filepath.Join(libdir, "stages"))
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+
+	// The installed stage works as the stage.
+	tree, runDir := t.TempDir(), t.TempDir()
+	makeHostTree(t, tree)
+	writeArguments(t, runDir, tree, json.RawMessage(`{}`))
+	rs := runStage(t, stage, runDir)
+	require.Equal(t, exitOK, rs.code, rs.stderr)
+}
+
+func TestOsbuildStageInstallBadLibdir(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "osbuild")
+	r := runCLI(t, nil, "osbuild-stage", "install", "--libdir", missing)
+	require.Equal(t, exitBadInput, r.code)
+	require.Contains(t, r.stderr, missing+" is not a directory: is osbuild installed?")
+	_, err := os.Stat(missing)
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func bytesEqual(a, b []byte) bool { return len(a) == len(b) && string(a) == string(b) }
+
+// TestOsbuildStageOptionsCommand: the stage object printed for a set of flags
+// validates against the stage schema and makes the stage build what rootfs
+// builds (the harness test covers the latter through stageCases).
+func TestOsbuildStageOptionsCommand(t *testing.T) {
+	for _, tc := range stageCases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, append([]string{"osbuild-stage", "options"}, tc.flags...)...)
+			require.Equal(t, exitOK, r.code, r.stderr)
+			var stage struct {
+				Type    string          `json:"type"`
+				Options json.RawMessage `json:"options"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &stage))
+			require.Equal(t, osbuildStageName, stage.Type)
+			validateStageObject(t, []byte(r.stdout))
+		})
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "mine.yaml"), []byte("name: mine\nsummary: mine\ndescription: mine\nfiles:\n  - path: /etc/qm/mine.conf\n    mode: \"0644\"\n    content: \"x\\n\"\n"), 0o644))
+	r := runCLI(t, nil, "osbuild-stage", "options", "--dropin-dir", dir)
+	require.Equal(t, exitBadInput, r.code, r.stdout)
+	require.Contains(t, r.stderr, `drop-in "mine" is not built in`)
+}
+
+// TestEveryPlanFlagIsAStageOption: each flag of `qm-build rootfs` that shapes
+// the tree has a stage option, so the stage can do what the CLI does and
+// NewPlan's errors translate.
+func TestEveryPlanFlagIsAStageOption(t *testing.T) {
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	var pf planFlags
+	pf.allFlags(fs)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name == "dropin-dir" {
+			return // user drop-ins: the stage knows built-in ones only
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			_, ok := osbuildstage.OptionForFlag("--" + f.Name)
+			require.True(t, ok, "--%s has no org.osbuild.qm option", f.Name)
+		})
+	})
+}
+
+// TestOsbuildStageRPM builds osbuild-stage-qm with qm-build's own RPM writer
+// and checks it with rpm: the file list and modes, the architecture, the
+// digests, reproducibility, and that the installed stage runs.
+func TestOsbuildStageRPM(t *testing.T) {
+	rpmBin := verifiers.Need(t, "rpm")
+	out := t.TempDir()
+	env := []string{"SOURCE_DATE_EPOCH=1700000000"}
+	r := runCLI(t, env, "osbuild-stage", "rpm", "--out", out, "--pkg-version", "0.1.0", "--compress", "gzip")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[runtime.GOARCH]
+	name := fmt.Sprintf("osbuild-stage-qm-0.1.0-1.%s.rpm", arch)
+	pkg := filepath.Join(out, name)
+	require.Equal(t, pkg+"\n", r.stdout)
+
+	home := verifiers.ScratchHome(t)
+	rpm := verifiers.Cmd{Env: []string{"HOME=" + home}}
+	q := rpm.Run(t, rpmBin, "-qp", "--qf", "%{NAME} %{VERSION}-%{RELEASE} %{ARCH}\n", pkg)
+	require.Equal(t, 0, q.Code, q.Stderr)
+	require.Equal(t, "osbuild-stage-qm 0.1.0-1 "+arch+"\n", q.Stdout)
+
+	l := rpm.Run(t, rpmBin, "-qp", "--qf", "[%{FILEMODES:perms} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILENAMES}\n]", pkg)
+	require.Equal(t, 0, l.Code, l.Stderr)
+	require.Equal(t, "-rwxr-xr-x root root /usr/lib/osbuild/stages/org.osbuild.qm\n"+
+		"-rw-r--r-- root root /usr/lib/osbuild/stages/org.osbuild.qm.meta.json\n", l.Stdout)
+	ql := rpm.Run(t, rpmBin, "-qpl", pkg)
+	require.Equal(t, osbuildstage.StagePath+"\n"+osbuildstage.MetaPath+"\n", ql.Stdout)
+
+	k := rpm.Run(t, rpmBin, "-K", pkg)
+	require.Equal(t, 0, k.Code, k.Stdout+k.Stderr)
+	require.Contains(t, k.Stdout, "digests OK")
+
+	req := rpm.Run(t, rpmBin, "-qp", "--requires", pkg)
+	require.Contains(t, strings.Split(req.Stdout, "\n"), "osbuild")
+
+	// Reproducible: the same inputs give the same bytes.
+	out2 := t.TempDir()
+	r = runCLI(t, env, "osbuild-stage", "rpm", "--out", out2, "--pkg-version", "0.1.0", "--compress", "gzip")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	a, err := os.ReadFile(pkg)
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(out2, name))
+	require.NoError(t, err)
+	require.True(t, bytesEqual(a, b), "two builds of the stage RPM differ")
+
+	// Installed with rpm into a scratch root, the stage is this binary and runs.
+	root := t.TempDir()
+	inst := rpm.Run(t, rpmBin, "-i", "--root", root, "--dbpath", "/var/lib/rpm", "--nodeps", "--force-debian", "--nosignature", pkg)
+	if inst.Code != 0 && strings.Contains(inst.Stderr, "force-debian") {
+		inst = rpm.Run(t, rpmBin, "-i", "--root", root, "--dbpath", "/var/lib/rpm", "--nodeps", "--nosignature", pkg)
+	}
+	require.Equal(t, 0, inst.Code, inst.Stdout+inst.Stderr)
+	installed := filepath.Join(root, osbuildstage.StagePath)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	want, err := os.ReadFile(exe)
+	require.NoError(t, err)
+	got, err := os.ReadFile(installed)
+	require.NoError(t, err)
+	require.True(t, bytesEqual(want, got), "the packaged stage is not this binary")
+	tree, runDir := t.TempDir(), t.TempDir()
+	makeHostTree(t, tree)
+	writeArguments(t, runDir, tree, json.RawMessage(`{"dropins": ["kvm"]}`))
+	rs := runStage(t, installed, runDir)
+	require.Equal(t, exitOK, rs.code, rs.stderr)
+}
+
+// validateStageObject validates a manifest stage object
+// ({"type": "org.osbuild.qm", "options": …}) against the schema osbuild
+// builds from the stage's meta file (draft 4, as osbuild's validator).
+func validateStageObject(t *testing.T, stage []byte) {
+	t.Helper()
+	schema, err := osbuildstage.StageSchema()
+	require.NoError(t, err)
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	require.NoError(t, err)
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft4)
+	require.NoError(t, c.AddResource("org.osbuild.qm.json", doc))
+	s, err := c.Compile("org.osbuild.qm.json")
+	require.NoError(t, err)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(stage))
+	require.NoError(t, err)
+	require.NoError(t, s.Validate(inst), "stage object: %s", stage)
+}

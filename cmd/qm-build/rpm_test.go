@@ -1,0 +1,170 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rpmspec/rpm"
+	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/rpmspec/sign"
+)
+
+const rpmTestEpoch = "SOURCE_DATE_EPOCH=1700000000"
+
+// rpmNames lists the .rpm files in dir, sorted.
+func rpmNames(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestRPMCommand(t *testing.T) {
+	r := rpmtest.NewRPM(t)
+	t.Run("qm and a drop-in, reproducibly", func(t *testing.T) {
+		out1, out2 := t.TempDir(), t.TempDir()
+		res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "kvm", "--out", out1)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		require.Equal(t, filepath.Join(out1, "qm-1.0-1.noarch.rpm")+"\n"+filepath.Join(out1, "qm-kvm-1.0-1.noarch.rpm")+"\n", res.stdout)
+		require.Equal(t, []string{"qm-1.0-1.noarch.rpm", "qm-kvm-1.0-1.noarch.rpm"}, rpmNames(t, out1))
+		require.Equal(t, exitOK, runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "kvm", "--out", out2).code)
+		for _, n := range rpmNames(t, out1) {
+			a, err := os.ReadFile(filepath.Join(out1, n))
+			require.NoError(t, err)
+			b, err := os.ReadFile(filepath.Join(out2, n))
+			require.NoError(t, err)
+			require.Equal(t, a, b, "%s differs between two runs", n)
+			require.Equal(t, "1700000000 zstd", r.Query(t, "%{BUILDTIME} %{PAYLOADCOMPRESSOR}", filepath.Join(out1, n)))
+		}
+	})
+	t.Run("version, release, compression, several --dropin forms", func(t *testing.T) {
+		out := t.TempDir()
+		res := runCLI(t, nil, "rpm", "--qm-version", "2.1", "--release", "4", "--compress", "xz", "--dropin", "sound,tty7", "--dropin", "text2speech", "--out", out)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		require.Equal(t, []string{"qm-2.1-4.noarch.rpm", "qm-sound-2.1-4.noarch.rpm", "qm-text2speech-2.1-4.noarch.rpm", "qm-tty7-2.1-4.noarch.rpm"}, rpmNames(t, out))
+		got := r.Query(t, "%{PAYLOADCOMPRESSOR} [%{REQUIRENEVRS},]", filepath.Join(out, "qm-text2speech-2.1-4.noarch.rpm"))
+		require.Contains(t, got, "xz ")
+		require.Contains(t, got, "qm = 2.1-4,")
+		require.Contains(t, got, "qm-sound = 2.1-4,")
+	})
+	t.Run("all drop-ins and a user drop-in directory, as JSON", func(t *testing.T) {
+		out := t.TempDir()
+		res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "all", "--dropin-dir", rpmtest.UserDropinDir(t), "--out", out, "--output", "json")
+		require.Equal(t, exitOK, res.code, res.stderr)
+		var arts []struct{ Kind, Path, SHA256 string }
+		require.NoError(t, json.Unmarshal([]byte(res.stdout), &arts))
+		pkgs := rpmtest.All(t)
+		require.Len(t, arts, len(pkgs))
+		for i, p := range pkgs {
+			require.Equal(t, p.FileName(), filepath.Base(arts[i].Path))
+			require.Equal(t, "rpm", arts[i].Kind)
+			require.Len(t, arts[i].SHA256, 64)
+		}
+		require.Contains(t, rpmNames(t, out), "qm-front-camera-1.0-1.noarch.rpm")
+	})
+	t.Run("signed", func(t *testing.T) {
+		key, armored, err := sign.Generate("qm-build test", "test@localhost", time.Unix(1690000000, 0))
+		require.NoError(t, err)
+		dir := t.TempDir()
+		keyFile := filepath.Join(dir, "key.asc")
+		require.NoError(t, os.WriteFile(keyFile, armored, 0o600))
+		pub, err := key.PublicKeyArmored()
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "key.pub"), pub, 0o644))
+		out := filepath.Join(dir, "rpms")
+		res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "video", "--sign-key", keyFile, "--out", out)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		db := filepath.Join(dir, "db")
+		require.Equal(t, 0, r.Run(t, "rpmkeys", "--dbpath", db, "--import", filepath.Join(dir, "key.pub")).Code)
+		for _, n := range rpmNames(t, out) {
+			v := r.Run(t, "rpmkeys", "--dbpath", db, "-Kv", filepath.Join(out, n))
+			require.Equal(t, 0, v.Code, v.Stdout+v.Stderr)
+			require.Contains(t, v.Stdout, "Header V4 RSA/SHA256 Signature, key ID "+key.KeyID()[8:]+": OK")
+		}
+	})
+}
+
+func TestRPMCommandBadInput(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.asc")
+	require.NoError(t, os.WriteFile(garbage, []byte("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nnot a key\n-----END PGP PRIVATE KEY BLOCK-----\n"), 0o600))
+	bad := filepath.Join(dir, "bad")
+	require.NoError(t, os.Mkdir(bad, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bad, "x.yaml"), []byte("name: x\nsummary: s\ndescription: d\nfiles:\n  - path: /etc/passwd\n    mode: \"0644\"\n    content: x\n"), 0o644))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown drop-in", []string{"--dropin", "kvm,nosuch"}, `unknown drop-in "nosuch"; known drop-ins: dvb, img-tempdir, input, kvm, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, windowmanager, all`},
+		{"version with a dash", []string{"--qm-version", "1.0-2"}, `--qm-version: "1.0-2" must not contain '-'`},
+		{"release with whitespace", []string{"--release", "1 2"}, `--release: "1 2" must not contain whitespace`},
+		{"empty release", []string{"--release", ""}, `--release: "" must not be empty`},
+		{"unknown compressor", []string{"--compress", "bzip2"}, `--compress: "bzip2" is not a payload compression`},
+		{"malformed signing key", []string{"--sign-key", garbage}, "signing key " + garbage + ": not an OpenPGP key"},
+		{"missing signing key", []string{"--sign-key", filepath.Join(dir, "nope.asc")}, "--sign-key: open "},
+		{"drop-in file outside the allowed paths", []string{"--dropin-dir", bad}, bad + "/x.yaml:5: files[0].path: /etc/passwd is outside the paths a drop-in may own"},
+		{"not a directory", []string{"--dropin-dir", garbage}, "--dropin-dir " + garbage + ": not a directory"},
+		{"bad --output", []string{"--output", "yaml"}, `--output "yaml": want one of text, json`},
+		{"stray argument", []string{"kvm"}, `unexpected argument "kvm"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "rpms")
+			res := runCLI(t, nil, append([]string{"rpm", "--out", out}, tc.args...)...)
+			require.Equal(t, exitBadInput, res.code, res.stderr)
+			require.Contains(t, res.stderr, tc.want)
+			require.NoDirExists(t, out, "bad input wrote the output directory")
+		})
+	}
+}
+
+// TestRPMCommandKilledMidway runs the real CLI in a subprocess, pausing after
+// each package (the test-only QM_BUILD_TEST_RPM_DELAY hook), interrupts it
+// once the first package is in place, and checks that the output directory
+// holds only complete packages and no temporary file.
+func TestRPMCommandKilledMidway(t *testing.T) {
+	r := rpmtest.NewRPM(t)
+	total := len(rpmtest.Compose(t, []string{"all"}))
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			out := t.TempDir()
+			cmd := cliCommand(t, "rpm", "--dropin", "all", "--out", out)
+			cmd.Env = append(cmd.Env, testDelayEnv+"=30s", rpmTestEpoch)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+			deadline := time.Now().Add(time.Minute)
+			for len(rpmNames(t, out)) == 0 {
+				require.True(t, time.Now().Before(deadline), "no package appeared: %s", stderr.String())
+				time.Sleep(20 * time.Millisecond)
+			}
+			require.NoError(t, cmd.Process.Signal(sig))
+			err := cmd.Wait()
+			require.Error(t, err, "the build was not interrupted")
+			names := rpmNames(t, out)
+			require.NotEmpty(t, names)
+			require.Less(t, len(names), total, "every package was written: the kill came too late")
+			for _, n := range names {
+				require.True(t, strings.HasSuffix(n, ".rpm") && !strings.HasPrefix(n, rpm.TempPrefix), "left behind: %s", n)
+				res := r.Run(t, "rpm", "-K", "--nosignature", filepath.Join(out, n))
+				require.Equal(t, 0, res.Code, "%s is partial: %s", n, res.Stdout)
+			}
+			if sig != syscall.SIGKILL {
+				require.Contains(t, stderr.String(), "context canceled", "stderr: %s", stderr.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,62 @@
+package rpmspec_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+const (
+	tableBegin = "<!-- catalog-table: generated from rpmspec/catalog by `go test ./rpmspec -run TestReadmeCatalogTable -update` -->"
+	tableEnd   = "<!-- end catalog-table -->"
+)
+
+// catalogTable renders the built-in catalog as the README's markdown table.
+func catalogTable(cat *rpmspec.Catalog) string {
+	code := func(items []string) string {
+		if len(items) == 0 {
+			return "–"
+		}
+		out := make([]string, len(items))
+		for i, s := range items {
+			out[i] = "`" + s + "`"
+		}
+		return strings.Join(out, ", ")
+	}
+	var b strings.Builder
+	b.WriteString("| Drop-in | Package | What it adds | Devices for QM | Devices for nested containers | Also provides (legacy names) |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for _, d := range cat.All() {
+		summary := d.Summary
+		if len(d.Needs) > 0 {
+			summary += "; needs " + code(d.Needs)
+		}
+		b.WriteString("| `" + d.Name + "` | `" + d.PackageName() + "` | " + summary + " | " +
+			code(d.Devices.QM) + " | " + code(d.Devices.Nested) + " | " + code(d.Legacy) + " |\n")
+	}
+	return b.String()
+}
+
+// TestReadmeCatalogTable keeps the README's catalog table true to the
+// catalog; -update rewrites the table between its markers.
+func TestReadmeCatalogTable(t *testing.T) {
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	readme := filepath.Join("..", "README.md")
+	data, err := os.ReadFile(readme)
+	require.NoError(t, err)
+	text := string(data)
+	i, j := strings.Index(text, tableBegin), strings.Index(text, tableEnd)
+	require.True(t, i >= 0 && j > i, "README.md has no catalog table between %q and %q (merge readme-parts/2-rpm.md)", tableBegin, tableEnd)
+	want := tableBegin + "\n" + catalogTable(cat) + tableEnd
+	if *update {
+		text = text[:i] + want + text[j+len(tableEnd):]
+		require.NoError(t, os.WriteFile(readme, []byte(text), 0o644))
+	}
+	require.Equal(t, want, text[i:j+len(tableEnd)], "the README's catalog table is stale: go test ./rpmspec -run TestReadmeCatalogTable -update")
+}

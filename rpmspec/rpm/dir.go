@@ -1,0 +1,107 @@
+package rpm
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+// TempPrefix starts the name of every temporary file WriteDir makes beside a
+// package while writing it. Such files are hidden and never end in ".rpm".
+const TempPrefix = ".qm-build-tmp-"
+
+// WriteDir writes each package to dir as its conventional file name
+// (Package.FileName) and returns the names in order. dir is created when
+// missing. Each file is written to a temporary file beside the target and
+// renamed into place, so dir never holds a partial .rpm.
+func WriteDir(dir string, pkgs []*rpmspec.Package, o Options) ([]string, error) {
+	return WriteDirContext(context.Background(), dir, pkgs, o, nil)
+}
+
+// WriteDirContext is WriteDir that stops between packages when ctx is done,
+// and calls done (when not nil) with each file's name and bytes once it is in
+// place.
+func WriteDirContext(ctx context.Context, dir string, pkgs []*rpmspec.Package, o Options, done func(file string, data []byte)) ([]string, error) {
+	if _, err := CheckCompressor(o.Compressor); err != nil {
+		return nil, err
+	}
+	// Build every package in memory first: a model error then leaves dir
+	// untouched.
+	bodies := make([][]byte, len(pkgs))
+	for i, p := range pkgs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var b bytes.Buffer
+		if err := Write(&b, p, o); err != nil {
+			return nil, err
+		}
+		bodies[i] = b.Bytes()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", dir, err)
+	}
+	defer root.Close()
+	names := make([]string, 0, len(pkgs))
+	for i, p := range pkgs {
+		if err := ctx.Err(); err != nil {
+			return names, err
+		}
+		name := p.FileName()
+		if err := writeAtomic(root, name, bodies[i]); err != nil {
+			return names, fmt.Errorf("writing %s: %w", name, err)
+		}
+		names = append(names, name)
+		if done != nil {
+			done(name, bodies[i])
+		}
+	}
+	return names, nil
+}
+
+// writeAtomic writes data to a new temporary file in root and renames it to
+// name; on any error the temporary file is removed.
+func writeAtomic(root *os.Root, name string, data []byte) (err error) {
+	if strings.ContainsRune(name, '/') {
+		return fmt.Errorf("file name %q has a slash", name)
+	}
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return err
+	}
+	tmp := TempPrefix + name + "." + hex.EncodeToString(rnd[:])
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			_ = root.Remove(tmp)
+		}
+	}()
+	// No fsync: the rename makes the file appear whole or not at all to any
+	// reader, and a killed build leaves no partial .rpm; durability across a
+	// power loss is left to the file system, as in rootfs.Tree.
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = root.Rename(tmp, name); err != nil {
+		return errors.Join(err, root.Remove(tmp))
+	}
+	return nil
+}

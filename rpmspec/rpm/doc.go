@@ -1,0 +1,38 @@
+// Package rpm writes rpmspec packages as binary RPMs with rpmpack, in memory,
+// without rpmbuild and without touching the filesystem except in WriteDir.
+//
+// The API, which the rpms stage, `qm-build rpm` and the osbuild stage use:
+//
+//	Write(w io.Writer, p *rpmspec.Package, o Options) error
+//	WriteDir(dir string, pkgs []*rpmspec.Package, o Options) ([]string, error)
+//	WriteDirContext(ctx, dir, pkgs, o, done func(file string, data []byte)) ([]string, error)
+//
+// Output is byte-reproducible: the same package and Options give the same
+// bytes, for every compressor, signed or not (see Options.BuildTime).
+//
+// # What the writer adds, as rpmbuild does
+//
+// rpmbuild adds dependencies a spec never names. The writer adds those that
+// describe the package it writes (rpm's build/parsePreamble.c, build/rpmfc.c
+// and build/pack.c), so that its output and `rpmbuild -bb` on the rendered
+// spec agree (the differential test in this package):
+//
+//   - Provides: name = V-R (the self-provide);
+//   - Provides and Requires: config(name) = V-R with RPMSENSE_CONFIG, when the
+//     package has %config files;
+//   - Requires: /bin/sh with RPMSENSE_INTERP and the scriptlet's context flag
+//     (RPMSENSE_SCRIPT_PRE, _POST, …), one per scriptlet, as `Requires(post):`;
+//   - Requires: the interpreter of every executable file starting with "#!"
+//     (RPMSENSE_FIND_REQUIRES), as rpm's script.req generator does;
+//   - Requires: rpmlib(CompressedFileNames) and rpmlib(FileDigests) when the
+//     package has files, and rpmlib(PayloadIsZstd) or rpmlib(PayloadIsXz)
+//     for those payloads.
+//
+// It does not add rpmlib(PayloadFilesHavePrefix): rpmpack stores payload names
+// as "/usr/…", not "./usr/…", so the feature would be claimed falsely. rpm
+// reads both forms.
+//
+// Every relation list is sorted by name, flags and version, the order rpmbuild
+// stores them in. The source RPM tag names the spec's main package
+// (qm-V-R.src.rpm) for every package, as `rpmbuild -bb qm.spec` does.
+package rpm

@@ -1,0 +1,172 @@
+package rpm_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/rpm"
+	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+)
+
+// TestQueriesMatchModel writes every package and reads each back with
+// `rpm -qp`, field by field, against the model it came from.
+func TestQueriesMatchModel(t *testing.T) {
+	r := rpmtest.NewRPM(t)
+	for set, pkgs := range fixtureSets(t) {
+		paths := writeAll(t, pkgs, rpm.Options{BuildTime: rpmtest.Epoch})
+		for i, p := range pkgs {
+			file := paths[i]
+			t.Run(set+"/"+p.Name, func(t *testing.T) {
+				t.Run("digests", func(t *testing.T) {
+					res := r.Run(t, "rpm", "-K", "--nosignature", file)
+					require.Equal(t, 0, res.Code, res.Stdout+res.Stderr)
+					require.Contains(t, res.Stdout, "digests OK")
+				})
+				t.Run("header", func(t *testing.T) {
+					got := r.Query(t, "%{NAME}|%{VERSION}|%{RELEASE}|%{ARCH}|%{EPOCH}|%{LICENSE}|%{URL}|%{SUMMARY}|%{BUILDTIME}|%{BUILDHOST}|%{SOURCERPM}\n", file)
+					want := strings.Join([]string{p.Name, p.Version, p.Release, "noarch", "(none)", p.License, p.URL, p.Summary,
+						fmt.Sprint(rpmtest.Epoch.Unix()), rpm.BuildHost, "qm-" + p.EVR() + ".src.rpm"}, "|") + "\n"
+					require.Equal(t, want, got)
+					require.Equal(t, p.HeaderDescription(), r.Query(t, "%{DESCRIPTION}", file))
+				})
+				t.Run("files", func(t *testing.T) {
+					require.Equal(t, expectedFiles(p), rpmtest.Lines(r.Query(t, fileQuery, file)))
+				})
+				t.Run("relations", func(t *testing.T) { checkRelations(t, r, p, file) })
+				t.Run("scripts", func(t *testing.T) {
+					for section, tag := range scriptTags {
+						want := "(none)|(none)"
+						p.Scripts.Each(func(s, body string) {
+							if s == section {
+								want = rpmspec.HeaderScript(body) + "|/bin/sh"
+							}
+						})
+						require.Equal(t, want, r.Query(t, "%{"+tag+"}|%{"+tag+"PROG}", file), section)
+					}
+				})
+			})
+		}
+	}
+}
+
+// checkRelations checks that every relation of the model is in the header,
+// that the writer added the self-provide and config() provide, and that any
+// other requirement is one the package documents it adds.
+func checkRelations(t *testing.T, r rpmtest.RPM, p *rpmspec.Package, file string) {
+	kinds := []struct {
+		tag   string
+		model rpmspec.Relations
+	}{
+		{"PROVIDE", p.Provides}, {"REQUIRE", p.Requires}, {"OBSOLETE", p.Obsoletes},
+		{"CONFLICT", p.Conflicts}, {"RECOMMEND", p.Recommends},
+	}
+	got := map[string][]string{}
+	for _, k := range kinds {
+		got[k.tag] = rpmtest.Lines(r.Query(t, "[%{"+k.tag+"NEVRS}\n]", file))
+		for _, rel := range k.model {
+			require.Contains(t, got[k.tag], rel.String(), k.tag)
+		}
+	}
+	require.Contains(t, got["PROVIDE"], p.Name+" = "+p.EVR(), "self-provide")
+	hasConfig, interps := false, map[string]bool{}
+	for _, f := range p.Files {
+		if f.Flags&rpmspec.FlagConfig != 0 {
+			hasConfig = true
+		}
+		if f.Kind == rpmspec.KindFile && f.Mode&0o111 != 0 && strings.HasPrefix(string(f.Body), "#!") {
+			interps[strings.Fields(strings.TrimPrefix(strings.SplitN(string(f.Body), "\n", 2)[0], "#!"))[0]] = true
+		}
+	}
+	cfg := "config(" + p.Name + ") = " + p.EVR()
+	if hasConfig {
+		require.Contains(t, got["PROVIDE"], cfg)
+		require.Contains(t, got["REQUIRE"], cfg)
+	} else {
+		require.NotContains(t, got["PROVIDE"], cfg)
+	}
+	for _, req := range got["REQUIRE"] {
+		name := strings.Fields(req)[0]
+		inModel := false
+		for _, rel := range p.Requires {
+			inModel = inModel || rel.String() == req
+		}
+		switch {
+		case inModel, strings.HasPrefix(name, "rpmlib("), req == cfg && hasConfig, interps[name]:
+		case name == "/bin/sh":
+			n := 0
+			p.Scripts.Each(func(string, string) { n++ })
+			require.NotZero(t, n, "/bin/sh required without scriptlets")
+		default:
+			t.Errorf("requirement %q is neither in the model nor one the writer documents", req)
+		}
+	}
+}
+
+func TestCompressors(t *testing.T) {
+	r := rpmtest.NewRPM(t)
+	pkgs := rpmtest.All(t)
+	for _, comp := range rpm.Compressors {
+		t.Run(comp, func(t *testing.T) {
+			o := rpm.Options{Compressor: comp, BuildTime: rpmtest.Epoch}
+			first := writeAll(t, pkgs, o)
+			second := writeAll(t, pkgs, o)
+			for i := range first {
+				require.Equal(t, readFile(t, first[i]), readFile(t, second[i]), "%s is not reproducible", filepath.Base(first[i]))
+				require.Equal(t, comp, r.Query(t, "%{PAYLOADCOMPRESSOR}", first[i]))
+				res := r.Run(t, "sh", "-c", "rpm2cpio \"$1\" | cpio -it --quiet", "sh", first[i])
+				require.Equal(t, 0, res.Code, res.Stderr)
+				var want []string
+				for _, f := range pkgs[i].SortedFiles() {
+					if f.Flags&rpmspec.FlagGhost == 0 {
+						want = append(want, f.Path)
+					}
+				}
+				require.Equal(t, want, rpmtest.Lines(res.Stdout))
+			}
+		})
+	}
+}
+
+func TestBuildTimeChangesOutput(t *testing.T) {
+	p := rpmtest.All(t)[0]
+	a := writeOne(t, p, rpm.Options{BuildTime: rpmtest.Epoch})
+	b := writeOne(t, p, rpm.Options{BuildTime: rpmtest.Epoch.Add(1)})
+	require.Equal(t, a, writeOne(t, p, rpm.Options{BuildTime: rpmtest.Epoch}))
+	require.NotEqual(t, a, writeOne(t, p, rpm.Options{BuildTime: rpmtest.Epoch.Add(86400e9)}))
+	require.Equal(t, a, b, "sub-second differences are below rpm's resolution")
+}
+
+func TestWriteBadInput(t *testing.T) {
+	base := func() *rpmspec.Package { return rpmtest.EdgePackages()[1] }
+	for _, tc := range []struct {
+		name   string
+		pkg    func() *rpmspec.Package
+		o      rpm.Options
+		want   string
+		badInp bool
+	}{
+		{"unknown compressor", base, rpm.Options{Compressor: "bzip2"}, `--compress: "bzip2" is not a payload compression`, true},
+		{"version with dash", func() *rpmspec.Package { p := base(); p.Version = "1-2"; return p }, rpm.Options{}, "version", true},
+		{"relative path", func() *rpmspec.Package { p := base(); p.Files[0].Path = "etc/x"; return p }, rpm.Options{}, "relative", true},
+		{"ghost config", func() *rpmspec.Package {
+			p := base()
+			p.Files[0].Flags |= rpmspec.FlagGhost
+			p.Files[0].Body = nil
+			return p
+		}, rpm.Options{}, "%ghost cannot be combined", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sb strings.Builder
+			err := rpm.Write(&sb, tc.pkg(), tc.o)
+			require.ErrorContains(t, err, tc.want)
+			var bi interface{ BadInput() bool }
+			require.Equal(t, tc.badInp, errorsAs(err, &bi) && bi.BadInput())
+			require.Zero(t, sb.Len(), "nothing is written on error")
+		})
+	}
+}

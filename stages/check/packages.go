@@ -1,0 +1,135 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	rpmutils "github.com/sassoftware/go-rpmutils"
+
+	"github.com/qm-build/qm-build/stages/check/target"
+)
+
+// rpmInfo is one package file as the package rules see it.
+type rpmInfo struct {
+	File     string
+	NEVRA    rpmutils.NEVRA
+	Requires []requirement
+	// DigestErr is a header or payload digest that does not verify.
+	DigestErr error
+	// SigErr is the signature check against the keyring (nil when it
+	// verified or no keyring was given); Signed says whether any signature
+	// was found.
+	SigErr error
+	Signed bool
+}
+
+type requirement struct {
+	Name, Version string
+	Flags         int
+}
+
+// loadRPMs reads every package of the target. A package that cannot be read at
+// all (truncated, not an RPM) makes the target unreadable: the error is bad
+// input. Digest and signature failures are kept for the rules.
+func (c *Context) loadRPMs() error {
+	for _, name := range c.Target.Packages.Files {
+		info, err := c.readRPM(name)
+		if err != nil {
+			return &target.Error{Spec: c.Target.Spec, Err: fmt.Errorf("%s: %w", name, err)}
+		}
+		c.rpms = append(c.rpms, info)
+	}
+	return nil
+}
+
+// readRPM reads one package: its header (which must parse), then the digests
+// with go-rpmutils' Verify, then the signatures against the keyring.
+func (c *Context) readRPM(name string) (info *rpmInfo, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			info, err = nil, fmt.Errorf("malformed RPM: %v", r)
+		}
+	}()
+	info = &rpmInfo{File: name}
+	hdr, err := c.withPackage(name, func(r io.Reader) (*rpmutils.RpmHeader, error) { return rpmutils.ReadHeader(r) })
+	if err != nil && !isDigestError(err) {
+		return nil, fmt.Errorf("not a readable RPM: %w", err)
+	}
+	if err == nil {
+		if err := info.fill(hdr); err != nil {
+			return nil, err
+		}
+	}
+	_, err = c.withPackage(name, func(r io.Reader) (*rpmutils.RpmHeader, error) {
+		h, _, err := rpmutils.Verify(r, nil)
+		return h, err
+	})
+	switch {
+	case err == nil:
+	case isDigestError(err):
+		info.DigestErr = err
+		return info, nil
+	default:
+		return nil, fmt.Errorf("reading the payload: %w", err)
+	}
+	if c.Keyring != nil {
+		_, err = c.withPackage(name, func(r io.Reader) (*rpmutils.RpmHeader, error) {
+			h, sigs, err := rpmutils.Verify(r, c.Keyring)
+			info.Signed = len(sigs) > 0
+			return h, err
+		})
+		info.SigErr = err
+		if err == nil && !info.Signed {
+			info.SigErr = errors.New("the package is not signed")
+		}
+	}
+	return info, nil
+}
+
+func (c *Context) withPackage(name string, f func(io.Reader) (*rpmutils.RpmHeader, error)) (*rpmutils.RpmHeader, error) {
+	fh, err := c.Target.Packages.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return f(fh)
+}
+
+// isDigestError tells a digest that does not match (the package was changed)
+// from a package that cannot be read.
+func isDigestError(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "mismatch")
+}
+
+func (info *rpmInfo) fill(hdr *rpmutils.RpmHeader) error {
+	n, err := hdr.GetNEVRA()
+	if err != nil {
+		return fmt.Errorf("reading name and version: %w", err)
+	}
+	info.NEVRA = *n
+	names, _ := hdr.GetStrings(rpmutils.REQUIRENAME)
+	versions, _ := hdr.GetStrings(rpmutils.REQUIREVERSION)
+	flags, _ := hdr.GetInts(rpmutils.REQUIREFLAGS)
+	for i, nm := range names {
+		r := requirement{Name: nm}
+		if i < len(versions) {
+			r.Version = versions[i]
+		}
+		if i < len(flags) {
+			r.Flags = flags[i]
+		}
+		info.Requires = append(info.Requires, r)
+	}
+	return nil
+}
+
+// evr is [epoch:]version-release as the package says.
+func (info *rpmInfo) evr() string {
+	v := info.NEVRA.Version + "-" + info.NEVRA.Release
+	if info.NEVRA.Epoch != "" && info.NEVRA.Epoch != "0" {
+		v = info.NEVRA.Epoch + ":" + v
+	}
+	return v
+}

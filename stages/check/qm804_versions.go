@@ -1,0 +1,41 @@
+package check
+
+import "strings"
+
+// QM804: qm and its drop-ins come from one build.
+var ruleQM804 = Rule{
+	ID: "QM804", Severity: Error, Group: GroupPackages, Scope: ScopePackages,
+	Title: "there is one qm package, and every qm-<drop-in> package has its version-release",
+	Rationale: "Drop-ins and qm are composed from one plan: a drop-in from another build may add devices or quadlet settings " +
+		"that this qm's policy and checks do not expect ('devices' FFI test).",
+	FFI: []string{"devices"},
+	Check: func(c *Context) []Finding {
+		var qms []*rpmInfo
+		for _, r := range c.rpms {
+			if r.NEVRA.Name == "qm" {
+				qms = append(qms, r)
+			}
+		}
+		var out []Finding
+		if len(qms) == 0 {
+			for _, r := range c.rpms {
+				if strings.HasPrefix(r.NEVRA.Name, "qm-") {
+					out = append(out, at(r.File, 0, "drop-in package %s, but no qm package", r.NEVRA.Name))
+				}
+			}
+			return out
+		}
+		qm := qms[0]
+		for _, other := range qms[1:] {
+			if other.evr() != qm.evr() {
+				out = append(out, at(other.File, 0, "qm %s next to qm %s (%s)", other.evr(), qm.evr(), qm.File))
+			}
+		}
+		for _, r := range c.rpms {
+			if strings.HasPrefix(r.NEVRA.Name, "qm-") && r.evr() != qm.evr() {
+				out = append(out, at(r.File, 0, "%s is %s, qm is %s", r.NEVRA.Name, r.evr(), qm.evr()))
+			}
+		}
+		return out
+	},
+}

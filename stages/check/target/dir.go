@@ -1,0 +1,314 @@
+package target
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"runtime"
+	"sort"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// dirFS is an image tree on disk. Reads go through os.Root, so that no path
+// and no symbolic link in the image reaches outside it; Walk uses *at system
+// calls relative to directories it has already verified.
+type dirFS struct {
+	dir  string
+	root *os.Root
+}
+
+func openDir(dir string) (*dirFS, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &dirFS{dir: dir, root: r}, nil
+}
+
+func (d *dirFS) Close() error { return d.root.Close() }
+
+func (d *dirFS) Lstat(p string) (Entry, error) {
+	p, err := Clean(p)
+	if err != nil {
+		return Entry{}, err
+	}
+	fi, err := d.root.Lstat(rel(p))
+	if err != nil {
+		return Entry{}, err
+	}
+	e := entryFromInfo(p, fi)
+	if e.Mode&fs.ModeSymlink != 0 {
+		if e.Link, err = d.root.Readlink(rel(p)); err != nil {
+			return Entry{}, err
+		}
+	} else {
+		e.Label = d.label(p)
+	}
+	return e, nil
+}
+
+// label reads security.selinux; a tree without labels gives "".
+func (d *dirFS) label(p string) string {
+	buf := make([]byte, 256)
+	n, err := unix.Lgetxattr(path.Join(d.dir, rel(p)), "security.selinux", buf)
+	if err != nil || n <= 0 {
+		return ""
+	}
+	return trimNUL(string(buf[:n]))
+}
+
+func trimNUL(s string) string {
+	for len(s) > 0 && s[len(s)-1] == 0 {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func (d *dirFS) ReadDir(p string) ([]Entry, error) {
+	p, err := Clean(p)
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.root.Open(rel(p))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	des, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(des))
+	for _, de := range des {
+		e, err := d.Lstat(path.Join(p, de.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func (d *dirFS) Open(p string) (io.ReadCloser, error) {
+	p, err := Clean(p)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := d.root.Lstat(rel(p))
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
+	}
+	return d.root.Open(rel(p))
+}
+
+func entryFromInfo(p string, fi fs.FileInfo) Entry {
+	e := Entry{Path: p, Mode: fi.Mode(), Size: fi.Size()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		e.UID, e.GID = int(st.Uid), int(st.Gid)
+	}
+	return e
+}
+
+// Walk reads the tree with a pool of workers, one directory at a time each:
+// getdents on the directory, fstatat on every name, and a pread of the first
+// bytes of regular files when heads are wanted. Directories wait on a shared
+// stack, so memory grows with the number of directories not yet read, not
+// with the size of the tree.
+func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
+	workers := o.Workers
+	if workers <= 0 {
+		workers = 2 * runtime.GOMAXPROCS(0)
+		if workers < 4 {
+			workers = 4
+		}
+	}
+	rootfd, err := unix.Open(d.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: d.dir, Err: err}
+	}
+	defer unix.Close(rootfd)
+	w := &walker{rootfd: rootfd, fn: fn, head: o.Head}
+	w.cond = sync.NewCond(&w.mu)
+	w.stack = []string{"."}
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.work()
+		}()
+	}
+	wg.Wait()
+	return w.err
+}
+
+// walker is the shared state of one parallel Walk.
+type walker struct {
+	rootfd int
+	fn     WalkFunc
+	head   bool
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	stack   []string // directories to read, relative to rootfd
+	busy    int      // workers reading a directory
+	err     error
+	stopped bool
+}
+
+func (w *walker) work() {
+	buf := make([]byte, HeadSize)
+	dents := make([]byte, 64<<10)
+	for {
+		w.mu.Lock()
+		for len(w.stack) == 0 && w.busy > 0 && !w.stopped {
+			w.cond.Wait()
+		}
+		if len(w.stack) == 0 || w.stopped {
+			w.stopped = true
+			w.cond.Broadcast()
+			w.mu.Unlock()
+			return
+		}
+		dir := w.stack[len(w.stack)-1]
+		w.stack = w.stack[:len(w.stack)-1]
+		w.busy++
+		w.mu.Unlock()
+
+		subdirs, err := w.readDir(dir, buf, dents)
+
+		w.mu.Lock()
+		w.busy--
+		if err != nil && w.err == nil {
+			w.err = err
+			w.stopped = true
+		}
+		w.stack = append(w.stack, subdirs...)
+		w.cond.Broadcast()
+		w.mu.Unlock()
+	}
+}
+
+// readDir reports every entry of one directory and returns its
+// subdirectories.
+func (w *walker) readDir(dir string, buf, dents []byte) ([]string, error) {
+	fd, err := unix.Openat(w.rootfd, dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: imagePath(dir), Err: err}
+	}
+	defer unix.Close(fd)
+	names, err := readNames(fd, dents)
+	if err != nil {
+		return nil, &fs.PathError{Op: "readdir", Path: imagePath(dir), Err: err}
+	}
+	var subdirs []string
+	for _, name := range names {
+		var st unix.Stat_t
+		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				continue // removed while walking
+			}
+			return nil, &fs.PathError{Op: "lstat", Path: imagePath(path.Join(dir, name)), Err: err}
+		}
+		r := path.Join(dir, name)
+		e := Entry{Path: imagePath(r), Mode: modeFromUnix(st.Mode), UID: int(st.Uid), GID: int(st.Gid), Size: st.Size}
+		var head []byte
+		switch {
+		case e.Mode.IsDir():
+			subdirs = append(subdirs, r)
+		case e.Mode&fs.ModeSymlink != 0:
+			e.Link = readlinkat(fd, name, int(st.Size))
+		case e.Mode.IsRegular() && w.head && st.Size > 0:
+			head = readHead(fd, name, buf)
+		}
+		if err := w.fn(e, head); err != nil {
+			return nil, err
+		}
+	}
+	return subdirs, nil
+}
+
+func imagePath(r string) string {
+	if r == "." {
+		return "/"
+	}
+	return "/" + r
+}
+
+// readNames lists a directory with getdents, skipping "." and "..".
+func readNames(fd int, buf []byte) ([]string, error) {
+	var names []string
+	for {
+		n, err := unix.ReadDirent(fd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+}
+
+func readlinkat(dirfd int, name string, size int) string {
+	if size <= 0 || size > 4096 {
+		size = 4096
+	}
+	b := make([]byte, size+1)
+	n, err := unix.Readlinkat(dirfd, name, b)
+	if err != nil || n < 0 {
+		return ""
+	}
+	return string(b[:n])
+}
+
+func readHead(dirfd int, name string, buf []byte) []byte {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	n, err := unix.Pread(fd, buf, 0)
+	unix.Close(fd)
+	if err != nil || n <= 0 {
+		return nil
+	}
+	return buf[:n]
+}
+
+// modeFromUnix converts st_mode to fs.FileMode (as os.FileInfo does).
+func modeFromUnix(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & unix.S_IFMT {
+	case unix.S_IFBLK:
+		mode |= fs.ModeDevice
+	case unix.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFDIR:
+		mode |= fs.ModeDir
+	case unix.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case unix.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case unix.S_IFSOCK:
+		mode |= fs.ModeSocket
+	}
+	if m&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}

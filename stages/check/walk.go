@@ -1,0 +1,173 @@
+package check
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"io/fs"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/qm-build/qm-build/stages/check/target"
+)
+
+// walkFacts are what one walk over the whole image learns for the rules that
+// look at every file: only the notable entries are kept, so memory grows with
+// findings, not with the image.
+type walkFacts struct {
+	mu sync.Mutex
+	// In QM's trees:
+	setid     []target.Entry // setuid or setgid
+	writable  []target.Entry // world-writable, no sticky bit
+	devices   []target.Entry // character or block devices
+	symlinks  []target.Entry // under /etc/qm or /var/qm
+	kmodules  []target.Entry // kernel modules in the rootfs
+	elfs      []elfFile      // every ELF file of the image
+	elfByArch map[string]int
+}
+
+type elfFile struct {
+	Path    string
+	Machine elf.Machine
+	Class   elf.Class
+}
+
+// Walk runs the one walk over the image (on first use) and returns its facts.
+func (c *Context) Walk() (*walkFacts, error) {
+	if c.walk != nil || c.walkErr != nil {
+		return c.walk, c.walkErr
+	}
+	w := &walkFacts{elfByArch: map[string]int{}}
+	err := c.FS.Walk(func(e target.Entry, head []byte) error {
+		w.visit(e, head)
+		return nil
+	}, target.WalkOptions{Head: true})
+	if err != nil {
+		c.walkErr = err
+		return nil, err
+	}
+	w.sort()
+	c.walk = w
+	return w, nil
+}
+
+func (w *walkFacts) visit(e target.Entry, head []byte) {
+	var ef *elfFile
+	if len(head) >= 20 && bytes.HasPrefix(head, []byte(elf.ELFMAG)) {
+		ef = parseELFHeader(e.Path, head)
+	}
+	inQM := inQMTrees(e.Path)
+	notable := ef != nil || (inQM && (e.Mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 ||
+		worldWritable(e) || e.Mode&fs.ModeDevice != 0 || e.Mode&fs.ModeSymlink != 0 || isKernelModule(e.Path)))
+	if !notable {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if ef != nil {
+		w.elfs = append(w.elfs, *ef)
+		w.elfByArch[archName(ef.Machine)]++
+	}
+	if !inQM {
+		return
+	}
+	if e.Mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 && e.Mode&fs.ModeSymlink == 0 {
+		w.setid = append(w.setid, e)
+	}
+	if worldWritable(e) {
+		w.writable = append(w.writable, e)
+	}
+	if e.Mode&fs.ModeDevice != 0 {
+		w.devices = append(w.devices, e)
+	}
+	if e.Mode&fs.ModeSymlink != 0 && (under(e.Path, qmEtc) || under(e.Path, qmVar)) {
+		w.symlinks = append(w.symlinks, e)
+	}
+	if isKernelModule(e.Path) && e.Mode.IsRegular() {
+		w.kmodules = append(w.kmodules, e)
+	}
+}
+
+func (w *walkFacts) sort() {
+	for _, l := range [][]target.Entry{w.setid, w.writable, w.devices, w.symlinks, w.kmodules} {
+		sort.Slice(l, func(i, j int) bool { return l[i].Path < l[j].Path })
+	}
+	sort.Slice(w.elfs, func(i, j int) bool { return w.elfs[i].Path < w.elfs[j].Path })
+}
+
+func worldWritable(e target.Entry) bool {
+	return e.Mode&fs.ModeSymlink == 0 && e.Mode.Perm()&0o002 != 0 && e.Mode&fs.ModeSticky == 0 &&
+		(e.Mode.IsRegular() || e.Mode.IsDir())
+}
+
+// isKernelModule matches kernel module file names (kmod: .ko, optionally
+// compressed) under QM's rootfs.
+func isKernelModule(p string) bool {
+	if !under(p, qmRootfs) {
+		return false
+	}
+	base := p[strings.LastIndexByte(p, '/')+1:]
+	for _, ext := range []string{".ko", ".ko.xz", ".ko.zst", ".ko.gz"} {
+		if strings.HasSuffix(base, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseELFHeader reads e_ident and e_machine with debug/elf's header types
+// (ELF gABI, "ELF Header"); nil when the header is not valid.
+func parseELFHeader(p string, head []byte) *elfFile {
+	class := elf.Class(head[elf.EI_CLASS])
+	var order binary.ByteOrder
+	switch elf.Data(head[elf.EI_DATA]) {
+	case elf.ELFDATA2LSB:
+		order = binary.LittleEndian
+	case elf.ELFDATA2MSB:
+		order = binary.BigEndian
+	default:
+		return nil
+	}
+	var machine uint16
+	switch class {
+	case elf.ELFCLASS64:
+		var h elf.Header64
+		if len(head) < binary.Size(h) || binary.Read(bytes.NewReader(head), order, &h) != nil {
+			return nil
+		}
+		machine = h.Machine
+	case elf.ELFCLASS32:
+		var h elf.Header32
+		if len(head) < binary.Size(h) || binary.Read(bytes.NewReader(head), order, &h) != nil {
+			return nil
+		}
+		machine = h.Machine
+	default:
+		return nil
+	}
+	return &elfFile{Path: p, Machine: elf.Machine(machine), Class: class}
+}
+
+// archName maps an ELF machine to the RPM architecture names qm-build uses.
+func archName(m elf.Machine) string {
+	switch m {
+	case elf.EM_X86_64:
+		return "x86_64"
+	case elf.EM_AARCH64:
+		return "aarch64"
+	case elf.EM_386:
+		return "i686"
+	case elf.EM_ARM:
+		return "armv7hl"
+	case elf.EM_PPC64:
+		return "ppc64le"
+	case elf.EM_S390:
+		return "s390x"
+	case elf.EM_RISCV:
+		return "riscv64"
+	case elf.EM_BPF:
+		return "bpf"
+	}
+	return strings.ToLower(strings.TrimPrefix(m.String(), "EM_"))
+}

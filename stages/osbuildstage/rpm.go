@@ -1,0 +1,100 @@
+package osbuildstage
+
+import (
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"strings"
+
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+// RPMName is the name of the package that ships the stage to osbuild hosts.
+const RPMName = "osbuild-stage-qm"
+
+const rpmSummary = "osbuild stage org.osbuild.qm: QM's content written at image build time"
+
+const rpmDescription = `The org.osbuild.qm stage for osbuild: qm-build as a native osbuild stage.
+An osbuild manifest that calls org.osbuild.qm gets QM's content (the qm and
+qm-<dropin> payload, /usr/lib/qm/rootfs, /etc/qm, /var/qm, the quadlet
+drop-ins, the nested container and BlueChi configuration) written into its
+tree while osbuild builds the image. The stage's options are described by
+org.osbuild.qm.meta.json beside it.`
+
+// RPMPackage is the osbuild-stage-qm package, as data for rpmspec/rpm: the
+// stage binary exe at StagePath (0755) and the meta file at MetaPath (0644).
+// The package carries a compiled Go program, so it is built for the
+// binary's architecture, read from exe's ELF header, and not noarch. It
+// requires osbuild, which owns /usr/lib/osbuild/stages.
+func RPMPackage(exe []byte, version, release string) (*rpmspec.Package, error) {
+	arch, err := ELFArch(exe)
+	if err != nil {
+		return nil, err
+	}
+	p := &rpmspec.Package{
+		Name:        RPMName,
+		Version:     version,
+		Release:     release,
+		Summary:     rpmSummary,
+		Description: rpmDescription,
+		License:     rpmspec.License,
+		URL:         rpmspec.URL,
+		Arch:        arch,
+		Files: []rpmspec.File{
+			{Path: StagePath, Kind: rpmspec.KindFile, Mode: 0o755, Body: exe, Origin: "stages/osbuildstage/rpm.go"},
+			{Path: MetaPath, Kind: rpmspec.KindFile, Mode: 0o644, Body: MetaJSON(), Origin: "stages/osbuildstage/rpm.go"},
+		},
+	}
+	p.Requires.Add(rpmspec.Relation{Name: "osbuild"})
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// elfArches maps ELF machines to rpm architecture names (rpm's rpmrc
+// arch_canon table, 64-bit little-endian variants where both exist).
+var elfArches = map[elf.Machine]string{
+	elf.EM_X86_64:  "x86_64",
+	elf.EM_AARCH64: "aarch64",
+	elf.EM_PPC64:   "ppc64le",
+	elf.EM_S390:    "s390x",
+	elf.EM_RISCV:   "riscv64",
+	elf.EM_386:     "i686",
+	elf.EM_ARM:     "armv7hl",
+}
+
+// ELFArch returns the rpm architecture of an ELF executable.
+func ELFArch(exe []byte) (string, error) {
+	f, err := elf.NewFile(bytes.NewReader(exe))
+	if err != nil {
+		return "", &rpmspec.InputError{Field: "--binary", Msg: "not an ELF executable: " + err.Error()}
+	}
+	defer f.Close()
+	if f.Machine == elf.EM_PPC64 && f.ByteOrder.String() != "LittleEndian" {
+		return "ppc64", nil
+	}
+	arch, ok := elfArches[f.Machine]
+	if !ok {
+		return "", &rpmspec.InputError{Field: "--binary", Msg: fmt.Sprintf("ELF machine %s has no rpm architecture here", f.Machine)}
+	}
+	return arch, nil
+}
+
+// PackageVersion turns qm-build's version (a tag such as v0.3.1, or `git
+// describe` output such as v0.3.1-4-gabc1234-dirty) into an rpm version: the
+// leading "v" goes, and each character rpm does not allow in a version
+// ('-' among them) becomes '.'.
+func PackageVersion(toolVersion string) string {
+	v := strings.TrimPrefix(toolVersion, "v")
+	b := []byte(v)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._+~^", c) >= 0) {
+			b[i] = '.'
+		}
+	}
+	if len(b) == 0 {
+		return "0"
+	}
+	return string(b)
+}

@@ -1,0 +1,284 @@
+package repodata
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/cavaliergopher/rpm"
+)
+
+// The RPM file format (rpm's lib/header.c, lib/signature.h, and
+// https://rpm-software-management.github.io/rpm/manual/format.html): a 96-byte
+// lead, the signature header padded to 8 bytes, the main header, the payload.
+const (
+	leadSize   = 96
+	introSize  = 16
+	entrySize  = 16
+	maxEntries = 0xffff     // hdrchkTags in rpm's header.c
+	maxData    = 0x0fffffff // hdrchkData: 256 MiB of tag data
+)
+
+var (
+	leadMagic   = []byte{0xed, 0xab, 0xee, 0xdb}
+	headerMagic = []byte{0x8e, 0xad, 0xe8, 0x01}
+)
+
+// Signature-header tags (rpm's lib/rpmtag.h, RPMSIGTAG_*).
+const (
+	sigTagSize     = 1000
+	sigTagLongSize = 270
+	sigTagSHA1     = 269
+	sigTagSHA256   = 273
+)
+
+// File is an RPM file as read from disk: its bytes and what the file system
+// says about it.
+type File struct {
+	Location string // href, relative to the repository root
+	Size     int64
+	ModTime  int64 // seconds since the epoch, already clamped
+}
+
+// RPMError is an RPM that cannot be read: not an RPM, truncated or corrupt.
+// It is bad input and names the file.
+type RPMError struct {
+	File string
+	Err  error
+}
+
+func (e *RPMError) Error() string  { return fmt.Sprintf("%s: %v", e.File, e.Err) }
+func (e *RPMError) Unwrap() error  { return e.Err }
+func (e *RPMError) BadInput() bool { return true }
+
+// ErrNotRPM is wrapped by RPMError when a file does not start with the RPM lead.
+var ErrNotRPM = errors.New("not an RPM file (no RPM lead)")
+
+// ErrCorrupt is wrapped by RPMError when a file looks like an RPM but its
+// structure or one of its digests is wrong.
+var ErrCorrupt = errors.New("corrupt RPM")
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
+}
+
+// ReadRPM reads one RPM from r and returns its repository entry. It verifies
+// the structure of both headers, the header's SHA256 (or SHA1) digest from the
+// signature header, the payload digest and the size recorded in the signature,
+// so that a truncated or damaged file is refused rather than indexed. The
+// changelog keeps at most changelogLimit entries (createrepo_c's
+// --changelog-limit; negative keeps all).
+func ReadRPM(r io.Reader, f File, changelogLimit int) (*Package, error) {
+	return readRPMWith(bufio.NewReaderSize(nil, 32<<10), r, f, changelogLimit)
+}
+
+// readRPMWith is ReadRPM with a reusable buffered reader (one per worker).
+func readRPMWith(br *bufio.Reader, r io.Reader, f File, changelogLimit int) (*Package, error) {
+	p, err := readRPM(br, r, f, changelogLimit)
+	if err != nil {
+		return nil, &RPMError{File: f.Location, Err: err}
+	}
+	return p, nil
+}
+
+func readRPM(br *bufio.Reader, r io.Reader, f File, changelogLimit int) (*Package, error) {
+	sum := sha256.New()
+	br.Reset(io.TeeReader(r, sum))
+	defer br.Reset(nil)
+	var raw bytes.Buffer
+	raw.Grow(16 << 10)
+	if err := readN(br, &raw, leadSize); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, ErrNotRPM
+		}
+		return nil, err
+	}
+	if !bytes.Equal(raw.Bytes()[:4], leadMagic) {
+		return nil, ErrNotRPM
+	}
+	sigLen, err := readHeaderBlock(br, &raw, "signature header")
+	if err != nil {
+		return nil, err
+	}
+	if pad := (8 - sigLen%8) % 8; pad != 0 {
+		if err := readN(br, &raw, pad); err != nil {
+			return nil, corrupt("truncated after the signature header")
+		}
+	}
+	start := int64(raw.Len())
+	if _, err := readHeaderBlock(br, &raw, "header"); err != nil {
+		return nil, err
+	}
+	end := int64(raw.Len())
+
+	pkg, err := rpm.Read(bytes.NewReader(raw.Bytes()))
+	if err != nil {
+		return nil, corrupt("%v", err)
+	}
+	if err := checkHeaderDigest(&pkg.Signature, raw.Bytes()[start:end]); err != nil {
+		return nil, err
+	}
+	payloadSum, want, err := payloadDigest(&pkg.Header)
+	if err != nil {
+		return nil, err
+	}
+	n, err := io.Copy(payloadSum, br)
+	if err != nil {
+		return nil, fmt.Errorf("reading payload: %w", err)
+	}
+	if want != "" && hex.EncodeToString(payloadSum.Sum(nil)) != want {
+		return nil, corrupt("payload digest mismatch (damaged or truncated payload)")
+	}
+	if err := checkSize(&pkg.Signature, end-(start)+n); err != nil {
+		return nil, err
+	}
+	total := end + n
+	if f.Size != 0 && total != f.Size {
+		return nil, corrupt("read %d bytes, the file has %d", total, f.Size)
+	}
+	p, err := fromHeader(pkg, changelogLimit)
+	if err != nil {
+		return nil, err
+	}
+	p.PkgID = hex.EncodeToString(sum.Sum(nil))
+	p.ChecksumType = "sha256"
+	p.Location = f.Location
+	p.FileTime = f.ModTime
+	p.PackageSize = total
+	p.HeaderStart, p.HeaderEnd = start, end
+	return p, nil
+}
+
+// readN appends exactly n bytes from r to buf.
+func readN(r io.Reader, buf *bytes.Buffer, n int64) error {
+	got, err := io.CopyN(buf, r, n)
+	if err == io.EOF && got < n {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// readHeaderBlock reads one header structure (intro, index, data) into buf
+// and checks that every index entry lies inside the data, so that the parser
+// after it never trusts a count or an offset. It returns the length of the
+// index and data (without the intro), which the signature padding needs.
+func readHeaderBlock(r io.Reader, buf *bytes.Buffer, what string) (int64, error) {
+	at := buf.Len()
+	if err := readN(r, buf, introSize); err != nil {
+		return 0, corrupt("truncated %s", what)
+	}
+	intro := buf.Bytes()[at : at+introSize]
+	if !bytes.Equal(intro[:4], headerMagic) {
+		return 0, corrupt("bad %s magic", what)
+	}
+	nindex := int64(binary.BigEndian.Uint32(intro[8:12]))
+	hsize := int64(binary.BigEndian.Uint32(intro[12:16]))
+	if nindex < 1 || nindex > maxEntries || hsize > maxData {
+		return 0, corrupt("%s has %d entries and %d bytes of data", what, nindex, hsize)
+	}
+	if err := readN(r, buf, nindex*entrySize+hsize); err != nil {
+		return 0, corrupt("truncated %s", what)
+	}
+	block := buf.Bytes()[at+introSize:]
+	index, data := block[:nindex*entrySize], block[nindex*entrySize:]
+	for i := int64(0); i < nindex; i++ {
+		e := index[i*entrySize : (i+1)*entrySize]
+		if err := checkEntry(e, data); err != nil {
+			return 0, corrupt("%s entry %d (tag %d): %v", what, i, binary.BigEndian.Uint32(e[:4]), err)
+		}
+	}
+	return nindex*entrySize + hsize, nil
+}
+
+// typeSizes are the element sizes of rpm's fixed-size tag types
+// (rpmTagType: CHAR, INT8, INT16, INT32, INT64, …, BIN).
+var typeSizes = map[uint32]int64{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1}
+
+func checkEntry(e, data []byte) error {
+	typ := binary.BigEndian.Uint32(e[4:8])
+	off := int64(binary.BigEndian.Uint32(e[8:12]))
+	count := int64(binary.BigEndian.Uint32(e[12:16]))
+	size := int64(len(data))
+	switch {
+	case typ == 0:
+		return nil
+	case typ > 9:
+		return fmt.Errorf("unknown type %d", typ)
+	case count < 1 || count > size:
+		return fmt.Errorf("count %d out of range", count)
+	case off >= size:
+		// Region tags (HEADERSIGNATURES, HEADERIMMUTABLE) point at their
+		// 16-byte trailer, which is inside the data; anything else past the
+		// end is damage.
+		return fmt.Errorf("offset %d past the data (%d bytes)", off, size)
+	}
+	if n, fixed := typeSizes[typ]; fixed {
+		if off+n*count > size {
+			return fmt.Errorf("%d values at offset %d overrun the data", count, off)
+		}
+		return nil
+	}
+	// Strings: count NUL-terminated strings from off.
+	s := data[off:]
+	for i := int64(0); i < count; i++ {
+		j := bytes.IndexByte(s, 0)
+		if j < 0 {
+			return fmt.Errorf("unterminated string")
+		}
+		s = s[j+1:]
+	}
+	return nil
+}
+
+// checkHeaderDigest compares the header bytes with the signature header's
+// SHA256 digest (RPMSIGTAG_SHA256), or SHA1 when that is all there is.
+func checkHeaderDigest(sig *rpm.Header, hdr []byte) error {
+	for _, d := range []struct {
+		tag int
+		h   func() hash.Hash
+	}{{sigTagSHA256, sha256.New}, {sigTagSHA1, sha1.New}} {
+		want := sig.GetTag(d.tag).String()
+		if want == "" {
+			continue
+		}
+		h := d.h()
+		h.Write(hdr)
+		if hex.EncodeToString(h.Sum(nil)) != want {
+			return corrupt("header digest mismatch (damaged header)")
+		}
+		return nil
+	}
+	return nil
+}
+
+// payloadDigest returns a hash for the payload and the expected hex digest
+// (RPMTAG_PAYLOADDIGEST with RPMTAG_PAYLOADDIGESTALGO 8 = SHA256), or an
+// empty expectation when the package has no SHA256 payload digest.
+func payloadDigest(h *rpm.Header) (hash.Hash, string, error) {
+	want := h.GetTag(tagPayloadDigest).StringSlice()
+	algo := h.GetTag(tagPayloadDigestAlgo).Int64()
+	if len(want) == 0 || algo != 8 {
+		return sha256.New(), "", nil
+	}
+	return sha256.New(), want[0], nil
+}
+
+// checkSize compares header+payload length with RPMSIGTAG_SIZE or
+// RPMSIGTAG_LONGSIZE, which rpm checks on install.
+func checkSize(sig *rpm.Header, got int64) error {
+	want := sig.GetTag(sigTagLongSize).Int64()
+	if want == 0 {
+		want = sig.GetTag(sigTagSize).Int64()
+	}
+	if want != 0 && want != got {
+		return corrupt("header and payload are %d bytes, the signature header says %d (truncated?)", got, want)
+	}
+	return nil
+}

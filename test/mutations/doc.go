@@ -1,0 +1,26 @@
+// Package mutations is the mutation corpus of `qm-build check`: small,
+// declarative defects (corpus/*.yaml), each applied to a copy of the good tree
+// that `qm-build build --dropin all` writes, each with the rule IDs the check
+// must report (or none, for the allowed variants that prove a rule does not
+// fire falsely). mutations_test.go builds the good tree through the library,
+// applies every mutation, checks the directory and the same tree packed as an
+// OCI layout and as a docker-archive, and prints the detection table.
+//
+// A mutation is data:
+//
+//	- name: a drop-in re-adds --privileged through PodmanArgs
+//	  expect: [QM108]
+//	  allow: |            # optional allow file for this case
+//	    writable-qm
+//	  arch: aarch64       # optional --arch
+//	  ops:
+//	    - write: /etc/containers/systemd/qm.container.d/99-local.conf
+//	      body: |
+//	        [Container]
+//	        PodmanArgs=--privileged
+//
+// Operations (each names one image path): write (body, mode), append (body),
+// replace (old, new), remove, chmod (mode), chown (uid, gid), symlink
+// (target), mknod (dev: c or b), copy (to), elf (arch: a tiny static binary
+// of that architecture). Every write goes through os.Root.
+package mutations

@@ -1,0 +1,270 @@
+package mutations
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/check"
+	"github.com/qm-build/qm-build/stages/check/target"
+)
+
+// goodTree builds, once per test binary, the tree `qm-build build --dropin
+// all` writes, through the same library calls, and returns its directory.
+var goodTree = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "qm-build-mutations-*")
+	if err != nil {
+		return "", err
+	}
+	cat, err := rpmspec.Builtin()
+	if err != nil {
+		return "", err
+	}
+	plan, err := rootfs.NewPlan(rootfs.Options{Dropins: []string{"all"}, Epoch: time.Unix(1700000000, 0).UTC()}, cat)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "out")
+	tree, err := rootfs.OpenTree(filepath.Join(out, "tree"), rootfs.TreeOptions{Epoch: plan.Epoch, Create: true})
+	if err != nil {
+		return "", err
+	}
+	defer tree.Close()
+	b := &stages.Build{Plan: plan, Tree: tree, OutDir: out, Epoch: plan.Epoch, Log: new(strings.Builder), Env: os.Getenv}
+	if err := stages.Run(context.Background(), b, stages.BuildStages(), nil); err != nil {
+		return "", err
+	}
+	return filepath.Join(out, "tree"), nil
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dir, err := goodTree(); err == nil {
+		os.RemoveAll(filepath.Dir(filepath.Dir(dir)))
+	}
+	os.Exit(code)
+}
+
+// crossELF builds a tiny static Go program for each architecture.
+var crossELF = sync.OnceValues(func() (map[string][]byte, error) {
+	dir, err := os.MkdirTemp("", "qm-build-elf-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	src := "package main\n\nfunc main() { println(\"qm-build check test\") }\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module elftest\n\ngo 1.21\n"), 0o644); err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for arch, goarch := range map[string]string{"x86_64": "amd64", "aarch64": "arm64"} {
+		bin := filepath.Join(dir, arch)
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build for %s: %v\n%s", goarch, err, b)
+		}
+		if out[arch], err = os.ReadFile(bin); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+})
+
+// form is one way of presenting a tree to the check.
+type form struct {
+	name string
+	spec func(t *testing.T, dir, arch string) string
+}
+
+var forms = []form{
+	{"tree", func(t *testing.T, dir, arch string) string { return dir }},
+	{"oci", func(t *testing.T, dir, arch string) string {
+		img, err := PackImage(dir, arch)
+		require.NoError(t, err)
+		l := filepath.Join(t.TempDir(), "layout")
+		require.NoError(t, WriteOCILayout(l, img))
+		return "oci:" + l + ":" + RefName
+	}},
+	{"docker-archive", func(t *testing.T, dir, arch string) string {
+		img, err := PackImage(dir, arch)
+		require.NoError(t, err)
+		f := filepath.Join(t.TempDir(), "qm.tar")
+		require.NoError(t, WriteDockerArchive(f, img))
+		return "docker-archive:" + f
+	}},
+}
+
+func runCheck(t *testing.T, spec, arch, allow string) *check.Report {
+	t.Helper()
+	o := check.Options{Arch: arch, RootUID: os.Geteuid(), RootGID: os.Getegid()}
+	if allow != "" {
+		p, err := check.ParseAllow(strings.NewReader(allow), "allow")
+		require.NoError(t, err)
+		o.Policy = p
+	}
+	tg, err := target.Open(spec, target.Options{TempDir: t.TempDir()})
+	require.NoError(t, err)
+	defer tg.Close()
+	r, err := check.Run(context.Background(), tg, o)
+	require.NoError(t, err)
+	return r
+}
+
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "tree")
+	out, err := exec.Command("cp", "-a", src, dst).CombinedOutput()
+	require.NoError(t, err, string(out))
+	return dst
+}
+
+func TestGoodTreeHasNoFindings(t *testing.T) {
+	dir, err := goodTree()
+	require.NoError(t, err)
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			r := runCheck(t, f.spec(t, dir, "x86_64"), "", "")
+			require.Empty(t, r.Findings(), "the good tree must give zero findings")
+			if f.name != "tree" {
+				require.Equal(t, "x86_64", r.Arch, "the architecture the image config records")
+			}
+			require.Greater(t, r.Rules, 30)
+		})
+	}
+	// The build's own check stage wrote the same verdict.
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), stages.CheckReport))
+	require.NoError(t, err)
+	require.Contains(t, string(data), `"errors": []`)
+}
+
+// row is one line of the detection table.
+type row struct {
+	m     Mutation
+	found map[string][]string // form → rule IDs
+}
+
+func TestMutationCorpus(t *testing.T) {
+	good, err := goodTree()
+	require.NoError(t, err)
+	elfs, err := crossELF()
+	require.NoError(t, err)
+	corpus, err := Load(os.DirFS("corpus"))
+	require.NoError(t, err)
+	var rows []row
+	for _, m := range corpus {
+		t.Run(m.Name, func(t *testing.T) {
+			dir := copyTree(t, good)
+			require.NoError(t, m.Apply(dir, elfs))
+			arch := m.Arch
+			if arch == "" {
+				arch = "x86_64"
+			}
+			rw := row{m: m, found: map[string][]string{}}
+			want := append([]string{}, m.Expect...)
+			sort.Strings(want)
+			if want == nil {
+				want = []string{}
+			}
+			for _, f := range forms {
+				r := runCheck(t, f.spec(t, dir, arch), m.Arch, m.Allow)
+				got := r.RuleIDs()
+				if got == nil {
+					got = []string{}
+				}
+				rw.found[f.name] = got
+				require.Equal(t, want, got, "%s (%s) as %s: findings:\n%s", m.Name, m.Source, f.name, findingLines(r))
+			}
+			rows = append(rows, rw)
+		})
+	}
+	printTable(t, rows)
+	requireEveryImageRuleCovered(t, corpus)
+}
+
+func findingLines(r *check.Report) string {
+	var b strings.Builder
+	for _, f := range r.Findings() {
+		b.WriteString("  " + f.String() + "\n")
+	}
+	return b.String()
+}
+
+func printTable(t *testing.T, rows []row) {
+	var b strings.Builder
+	defects, passes := 0, 0
+	fmt.Fprintf(&b, "\n%-3s  %-72s  %-14s  %s\n", "#", "mutation", "expected", "found (tree / oci / docker-archive)")
+	for i, r := range rows {
+		exp := strings.Join(r.m.Expect, ",")
+		if exp == "" {
+			exp = "none"
+			passes++
+		} else {
+			defects++
+		}
+		fmt.Fprintf(&b, "%-3d  %-72s  %-14s  %s / %s / %s\n", i+1, r.m.Name, exp,
+			ids(r.found["tree"]), ids(r.found["oci"]), ids(r.found["docker-archive"]))
+	}
+	fmt.Fprintf(&b, "%d defects detected with the expected rule IDs, %d allowed variants with no finding, in 3 forms each\n", defects, passes)
+	t.Log(b.String())
+}
+
+func ids(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ",")
+}
+
+// requireEveryImageRuleCovered: every image rule has a defect in the corpus.
+func requireEveryImageRuleCovered(t *testing.T, corpus []Mutation) {
+	defects := 0
+	covered := map[string]int{}
+	for _, m := range corpus {
+		if len(m.Expect) > 0 {
+			defects++
+		}
+		for _, id := range m.Expect {
+			covered[id]++
+		}
+	}
+	require.GreaterOrEqual(t, defects, 40, "the corpus needs at least 40 defects")
+	for _, r := range check.Rules() {
+		if r.Scope == check.ScopeImage {
+			require.NotZero(t, covered[r.ID], "no mutation in the corpus triggers %s (%s)", r.ID, r.Title)
+		}
+	}
+}
+
+func TestCorpusLoadRejectsBadMutations(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"unknown field", "- name: x\n  expect: []\n  ops: [{write: /a, bodyy: x}]\n", "bodyy"},
+		{"two operations", "- name: x\n  ops: [{write: /a, remove: /b}]\n", "exactly one operation"},
+		{"relative path", "- name: x\n  ops: [{remove: a/b}]\n", "absolute"},
+		{"no ops", "- name: x\n  expect: [QM101]\n", "no ops"},
+		{"duplicate name", "- name: x\n  ops: [{remove: /a}]\n- name: x\n  ops: [{remove: /b}]\n", "already defined"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(tc.yaml), 0o644))
+			_, err := Load(os.DirFS(dir))
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
