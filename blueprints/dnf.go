@@ -108,12 +108,12 @@ func dnfResolve(ctx context.Context, m *Manifest, o DNFOptions, home string, r R
 	for i, w := range r.Packages {
 		specs[i] = w.Spec()
 	}
-	_, stderr, err := d.run(ctx, append([]string{"install", "--downloadonly", "--destdir", dl}, specs...)...)
+	stdout, stderr, err := d.run(ctx, append([]string{"install", "--downloadonly", "--destdir", dl}, specs...)...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, newDepsolveError(r.Pipeline, stderr, err)
+		return nil, newDepsolveError(r.Pipeline, append(stdout, stderr...), err)
 	}
 	files, err := filepath.Glob(filepath.Join(dl, "*.rpm"))
 	if err != nil || len(files) == 0 {
@@ -202,7 +202,7 @@ func (e *DepsolveError) Error() string {
 func (e *DepsolveError) BadInput() bool { return true }
 
 var (
-	noMatch   = regexp.MustCompile(`No match for argument: (\S+)`)
+	noMatch   = regexp.MustCompile(`(?:No match for argument|Unable to find a match): ([^\n]+)`)
 	nothingFo = regexp.MustCompile(`nothing provides (.+?) needed by (\S+)`)
 )
 
@@ -219,7 +219,9 @@ func newDepsolveError(pipeline string, stderr []byte, err error) error {
 		}
 	}
 	for _, m := range noMatch.FindAllStringSubmatch(e.Detail, -1) {
-		add(m[1])
+		for _, name := range strings.Fields(m[1]) {
+			add(name)
+		}
 	}
 	for _, m := range nothingFo.FindAllStringSubmatch(e.Detail, -1) {
 		add(m[1] + " (needed by " + m[2] + ")")

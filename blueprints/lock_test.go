@@ -35,15 +35,15 @@ func TestParseLockErrorsNameFileAndLine(t *testing.T) {
 	}{
 		{"bad checksum", lockText(`      {"name": "a", "version": "1", "release": "1", "arch": "noarch", "checksum": "sha256:zz", "repo": "r", "location": "a.rpm"}`), []string{"lock.json:6", "pipelines.os[0] (a)", "bad checksum"}},
 		{"md5 checksum", lockText(`      {"name": "a", "version": "1", "release": "1", "arch": "noarch", "checksum": "md5:0123456789abcdef0123456789abcdef", "repo": "r", "location": "a.rpm"}`), []string{"lock.json:6", "bad checksum"}},
-		{"second package", lockText(`      {"name": "a", "version": "1", "release": "1", "arch": "noarch", "checksum": "`+goodSum+`", "repo": "r", "location": "a.rpm"},
-      {"name": "b", "version": "1", "release": "1", "arch": "noarch", "checksum": "`+goodSum+`", "repo": "nope", "location": "b.rpm"}`), []string{"lock.json:7", "(b)", `repo "nope" is not in repos`}},
+		{"second package", lockText(`      {"name": "a", "version": "1", "release": "1", "arch": "noarch", "checksum": "` + goodSum + `", "repo": "r", "location": "a.rpm"},
+      {"name": "b", "version": "1", "release": "1", "arch": "noarch", "checksum": "` + goodSum + `", "repo": "nope", "location": "b.rpm"}`), []string{"lock.json:7", "(b)", `repo "nope" is not in repos`}},
 		{"unknown package key", lockText(`      {"name": "a", "sha": "x"}`), []string{"lock.json", "unknown field"}},
 		{"unknown top key", `{"version": 1, "extra": true}`, []string{"lock.json:1", "extra", "unknown key"}},
 		{"syntax", "{\n  \"version\": 1,\n  \"repos\": [,]\n}", []string{"lock.json:3"}},
 		{"version", `{"version": 2, "repos": [], "pipelines": {}}`, []string{"lock version 2"}},
-		{"no location", lockText(`      {"name": "a", "version": "1", "release": "1", "arch": "noarch", "checksum": "`+goodSum+`"}`), []string{"give url, or repo and location"}},
-		{"duplicate", lockText(`      {"name": "a", "version": "1", "release": "1", "arch": "noarch", "checksum": "`+goodSum+`", "url": "http://x/a.rpm"},
-      {"name": "a", "version": "2", "release": "1", "arch": "noarch", "checksum": "`+goodSum+`", "url": "http://x/a2.rpm"}`), []string{"lock.json:7", "a.noarch is listed twice"}},
+		{"no location", lockText(`      {"name": "a", "version": "1", "release": "1", "arch": "noarch", "checksum": "` + goodSum + `"}`), []string{"give url, or repo and location"}},
+		{"duplicate", lockText(`      {"name": "a", "version": "1", "release": "1", "arch": "noarch", "checksum": "` + goodSum + `", "url": "http://x/a.rpm"},
+      {"name": "a", "version": "2", "release": "1", "arch": "noarch", "checksum": "` + goodSum + `", "url": "http://x/a2.rpm"}`), []string{"lock.json:7", "a.noarch is listed twice"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseLock(strings.NewReader(tc.text), "lock.json")

@@ -22,6 +22,10 @@ type ManifestOptions struct {
 	Base *blueprint.Blueprint
 	// BaseName names Base in errors (its file name).
 	BaseName string
+	// QMStage emits the org.osbuild.qm stage (qm-build as an osbuild stage,
+	// `qm-build osbuild-stage`) in os instead of inline files: qm_rootfs
+	// then only installs QM's package set, and the stage writes the rest.
+	QMStage bool
 }
 
 // RootfsPackages are what QM's rootfs is installed from, before the drop-ins'
@@ -180,7 +184,7 @@ func withOwnWants(user []Want, c *rootfs.Content, baseName string) ([]Want, erro
 				continue
 			}
 			found = true
-			if w.Version != "" && w.Version != "*" && !own.Matches(LockedPackage{Name: p.Name, Version: p.Version, Release: p.Release}) {
+			if !w.Matches(LockedPackage{Name: p.Name, Version: p.Version, Release: p.Release}) {
 				errs = append(errs, &rpmspec.InputError{File: baseName, Field: "packages", Msg: fmt.Sprintf("%s %s conflicts with the %s qm-build builds", p.Name, w.Version, p.EVR())})
 			}
 			out[i] = own

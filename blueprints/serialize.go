@@ -81,11 +81,13 @@ func (m *Manifest) qmRootfsPipeline(pkgs rpmmd.PackageList, inline *[]string) (r
 	for _, s := range rpmStages {
 		stages = append(stages, s)
 	}
-	tree, err := treeStages(m.place.rootfs, inline)
-	if err != nil {
-		return p, err
+	if !m.opts.QMStage {
+		tree, err := treeStages(m.place.rootfs, inline)
+		if err != nil {
+			return p, err
+		}
+		stages = append(stages, tree...)
 	}
-	stages = append(stages, tree...)
 	return p, p.addStages(stages)
 }
 
@@ -100,7 +102,9 @@ var qmDirs = []string{"/usr/lib/qm/rootfs", "/etc/qm", "/var/qm", "/var/qm/tmp"}
 // then QM's host-side files. The additive files (host /etc/subuid and
 // /etc/subgid ranges) go right after the package installation instead:
 // they replace the files the packages ship (empty ones), and the users the
-// blueprint creates later get their own ranges appended by useradd.
+// blueprint creates later get their own ranges appended by useradd. With
+// QMStage, the org.osbuild.qm stage writes all of QM's files instead (it
+// merges those lines itself).
 func (m *Manifest) osStages(inline *[]string) (additive, main []any, err error) {
 	const input = "tree"
 	copyStage := osbuild.NewCopyStageSimple(&osbuild.CopyStageOptions{Paths: []osbuild.CopyStagePath{
@@ -108,6 +112,14 @@ func (m *Manifest) osStages(inline *[]string) (additive, main []any, err error) 
 		{From: "input://" + input + "/etc/", To: "tree:///etc/qm/"},
 		{From: "input://" + input + "/var/", To: "tree:///var/qm/"},
 	}}, osbuild.NewPipelineTreeInputs(input, PipelineQMRootfs))
+	main = []any{mkdirStage(append([]string(nil), qmDirs...)), copyStage}
+	if m.opts.QMStage {
+		s, err := newQMStage(m.opts.Content.Plan)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, append(main, s), nil
+	}
 	var merged, rest []entry
 	for _, e := range m.place.host {
 		if e.file.Merge {
@@ -123,6 +135,5 @@ func (m *Manifest) osStages(inline *[]string) (additive, main []any, err error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	main = append([]any{mkdirStage(append([]string(nil), qmDirs...)), copyStage}, host...)
-	return additive, main, nil
+	return additive, append(main, host...), nil
 }

@@ -169,10 +169,19 @@ func (t *Tree) writeDir(r string, f rpmspec.File) error {
 	case err != nil:
 		return err
 	}
-	if err := t.root.Chmod(r, f.Mode); err != nil {
+	// Owner and mode through one open descriptor (fchown, fchmod): one walk
+	// of the path instead of two.
+	d, err := t.root.Open(r)
+	if err != nil {
 		return err
 	}
-	return t.setOwner(r, f, false)
+	return writeAndClose(d, nil, f.Mode, func() (int, int, bool, error) {
+		if !t.chown {
+			return 0, 0, false, nil
+		}
+		uid, gid, err := t.lookupIDs(f.OwnerName(), f.GroupName())
+		return uid, gid, true, err
+	})
 }
 
 func (t *Tree) writeSymlink(r string, f rpmspec.File) error {
@@ -235,7 +244,10 @@ func (t *Tree) writeFile(r string, f rpmspec.File) error {
 // writeAndClose writes body to fh, sets its mode and, when owner says so, its
 // owner, and closes it.
 func writeAndClose(fh *os.File, body []byte, mode fs.FileMode, owner func() (uid, gid int, set bool, err error)) error {
-	_, err := fh.Write(body)
+	var err error
+	if body != nil {
+		_, err = fh.Write(body)
+	}
 	if err == nil {
 		// Owner before mode: chown(2) clears setuid and setgid bits.
 		var uid, gid int

@@ -50,11 +50,11 @@ func treeFiles(p *Plan, f Facts) ([]TreeFile, []string, error) {
 	bc, bnotes := bluechiFiles(p, f)
 	add(StageBlueChi, bc...)
 	notes = append(notes, bnotes...)
-	sec, snote, err := seccompFile(f)
+	sec, snote, err := seccompFiles(f)
 	if err != nil {
 		return nil, nil, err
 	}
-	add(StageSeccomp, sec)
+	add(StageSeccomp, sec...)
 	notes = append(notes, snote)
 	return out, notes, nil
 }
@@ -130,11 +130,15 @@ func quadletOptions(p *Plan, f Facts) quadlet.Options {
 	if tz == quadlet.DefaultTimezone {
 		tz = ""
 	}
-	return quadlet.Options{
+	o := quadlet.Options{
 		MemoryMax: p.MemoryMax, MemoryHigh: p.MemoryHigh, CPUWeight: p.CPUWeight,
 		Writable: p.Writable, Network: p.Network, Timezone: tz,
 		Volumes: p.Volumes, Devices: p.Devices, VarPartition: p.VarPartition,
 	}
+	if f.Seccomp != nil {
+		o.SeccompProfile = seccomp.DerivedPath
+	}
+	return o
 }
 
 func quadletDropinFiles(p *Plan, f Facts) []rpmspec.File {
@@ -177,14 +181,17 @@ func bluechiFiles(p *Plan, f Facts) ([]rpmspec.File, []string) {
 	return files, notes
 }
 
-func seccompFile(f Facts) (rpmspec.File, string, error) {
+// seccompFiles is the profile derived from the tree's containers profile, at
+// a path of its own that the options drop-in names; without a base the
+// packaged profile (qm-build's own) stays in use and nothing is written.
+func seccompFiles(f Facts) ([]rpmspec.File, string, error) {
+	if f.Seccomp == nil {
+		return nil, "seccomp: the tree has no " + seccomp.BasePath + "; QM uses qm-build's own profile " + seccomp.Path, nil
+	}
 	profile, err := seccomp.Profile(f.Seccomp)
 	if err != nil {
-		return rpmspec.File{}, "", err
+		return nil, "", err
 	}
-	note := "seccomp: derived " + seccomp.Path + " from the tree's " + seccomp.BasePath
-	if f.Seccomp == nil {
-		note = "seccomp: the tree has no " + seccomp.BasePath + "; " + seccomp.Path + " is qm-build's own profile"
-	}
-	return configFile(seccomp.Path, profile, "rootfs/treefiles.go"), note, nil
+	note := "seccomp: derived " + seccomp.DerivedPath + " from the tree's " + seccomp.BasePath + " (SeccompProfile= in the options drop-in)"
+	return []rpmspec.File{file(seccomp.DerivedPath, 0o644, profile, "rootfs/treefiles.go")}, note, nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/stages/quadlet"
+	"github.com/qm-build/qm-build/stages/seccomp"
 )
 
 // TestNestedConfigIsStrictTOML decodes the nested containers.conf and
@@ -52,7 +54,7 @@ func TestNestedConfigIsStrictTOML(t *testing.T) {
 func TestTreeFilesPerStage(t *testing.T) {
 	p, err := newPlan(t, Options{ControllerSocket: true, Hostname: "car1", MemoryMax: "1G"})
 	require.NoError(t, err)
-	files, notes, err := treeFiles(p, Facts{})
+	files, notes, err := treeFiles(p, Facts{Seccomp: []byte(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]}`)})
 	require.NoError(t, err)
 	stageOf := map[string]string{}
 	for _, f := range files {
@@ -77,7 +79,8 @@ func TestTreeFilesPerStage(t *testing.T) {
 		"/etc/containers/systemd/qm.container.d/50-qm-build-bluechi-socket.conf": StageBlueChi,
 		"/etc/qm/bluechi/agent.conf.d/agent.conf":                                StageBlueChi,
 		"/etc/qm/systemd/system/multi-user.target.wants/bluechi-agent.service":   StageBlueChi,
-		"/usr/share/qm/seccomp-no-rt.json":                                       StageSeccomp,
+		"/usr/share/qm/seccomp-no-rt.derived.json":                               StageSeccomp,
+		"/usr/share/qm/seccomp-no-rt.json":                                       "", // the qm package's, never rewritten
 	} {
 		require.Equal(t, stage, stageOf[path], path)
 	}
@@ -158,4 +161,44 @@ func TestNestedStorageConfLoadsInContainersStorage(t *testing.T) {
 	require.True(t, o.TransientStore)
 	require.Equal(t, "/var/lib/containers/storage", o.GraphRoot)
 	require.Contains(t, o.GraphDriverOptions, "overlay.imagestore="+SharedImageStore)
+}
+
+// TestSeccompProfilePaths: without a base profile in the tree QM keeps the
+// packaged profile and nothing is written; with one, the derived profile gets
+// a path of its own that the options drop-in names, so the packaged file is
+// never rewritten (rpm -V qm stays clean).
+func TestSeccompProfilePaths(t *testing.T) {
+	p, err := newPlan(t, Options{})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name    string
+		facts   Facts
+		written []string
+		profile string
+	}{
+		{"no base", Facts{}, nil, ""},
+		{"base in the tree", Facts{Seccomp: []byte(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]}`)}, []string{seccomp.DerivedPath}, seccomp.DerivedPath},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files, _, err := treeFiles(p, tc.facts)
+			require.NoError(t, err)
+			var written []string
+			var dropin []byte
+			for _, f := range files {
+				if f.Stage == StageSeccomp {
+					written = append(written, f.Path)
+				}
+				require.NotEqual(t, seccomp.Path, f.Path, "the packaged profile is never rewritten")
+				if strings.HasSuffix(f.Path, quadlet.OptionsDropinName) {
+					dropin = f.Body
+				}
+			}
+			require.Equal(t, tc.written, written)
+			if tc.profile == "" {
+				require.NotContains(t, string(dropin), "SeccompProfile=")
+				return
+			}
+			require.Contains(t, string(dropin), "SeccompProfile="+tc.profile+"\n")
+		})
+	}
 }

@@ -94,6 +94,9 @@ func validateBlueChi(o *Options) rpmspec.Errors {
 // possibly with a fraction, and one base-1024 suffix (or B for bytes).
 var sizeRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[BKMGTPE]?$`)
 
+// pctRE is a percentage from 0 to 100 in plain decimal notation.
+var pctRE = regexp.MustCompile(`^(0*100(\.0*)?|0*[0-9]{0,2}(\.[0-9]*)?)%$`)
+
 // ValidMemory checks a MemoryMax=/MemoryHigh= value as
 // systemd.resource-control(5) takes it: "infinity", a size such as 512M or
 // 2G, or a percentage of physical memory; zero is out of range (systemd
@@ -102,9 +105,10 @@ func ValidMemory(v string) error {
 	if v == "infinity" {
 		return nil
 	}
-	if pct, ok := strings.CutSuffix(v, "%"); ok {
-		f, err := strconv.ParseFloat(pct, 64)
-		if err != nil || f <= 0 || f > 100 || strings.ContainsAny(pct, "eExXpP+-_") {
+	if strings.HasSuffix(v, "%") {
+		// Decimal digits only (no NaN, no exponent), above 0 and at most 100,
+		// exactly as the org.osbuild.qm schema's pattern says.
+		if !pctRE.MatchString(v) || !strings.ContainsAny(v, "123456789") {
 			return fmt.Errorf("%q is not a percentage above 0%% and up to 100%%", v)
 		}
 		return nil

@@ -32,6 +32,8 @@ func TestBadOptionsNameTheirFlag(t *testing.T) {
 		{"malformed size", Options{MemoryMax: "12XB"}, "--memory-max", `"12XB" is not a memory size`},
 		{"zero size", Options{MemoryHigh: "0"}, "--memory-high", "must be more than 0"},
 		{"percentage over 100", Options{MemoryMax: "101%"}, "--memory-max", "not a percentage"},
+		{"percentage NaN", Options{MemoryMax: "nan%"}, "--memory-max", "not a percentage"},
+		{"percentage a hair over 100", Options{MemoryHigh: "100.00000000000000001%"}, "--memory-high", "not a percentage"},
 		{"cpu weight 0", Options{CPUWeight: "0"}, "--cpu-weight", "not a CPU weight"},
 		{"cpu weight word", Options{CPUWeight: "low"}, "--cpu-weight", "not a CPU weight"},
 		{"unknown network", Options{Network: "wifi"}, "--network", `unknown network mode "wifi"`},

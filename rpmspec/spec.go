@@ -98,12 +98,12 @@ func newSpecView(pkgs []*Package) (*specView, error) {
 		})
 		for _, f := range p.SortedFiles() {
 			if err := specPath(f.Path); err != nil {
-				errs.add(fileOf(f.Origin), 0, p.Name+": "+f.Path, "%v", err)
+				errs.add(f.Origin, 0, p.Name+": "+f.Path, "%v", err)
 				continue
 			}
 			if f.Kind == KindSymlink {
 				if err := specPath(f.Target); err != nil {
-					errs.add(fileOf(f.Origin), 0, p.Name+": "+f.Path, "symlink target: %v", err)
+					errs.add(f.Origin, 0, p.Name+": "+f.Path, "symlink target: %v", err)
 					continue
 				}
 			}

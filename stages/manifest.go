@@ -25,21 +25,25 @@ func ManifestFile(distro, arch string) string {
 // blueprints.NewManifest for the build's content. qm-build's own packages
 // are the RPMs the rpms stage wrote (their checksums are the artifacts',
 // their URLs file:// paths under OUT); every other package comes from the
-// lock named by $QM_BUILD_PACKAGES_LOCK. Without a lock the stage writes
+// lock in Build.PackagesLock (build --packages-lock), else the one named by
+// $QM_BUILD_PACKAGES_LOCK. Without a lock the stage writes
 // nothing and says so in the summary: a manifest with unresolved packages
 // is never written.
 var Manifest = Stage{
 	Name:   "manifest",
-	Reads:  []string{"content", "out:" + RPMsDir + "/", "env:" + PackagesLockEnv},
+	Reads:  []string{"content", "out:" + RPMsDir + "/", "--packages-lock or env:" + PackagesLockEnv},
 	Writes: []string{"out:manifest-<distro>-<arch>.json"},
 	Run: func(ctx context.Context, b *Build) error {
 		if b.OutDir == "" {
 			return nil
 		}
 		name := ManifestFile(b.Plan.Distro, b.Plan.Arch)
-		lockFile := b.Getenv(PackagesLockEnv)
+		lockFile := b.PackagesLock
 		if lockFile == "" {
-			b.Notes = append(b.Notes, fmt.Sprintf("manifest: %s not written: the distribution's packages need a lock (set %s=FILE; make one with `qm-build manifest --depsolve dnf --repo ID=URL --write-lock FILE`)", name, PackagesLockEnv))
+			lockFile = b.Getenv(PackagesLockEnv)
+		}
+		if lockFile == "" {
+			b.Notes = append(b.Notes, fmt.Sprintf("manifest: %s not written: the distribution's packages need a lock (give --packages-lock FILE or set %s=FILE; make one with `qm-build manifest --depsolve dnf --repo ID=URL --write-lock FILE`)", name, PackagesLockEnv))
 			return nil
 		}
 		lock, err := readLock(lockFile)
@@ -69,7 +73,7 @@ var Manifest = Stage{
 func readLock(name string) (*blueprints.Lock, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", PackagesLockEnv, err)
+		return nil, &lockError{err: fmt.Errorf("reading packages lock: %w", err)}
 	}
 	defer f.Close()
 	lock, err := blueprints.ParseLock(f, name)
@@ -128,3 +132,10 @@ func writeOutArtifact(dir, name string, data []byte) error {
 	}
 	return nil
 }
+
+// lockError is a lock file that cannot be read: bad input.
+type lockError struct{ err error }
+
+func (e *lockError) Error() string  { return e.err.Error() }
+func (e *lockError) Unwrap() error  { return e.err }
+func (e *lockError) BadInput() bool { return true }

@@ -20,9 +20,6 @@ func BuildStages() []Stage {
 		Manifest,
 		Blueprint,
 		Check,
-		// Issues add their stages here, in pipeline order:
-		//   selinux-policy (before compose), rpms, payload, the tree stages,
-		//   finish-tree, repo, manifest, blueprint, check.
 	}
 }
 
@@ -30,6 +27,7 @@ func BuildStages() []Stage {
 // osbuild stage: everything that writes QM's content into an image tree.
 func RootfsStages() []Stage {
 	return []Stage{
+		SELinuxPolicy,
 		Facts,
 		Compose,
 		Payload,

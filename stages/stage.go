@@ -44,6 +44,10 @@ type Build struct {
 	Log io.Writer
 	// Env looks up environment variables (tool paths); nil means none set.
 	Env func(string) string
+	// PackagesLock is the lock file the manifest stage resolves the
+	// distribution's packages from (build --packages-lock); "" falls back to
+	// $QM_BUILD_PACKAGES_LOCK.
+	PackagesLock string
 }
 
 // Artifact is one thing a stage wrote.

@@ -95,11 +95,11 @@ var (
 		"tree:/etc/qm/containers/{containers,storage}.conf", "tree:/etc/qm/sub{u,g}id", "tree:/etc/sub{u,g}id",
 		"tree:rootfs/usr/share/containers/selinux/contexts", "tree:/etc/qm/selinux/…/file_contexts")
 	QuadletDropins = treeStage(rootfs.StageQuadletDropins,
-		"tree:/etc/containers/systemd/qm.container.d/50-qm-build-options.conf")
+		"tree:/etc/containers/systemd/qm.container.d/50-qm-build-options.conf (options, derived seccomp profile)")
 	BlueChi = treeStage(rootfs.StageBlueChi,
 		"tree:/etc/qm/bluechi/agent.conf.d/agent.conf", "tree:/etc/qm/systemd/system/multi-user.target.wants/bluechi-agent.service",
 		"tree:/etc/containers/systemd/qm.container.d/50-qm-build-bluechi-socket.conf (--controller-socket)")
-	Seccomp = treeStage(rootfs.StageSeccomp, "tree:/usr/share/qm/seccomp-no-rt.json")
+	Seccomp = treeStage(rootfs.StageSeccomp, "tree:/usr/share/qm/seccomp-no-rt.derived.json (when the tree has a base profile)")
 )
 
 // FinishTree gives every directory of the content its final mode, deepest

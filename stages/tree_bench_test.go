@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
 
@@ -69,5 +68,4 @@ func BenchmarkVsBuildTree(b *testing.B) {
 			}
 		}
 	})
-	_ = rootfs.QMRootfs
 }

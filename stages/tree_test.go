@@ -252,7 +252,11 @@ func TestFactsFromTheTree(t *testing.T) {
 	require.Equal(t, "qm.ecu7", v)
 	tz, _ := mergedQuadlet(t, dir).Lookup("Container", "Timezone")
 	require.Equal(t, "Europe/Berlin", tz, "the tree's zone lands in the options drop-in")
-	require.Contains(t, strings.Join(b.Notes, "\n"), "derived /usr/share/qm/seccomp-no-rt.json from the tree's")
+	require.Contains(t, strings.Join(b.Notes, "\n"), "derived /usr/share/qm/seccomp-no-rt.derived.json from the tree's")
+	sp, _ := mergedQuadlet(t, dir).Lookup("Container", "SeccompProfile")
+	require.Equal(t, "/usr/share/qm/seccomp-no-rt.derived.json", sp, "the derived profile is the one QM uses")
+	_, err = os.Stat(filepath.Join(dir, "usr/share/qm/seccomp-no-rt.derived.json"))
+	must(err)
 }
 
 func TestUnparsableHostAgentConfIsBadInput(t *testing.T) {

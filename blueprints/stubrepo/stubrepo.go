@@ -1,9 +1,3 @@
-// Package stubrepo writes the offline package repositories qm-build's tests
-// resolve against with the real dnf: stand-ins for the distribution packages
-// QM's pipelines ask for (systemd, podman, selinux-policy-targeted,
-// procps-ng, bluechi-agent, containers-common, …), with dependencies between
-// them so that a resolution is a real closure, next to qm-build's own RPMs.
-// It is test support: nothing outside tests imports it.
 package stubrepo
 
 import (
@@ -120,4 +114,14 @@ func Write(dir, arch string, own []*rpmspec.Package, omit ...string) ([]string, 
 		return nil, err
 	}
 	return rpm.WriteDir(dir, pkgs, rpm.Options{BuildTime: BuildTime})
+}
+
+// WriteStubs writes only the stubs for arch (see Packages) into dir: own
+// packages are written by the caller, e.g. with `qm-build rpm`.
+func WriteStubs(dir, arch string, own []*rpmspec.Package, omit ...string) ([]string, error) {
+	pkgs, err := Packages(arch, own, omit...)
+	if err != nil {
+		return nil, err
+	}
+	return rpm.WriteDir(dir, pkgs[:len(pkgs)-len(own)], rpm.Options{BuildTime: BuildTime})
 }

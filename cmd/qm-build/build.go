@@ -28,6 +28,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "./out", "output directory")
 	output := fs.String("output", "text", "summary format: text or json")
 	list := fs.Bool("list-stages", false, "print the pipeline (each stage, what it reads and writes) and exit")
+	lock := fs.String("packages-lock", "", "package lock for the manifest stage (see qm-build manifest --write-lock); default $"+stages.PackagesLockEnv)
 	pf.allFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -51,7 +52,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer t.Close()
-	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv}
+	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, PackagesLock: *lock}
 	err = stages.Run(ctx, b, stages.BuildStages(), stageProgress(e))
 	e.progressDone()
 	if err != nil {

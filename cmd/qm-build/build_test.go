@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/test/verifiers"
 )
 
 // TestBuildMainJob runs `qm-build build` with no flags but --out (the
@@ -19,7 +21,7 @@ func TestBuildMainJob(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.Contains(t, r.stdout, "qm-build wrote "+out)
 	require.Contains(t, r.stdout, filepath.Join(out, "rpms", "qm-1.0-1.noarch.rpm"))
-	for _, stage := range []string{"payload", "skeleton", "nested-config", "bluechi", "seccomp"} {
+	for _, stage := range []string{"payload", "skeleton", "nested-config", "bluechi"} {
 		require.Contains(t, r.stdout, "    "+stage)
 	}
 	for _, p := range []string{"rpms/qm-1.0-1.noarch.rpm", "tree/usr/share/containers/systemd/qm.container", "tree/etc/qm/containers/containers.conf", "tree/usr/share/qm/seccomp-no-rt.json"} {
@@ -83,4 +85,27 @@ func TestBuildBadInput(t *testing.T) {
 			require.True(t, os.IsNotExist(err), "bad input writes nothing")
 		})
 	}
+}
+
+// TestBuildPackagesLock: --packages-lock gives the manifest stage its lock
+// (the flag wins over $QM_BUILD_PACKAGES_LOCK); a lock that cannot be read is
+// bad input.
+func TestBuildPackagesLock(t *testing.T) {
+	verifiers.Need(t, "dnf")
+	repo := manifestStubRepo(t, "x86_64", "kvm")
+	lock := filepath.Join(t.TempDir(), "lock.json")
+	r := runCLI(t, pathEnv(), "manifest", "--distro", "cs10", "--dropin", "kvm", "--depsolve", "dnf", "--repo", "stub="+repo, "--write-lock", lock, "--out", filepath.Join(t.TempDir(), "m.json"))
+	require.Equal(t, exitOK, r.code, r.stderr)
+
+	out := filepath.Join(t.TempDir(), "out")
+	r = runCLI(t, append(pathEnv(), treeEpoch, "QM_BUILD_PACKAGES_LOCK=/nonexistent"), "build", "--out", out, "--dropin", "kvm", "--packages-lock", lock)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	data, err := os.ReadFile(filepath.Join(out, "manifest-cs10-x86_64.json"))
+	require.NoError(t, err)
+	require.Contains(t, string(data), "file://"+filepath.Join(out, "rpms", "qm-kvm-1.0-1.noarch.rpm"))
+	require.NotContains(t, r.stdout, "not written")
+
+	r = runCLI(t, append(pathEnv(), treeEpoch), "build", "--out", filepath.Join(t.TempDir(), "o2"), "--packages-lock", filepath.Join(t.TempDir(), "missing.json"))
+	require.Equal(t, exitBadInput, r.code, r.stderr)
+	require.Contains(t, r.stderr, "stage manifest: reading packages lock")
 }

@@ -169,12 +169,11 @@ func newFlags(e *env, name, usage string) *pflag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; --help prints usage and returns pflag.ErrHelp, a
-// flag error becomes a usageError naming the flag.
+// parseFlags parses args; --help prints usage (pflag calls fs.Usage itself)
+// and returns pflag.ErrHelp, a flag error becomes a usageError naming the flag.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
-		fs.Usage()
 		return pflag.ErrHelp
 	}
 	if err != nil {

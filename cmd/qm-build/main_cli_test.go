@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -31,7 +32,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := runCLI(t, nil, c.name, "--help")
 			require.Equal(t, exitOK, r.code, r.stderr)
-			require.Contains(t, r.stdout, "Usage:")
+			require.Equal(t, 1, strings.Count(r.stdout, "Usage:"), "usage printed once:\n%s", r.stdout)
 		})
 	}
 }

@@ -19,7 +19,7 @@ func cmdManifest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "manifest", `qm-build manifest --distro cs9|cs10|autosd9|autosd10|fedora-42 --arch x86_64|aarch64
                   [--dropin NAME]... [--blueprint BASE.toml] [--rpms DIR]
                   (--packages-lock FILE | --depsolve dnf --repo ID=URL... [--write-lock FILE])
-                  [--out FILE]
+                  [--qm-stage] [--out FILE]
 
 Writes an osbuild manifest (JSON, to stdout or --out) with a qm_rootfs
 pipeline before os: qm_rootfs installs QM's own package set and its
@@ -27,7 +27,9 @@ build-time files; os installs qm and the qm-<dropin> packages and copies the
 qm_rootfs tree to /usr/lib/qm/rootfs, /etc/qm and /var/qm before the final
 org.osbuild.selinux. Every package must be resolved: from a lock file, or by
 running dnf against the given repositories. --rpms takes qm-build's own
-packages from a directory of RPMs instead (e.g. out/rpms).`)
+packages from a directory of RPMs instead (e.g. out/rpms). --qm-stage has
+the org.osbuild.qm stage (qm-build osbuild-stage install) write QM's files
+instead of inline sources.`)
 	pf.allFlags(fs)
 	base := fs.String("blueprint", "", "the image's base blueprint (TOML or .json): packages, services, files, users… for the os pipeline")
 	lockFile := fs.String("packages-lock", "", "lock file with every pipeline's resolved packages (see README)")
@@ -36,6 +38,7 @@ packages from a directory of RPMs instead (e.g. out/rpms).`)
 	fs.StringArrayVar(&repos, "repo", nil, "repository for --depsolve: ID=URL (a URL, or a local directory) (repeatable)")
 	writeLock := fs.String("write-lock", "", "with --depsolve: also write the resolution as a lock file")
 	rpms := fs.String("rpms", "", "directory holding qm-build's own RPMs (qm, qm-<dropin>); they replace the lock's")
+	qmStage := fs.Bool("qm-stage", false, "write QM's files with the org.osbuild.qm stage instead of inline sources (needs the stage on the osbuild host)")
 	out := fs.String("out", "", "write the manifest to FILE (atomically) instead of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -60,7 +63,7 @@ packages from a directory of RPMs instead (e.g. out/rpms).`)
 	if err != nil {
 		return err
 	}
-	mo := blueprints.ManifestOptions{Content: b.Content}
+	mo := blueprints.ManifestOptions{Content: b.Content, QMStage: *qmStage}
 	if *base != "" {
 		if err := loadBase(&mo, *base); err != nil {
 			return err

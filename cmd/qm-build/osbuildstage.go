@@ -36,13 +36,12 @@ func runOsbuildStage(ctx context.Context, e *env) int {
 }
 
 // writeRootfs runs the stages of `qm-build rootfs` into the stage's tree.
+// Warnings go to stdout, which osbuild logs: stderr is kept for the one-line
+// failure.
 func writeRootfs(e *env) osbuildstage.TreeWriter {
 	return func(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan) (*osbuildstage.Written, error) {
-		b := &stages.Build{Plan: p, Tree: t, Epoch: p.Epoch, Log: io.Discard, Env: e.getenv}
-		if err := stages.Run(ctx, b, stages.RootfsStages(), nil); err != nil {
-			return nil, err
-		}
-		if err := t.FinishTimes(); err != nil {
+		b, err := stages.WriteRootfs(ctx, t, p, e.stdout, nil)
+		if err != nil {
 			return nil, err
 		}
 		return &osbuildstage.Written{Content: b.Content, Notes: b.Notes}, nil

@@ -103,10 +103,12 @@ func TestOsbuildStageInstallBadLibdir(t *testing.T) {
 
 func bytesEqual(a, b []byte) bool { return len(a) == len(b) && string(a) == string(b) }
 
-// TestOsbuildStageOptionsCommand: the stage object printed for a set of flags
-// validates against the stage schema and makes the stage build what rootfs
-// builds (the harness test covers the latter through stageCases).
+// TestOsbuildStageOptionsCommand: the stage object printed for a set of
+// flags (osbuildstage.OptionsFromPlan, as `manifest --qm-stage` uses it)
+// validates against the stage schema, and the stage run with its options
+// writes the same tree as `qm-build rootfs` with the flags.
 func TestOsbuildStageOptionsCommand(t *testing.T) {
+	bin := stageBinaryLink(t)
 	for _, tc := range stageCases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, nil, append([]string{"osbuild-stage", "options"}, tc.flags...)...)
@@ -118,6 +120,16 @@ func TestOsbuildStageOptionsCommand(t *testing.T) {
 			require.NoError(t, json.Unmarshal([]byte(r.stdout), &stage))
 			require.Equal(t, osbuildStageName, stage.Type)
 			validateStageObject(t, []byte(r.stdout))
+
+			stageTree, cliTree, runDir := t.TempDir(), t.TempDir(), t.TempDir()
+			makeHostTree(t, stageTree)
+			makeHostTree(t, cliTree)
+			writeArguments(t, runDir, stageTree, stage.Options)
+			rs := runStage(t, bin, runDir)
+			require.Equal(t, exitOK, rs.code, rs.stderr)
+			cli := runCLI(t, []string{fmt.Sprintf("SOURCE_DATE_EPOCH=%d", stageEpoch)}, append([]string{"rootfs", "--root", cliTree}, tc.flags...)...)
+			require.Equal(t, exitOK, cli.code, cli.stderr)
+			require.Equal(t, snapshot(t, cliTree), snapshot(t, stageTree))
 		})
 	}
 	dir := t.TempDir()
@@ -135,8 +147,11 @@ func TestEveryPlanFlagIsAStageOption(t *testing.T) {
 	var pf planFlags
 	pf.allFlags(fs)
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Name == "dropin-dir" {
+		switch f.Name {
+		case "dropin-dir":
 			return // user drop-ins: the stage knows built-in ones only
+		case "arch", "distro":
+			return // they change nothing in the tree (all QM packages are noarch)
 		}
 		t.Run(f.Name, func(t *testing.T) {
 			_, ok := osbuildstage.OptionForFlag("--" + f.Name)
@@ -228,4 +243,49 @@ func validateStageObject(t *testing.T, stage []byte) {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(stage))
 	require.NoError(t, err)
 	require.NoError(t, s.Validate(inst), "stage object: %s", stage)
+}
+
+// TestManifestQMStageValidates: a manifest from `qm-build manifest --qm-stage`
+// calls org.osbuild.qm once, in the os pipeline before org.osbuild.selinux,
+// with options that validate against the stage's schema and are exactly what
+// `qm-build osbuild-stage options` prints for the same flags.
+func TestManifestQMStageValidates(t *testing.T) {
+	flags := []string{"--dropin", "kvm", "--memory-max", "2G", "--cpu-weight", "20", "--controller-socket"}
+	r := runCLI(t, pathEnv(), append([]string{"manifest", "--distro", "cs9", "--arch", "x86_64", "--packages-lock", fixtureLock, "--qm-stage"}, flags...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var m struct {
+		Pipelines []struct {
+			Name   string            `json:"name"`
+			Stages []json.RawMessage `json:"stages"`
+		} `json:"pipelines"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &m))
+	var found []string
+	var stage json.RawMessage
+	for _, p := range m.Pipelines {
+		selinuxAt, qmAt := -1, -1
+		for i, raw := range p.Stages {
+			var s struct {
+				Type string `json:"type"`
+			}
+			require.NoError(t, json.Unmarshal(raw, &s))
+			switch s.Type {
+			case osbuildStageName:
+				found = append(found, p.Name)
+				stage, qmAt = raw, i
+			case "org.osbuild.selinux":
+				selinuxAt = i
+			}
+		}
+		if qmAt >= 0 {
+			require.GreaterOrEqual(t, selinuxAt, 0, "%s calls org.osbuild.qm but has no org.osbuild.selinux", p.Name)
+			require.Less(t, qmAt, selinuxAt, "org.osbuild.qm must run before org.osbuild.selinux in %s", p.Name)
+		}
+	}
+	require.Equal(t, []string{"os"}, found, "pipelines calling org.osbuild.qm")
+	validateStageObject(t, stage)
+
+	o := runCLI(t, nil, append([]string{"osbuild-stage", "options"}, flags...)...)
+	require.Equal(t, exitOK, o.code, o.stderr)
+	require.JSONEq(t, o.stdout, string(stage))
 }

@@ -16,10 +16,13 @@ type planFlags struct {
 	o          rootfs.Options
 	dropinDirs []string
 	images     map[string]string
+	// versioned is set when packageFlags registered --qm-version/--release.
+	versioned bool
 }
 
 // packageFlags: what the packages are (rpm, spec, and everything that builds them).
 func (p *planFlags) packageFlags(fs *pflag.FlagSet) {
+	p.versioned = true
 	fs.StringVar(&p.o.Version, "qm-version", rpmspec.DefaultVersion, "QM version of the packages")
 	fs.StringVar(&p.o.Release, "release", rpmspec.DefaultRelease, "package release")
 	fs.StringArrayVar(&p.o.Dropins, "dropin", nil, "drop-in(s) to include: a name, a comma-separated list, or all (repeatable; see qm-build dropins)")
@@ -71,6 +74,15 @@ func (p *planFlags) plan(e *env) (*rootfs.Plan, error) {
 	}
 	o := p.o
 	o.Images = p.images
+	if p.versioned {
+		// The flags default to non-empty values, so an empty one was given
+		// explicitly; rootfs.NewPlan would take "" as "the default".
+		for _, f := range []struct{ flag, v string }{{"--qm-version", o.Version}, {"--release", o.Release}} {
+			if f.v == "" {
+				return nil, rpmspec.ValidateVersion(f.flag, "")
+			}
+		}
+	}
 	for _, d := range p.dropinDirs {
 		fi, err := os.Stat(d)
 		if err != nil || !fi.IsDir() {

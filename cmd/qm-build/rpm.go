@@ -7,9 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/stages"
@@ -38,9 +35,6 @@ SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
-	}
-	if err := explicitVersions(fs, &pf); err != nil {
-		return err
 	}
 	if err := outputFormat(*output, "text", "json"); err != nil {
 		return err
@@ -93,21 +87,6 @@ func composePackages(ctx context.Context, e *env, pf *planFlags) (*stages.Build,
 		return nil, err
 	}
 	return b, nil
-}
-
-// explicitVersions rejects --qm-version "" and --release "": rootfs.Options
-// reads an empty value as "the default", but one given on the command line
-// is a mistake (an unset shell variable, typically).
-func explicitVersions(fs *pflag.FlagSet, pf *planFlags) error {
-	for _, f := range []struct {
-		name string
-		v    string
-	}{{"qm-version", pf.o.Version}, {"release", pf.o.Release}} {
-		if fs.Changed(f.name) && f.v == "" {
-			return rpmspec.ValidateVersion("--"+f.name, "")
-		}
-	}
-	return nil
 }
 
 func loadSignKey(name string) (*sign.Key, error) {

@@ -24,9 +24,6 @@ other file. Prints to stdout unless --out is given.`)
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	if err := explicitVersions(fs, &pf); err != nil {
-		return err
-	}
 	b, err := composePackages(ctx, e, &pf)
 	if err != nil {
 		return err

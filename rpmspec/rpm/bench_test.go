@@ -2,6 +2,7 @@ package rpm_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"path/filepath"
 	"testing"
@@ -49,8 +50,12 @@ func BenchmarkVsRPMBuild(b *testing.B) {
 	b.Run("qm-build", func(b *testing.B) {
 		o := rpm.Options{BuildTime: rpmtest.Epoch}
 		dir := b.TempDir()
+		n := 0
 		for b.Loop() {
-			if _, err := rpm.WriteDir(filepath.Join(dir, "rpms"), pkgs, o); err != nil {
+			// A fresh directory each time, as rpmbuild's fresh _topdir: on
+			// ext4, renaming over an existing file flushes it (auto_da_alloc).
+			n++
+			if _, err := rpm.WriteDir(filepath.Join(dir, fmt.Sprint(n)), pkgs, o); err != nil {
 				b.Fatal(err)
 			}
 		}

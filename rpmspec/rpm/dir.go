@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -34,16 +36,9 @@ func WriteDirContext(ctx context.Context, dir string, pkgs []*rpmspec.Package, o
 	}
 	// Build every package in memory first: a model error then leaves dir
 	// untouched.
-	bodies := make([][]byte, len(pkgs))
-	for i, p := range pkgs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		var b bytes.Buffer
-		if err := Write(&b, p, o); err != nil {
-			return nil, err
-		}
-		bodies[i] = b.Bytes()
+	bodies, err := buildAll(ctx, pkgs, o)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
@@ -68,6 +63,39 @@ func WriteDirContext(ctx context.Context, dir string, pkgs []*rpmspec.Package, o
 		}
 	}
 	return names, nil
+}
+
+// buildAll writes every package to memory, on as many goroutines as there
+// are CPUs. Each package is independent, so the bytes do not depend on the
+// schedule; the error reported is the first by package order.
+func buildAll(ctx context.Context, pkgs []*rpmspec.Package, o Options) ([][]byte, error) {
+	bodies := make([][]byte, len(pkgs))
+	errs := make([]error, len(pkgs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pkgs)) {
+		wg.Go(func() {
+			for i := range next {
+				if errs[i] = ctx.Err(); errs[i] != nil {
+					continue
+				}
+				var b bytes.Buffer
+				errs[i] = Write(&b, pkgs[i], o)
+				bodies[i] = b.Bytes()
+			}
+		})
+	}
+	for i := range pkgs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return bodies, nil
 }
 
 // writeAtomic writes data to a new temporary file in root and renames it to

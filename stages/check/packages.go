@@ -61,6 +61,9 @@ func (c *Context) readRPM(name string) (info *rpmInfo, err error) {
 		if err := info.fill(hdr); err != nil {
 			return nil, err
 		}
+		if err := c.checkLength(name, hdr); err != nil {
+			return nil, err
+		}
 	}
 	_, err = c.withPackage(name, func(r io.Reader) (*rpmutils.RpmHeader, error) {
 		h, _, err := rpmutils.Verify(r, nil)
@@ -86,6 +89,30 @@ func (c *Context) readRPM(name string) (info *rpmInfo, err error) {
 		}
 	}
 	return info, nil
+}
+
+// checkLength compares the file with the header+payload size the signature
+// header records (RPMSIGTAG_SIZE): a shorter file is truncated, which is an
+// unreadable package, not a changed one.
+func (c *Context) checkLength(name string, hdr *rpmutils.RpmHeader) error {
+	sizes, err := hdr.GetUint64s(rpmutils.SIG_SIZE)
+	if err != nil || len(sizes) != 1 {
+		return nil
+	}
+	f, err := c.Target.Packages.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	want := int64(hdr.GetRange().Start) + int64(sizes[0])
+	if fi.Size() < want {
+		return fmt.Errorf("truncated: %d bytes, the signature header says %d", fi.Size(), want)
+	}
+	return nil
 }
 
 func (c *Context) withPackage(name string, f func(io.Reader) (*rpmutils.RpmHeader, error)) (*rpmutils.RpmHeader, error) {

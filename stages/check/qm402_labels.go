@@ -41,7 +41,7 @@ var ruleQM402 = Rule{
 				continue
 			}
 			wt := contextType(expected)
-			if e.Label != "" && contextType(e.Label) != wt {
+			if appliedLabel(e.Label) && contextType(e.Label) != wt {
 				out = append(out, at(p, 0, "labelled %s: want type %s", e.Label, wt))
 			}
 			if image != nil {
@@ -76,6 +76,13 @@ func (c *Context) imageFileContexts() (*selinux.FileContexts, string) {
 	}
 	return fc, p
 }
+
+// appliedLabel reports whether a label was applied from file_contexts
+// (setfiles, restorecon and osbuild's selinux stage label as system_u), as
+// opposed to the label a file got when a process created it on the build
+// host (unconfined_u:object_r:user_tmp_t on an SELinux workstation), which
+// the image's labelling replaces and says nothing about the image.
+func appliedLabel(l string) bool { return strings.HasPrefix(l, "system_u:") }
 
 // contextType is the type field of user:role:type:level.
 func contextType(ctx string) string {

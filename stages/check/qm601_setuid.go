@@ -38,7 +38,7 @@ var ruleQM601 = Rule{
 			} else if e.Mode&fs.ModeSetgid != 0 {
 				bits = "setuid and setgid"
 			}
-			out = append(out, at(e.Path, 0, "is %s (mode %s), not in the default list nor allowed (setuid %s in the allow file)", bits, e.Mode, inside))
+			out = append(out, at(e.Path, 0, "is %s (mode %s), not in the default list nor allowed (setuid %s in the allow file)", bits, octalMode(e.Mode), inside))
 		}
 		return out
 	},

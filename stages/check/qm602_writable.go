@@ -18,7 +18,7 @@ var ruleQM602 = Rule{
 			if e.Mode.IsDir() {
 				what = "directory without the sticky bit"
 			}
-			out = append(out, at(e.Path, 0, "world-writable %s (mode %s)", what, e.Mode))
+			out = append(out, at(e.Path, 0, "world-writable %s (mode %s)", what, octalMode(e.Mode)))
 		}
 		return out
 	},

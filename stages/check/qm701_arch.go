@@ -3,6 +3,7 @@ package check
 import (
 	"debug/elf"
 	"sort"
+	"strings"
 )
 
 // foreignELFDirs hold ELF files that run on other processors by design
@@ -31,10 +32,18 @@ var ruleQM701 = Rule{
 			if got == want || f.Machine == elf.EM_BPF || f.Machine == elf.EM_NONE || inAny(f.Path, foreignELFDirs) {
 				continue
 			}
-			out = append(out, at(f.Path, 0, "is a %s ELF file (%s, %s) in a %s image", got, f.Machine, f.Class, want))
+			out = append(out, at(f.Path, 0, "is %s %s ELF file (%s, %s) in %s %s image", article(got), got, f.Machine, f.Class, article(want), want))
 		}
 		return out
 	},
+}
+
+// article is "an" before a vowel sound (x86_64 is read "ex-eighty-six").
+func article(w string) string {
+	if w != "" && strings.ContainsRune("aeiox", rune(w[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func majority(counts map[string]int) string {

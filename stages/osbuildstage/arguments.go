@@ -79,7 +79,7 @@ type ArgumentsMeta struct {
 func ParseArguments(r io.Reader, name string) (*Arguments, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+		return nil, &rpmspec.InputError{File: name, Msg: "reading the arguments file: " + errText(err)}
 	}
 	var a Arguments
 	dec := json.NewDecoder(bytes.NewReader(data))

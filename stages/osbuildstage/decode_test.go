@@ -58,7 +58,14 @@ func TestPlanErrorsNameTheOption(t *testing.T) {
 			[]string{`options.images.teleport: unknown image key "teleport"; known keys: audio, kvm, rear-camera, ros2`}},
 		{"NewPlan's flags renamed", `{"memory_max": "12XB", "bluechi_controller": {"port": 842}}`,
 			[]string{`options.memory_max: "12XB" is not a memory size: give bytes with an optional K, M, G, T, P or E suffix (e.g. 512M, 2G), a percentage (80%) or infinity`,
-				`options.bluechi_controller.port: needs --controller-host`}},
+				`options.bluechi_controller.port: needs options.bluechi_controller.host`}},
+		{"every problem at once, names and values", `{"dropins": ["teleport"], "images": {"nope": "x"}, "cpu_weight": "0", "bluechi_controller": {"host": "h", "socket": true}}`,
+			[]string{
+				`options.dropins[0]: unknown drop-in "teleport"; known drop-ins: ` + joinNames(cat) + `, all`,
+				`options.images.nope: unknown image key "nope"; known keys: audio, kvm, rear-camera, ros2`,
+				`options.cpu_weight: "0" is not a CPU weight: give idle or a number from 1 to 10000`,
+				`options.bluechi_controller.socket: reaches the controller over its unix socket; do not also give options.bluechi_controller.host`,
+			}},
 		{"NewPlan's version check renamed", `{"version": "1.0-1"}`,
 			[]string{`options.version: "1.0-1" must not contain '-' (it separates version from release)`}},
 	} {

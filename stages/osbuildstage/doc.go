@@ -12,9 +12,16 @@
 //
 // The stage is the qm-build binary itself: run under the name org.osbuild.qm
 // it calls Run, which reads the arguments, decodes the options strictly
-// (DecodeOptions), validates them with rootfs.NewPlan, runs the same stages as
-// `qm-build rootfs` into the tree through os.Root, and writes Metadata listing
-// every path it wrote with its sha256.
+// (DecodeOptions), validates them with rootfs.NewPlan (Options.Plan), runs the
+// same stages as `qm-build rootfs` into the tree through os.Root, and writes
+// Metadata listing every path it wrote with its sha256. Run takes the stage
+// runner as a value (Config.Write, normally stages.WriteRootfs): this package
+// must not import stages, which imports it back for `qm-build manifest
+// --qm-stage`.
+//
+// Install puts the stage into an osbuild library directory; RPMPackage is the
+// osbuild-stage-qm package as data for rpmspec/rpm. RunDirEnv relocates
+// /run/osbuild for tests only.
 //
 // The schema (MetaJSON, embedded from org.osbuild.qm.meta.json) and the Go
 // decoder are written independently; a differential test runs a table of

@@ -122,3 +122,50 @@ func TestPackageVersion(t *testing.T) {
 		})
 	}
 }
+
+// elfHeader is a minimal 64-bit ELF header for a machine, enough for
+// debug/elf.
+func elfHeader(machine uint16, bigEndian bool) []byte {
+	h := make([]byte, 64)
+	copy(h, "\x7fELF")
+	h[4] = 2 // ELFCLASS64
+	h[5] = 1 // ELFDATA2LSB
+	put16 := func(off int, v uint16) { h[off], h[off+1] = byte(v), byte(v>>8) }
+	if bigEndian {
+		h[5] = 2
+		put16 = func(off int, v uint16) { h[off], h[off+1] = byte(v>>8), byte(v) }
+	}
+	h[6] = 1 // EV_CURRENT
+	put16(16, 2)
+	put16(18, machine)
+	h[20] = 1
+	if bigEndian {
+		h[20], h[23] = 0, 1
+	}
+	put16(52, 64)
+	return h
+}
+
+func TestELFArch(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		machine uint16
+		big     bool
+		want    string
+	}{
+		{"x86_64", 62, false, "x86_64"},
+		{"aarch64", 183, false, "aarch64"},
+		{"ppc64le", 21, false, "ppc64le"},
+		{"ppc64", 21, true, "ppc64"},
+		{"s390x", 22, true, "s390x"},
+		{"riscv64", 243, false, "riscv64"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ELFArch(elfHeader(tc.machine, tc.big))
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+	_, err := ELFArch(elfHeader(2, true)) // EM_SPARC
+	require.ErrorContains(t, err, "has no rpm architecture here")
+}

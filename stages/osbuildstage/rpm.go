@@ -12,7 +12,7 @@ import (
 // RPMName is the name of the package that ships the stage to osbuild hosts.
 const RPMName = "osbuild-stage-qm"
 
-const rpmSummary = "osbuild stage org.osbuild.qm: QM's content written at image build time"
+const rpmSummary = "The org.osbuild.qm osbuild stage: QM's content written at image build time"
 
 const rpmDescription = `The org.osbuild.qm stage for osbuild: qm-build as a native osbuild stage.
 An osbuild manifest that calls org.osbuild.qm gets QM's content (the qm and

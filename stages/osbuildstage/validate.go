@@ -3,6 +3,7 @@ package osbuildstage
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -17,15 +18,47 @@ import (
 // stage's options ("--memory-max" → "options.memory_max"). It reports every
 // problem at once.
 func (o Options) Plan(cat *rpmspec.Catalog) (*rootfs.Plan, error) {
-	errs := o.checkNames(cat)
+	errs, bad := o.checkNames(cat)
+	ro := o.RootfsOptions()
+	// Leave the names already reported out, so that NewPlan does not report
+	// them again under the CLI's flag, and check the rest.
+	ro.Dropins = without(ro.Dropins, bad)
+	for k := range ro.Images {
+		if bad["images."+k] {
+			delete(ro.Images, k)
+		}
+	}
+	p, err := rootfs.NewPlan(ro, cat)
+	if err != nil {
+		errs = append(errs, asErrors(renameFlags(err))...)
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	p, err := rootfs.NewPlan(o.RootfsOptions(), cat)
-	if err != nil {
-		return nil, renameFlags(err)
-	}
 	return p, nil
+}
+
+// asErrors flattens a validation error into its InputErrors.
+func asErrors(err error) rpmspec.Errors {
+	var es rpmspec.Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var ie *rpmspec.InputError
+	if errors.As(err, &ie) {
+		return rpmspec.Errors{ie}
+	}
+	return rpmspec.Errors{{Field: "options", Msg: err.Error()}}
+}
+
+func without(list []string, bad map[string]bool) []string {
+	var out []string
+	for _, x := range list {
+		if !bad["dropins."+x] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // checkNames checks the drop-in names and images. The CLI splits comma
@@ -33,14 +66,15 @@ func (o Options) Plan(cat *rpmspec.Catalog) (*rootfs.Plan, error) {
 // (or "all"), as the schema's enum does. Image keys must be the catalog's,
 // and a reference has no space or control character (it lands on an Image=
 // line).
-func (o Options) checkNames(cat *rpmspec.Catalog) rpmspec.Errors {
-	var errs rpmspec.Errors
+func (o Options) checkNames(cat *rpmspec.Catalog) (errs rpmspec.Errors, bad map[string]bool) {
+	bad = map[string]bool{}
 	known := map[string]bool{"all": true}
 	for _, n := range cat.Names() {
 		known[n] = true
 	}
 	for i, d := range o.Dropins {
 		if !known[d] {
+			bad["dropins."+d] = true
 			errs = append(errs, &rpmspec.InputError{
 				Field: fmt.Sprintf("options.dropins[%d]", i),
 				Msg:   fmt.Sprintf("unknown drop-in %q; known drop-ins: %s, all", d, strings.Join(cat.Names(), ", ")),
@@ -51,18 +85,20 @@ func (o Options) checkNames(cat *rpmspec.Catalog) rpmspec.Errors {
 	for _, k := range sortedKeys(o.Images) {
 		switch {
 		case !contains(keys, k):
+			bad["images."+k] = true
 			errs = append(errs, &rpmspec.InputError{
 				Field: "options.images." + k,
 				Msg:   fmt.Sprintf("unknown image key %q; known keys: %s", k, strings.Join(keys, ", ")),
 			})
 		case strings.ContainsFunc(o.Images[k], func(r rune) bool { return r <= ' ' || r == 0x7f }):
+			bad["images."+k] = true
 			errs = append(errs, &rpmspec.InputError{
 				Field: "options.images." + k,
 				Msg:   fmt.Sprintf("%q is not an image reference: it contains a space or a control character", o.Images[k]),
 			})
 		}
 	}
-	return errs
+	return errs, bad
 }
 
 // ImageKeys lists every image key the catalog's drop-ins declare, sorted.
@@ -98,8 +134,8 @@ func BuiltinOnly(p *rootfs.Plan) error {
 	return errs.Err()
 }
 
-// renameFlags rewrites the Field of every InputError in err from a CLI flag
-// to the stage option it mirrors.
+// renameFlags rewrites every InputError in err to name the stage's options
+// instead of the CLI flags they mirror, in its Field and in its message.
 func renameFlags(err error) error {
 	var es rpmspec.Errors
 	var ie *rpmspec.InputError
@@ -118,7 +154,16 @@ func renameField(e *rpmspec.InputError) {
 	if name, ok := OptionForFlag(e.Field); ok {
 		e.Field = "options." + name
 	}
+	e.Msg = flagRE.ReplaceAllStringFunc(e.Msg, func(flag string) string {
+		if name, ok := OptionForFlag(flag); ok {
+			return "options." + name
+		}
+		return flag
+	})
 }
+
+// flagRE matches a long flag in a message ("needs --controller-host").
+var flagRE = regexp.MustCompile(`--[a-z][a-z-]*[a-z]`)
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

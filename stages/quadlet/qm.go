@@ -115,19 +115,23 @@ type Options struct {
 	// VarPartition says /var/qm is a mount point of its own: QM starts only
 	// once it is mounted ([Unit] RequiresMountsFor=/var/qm).
 	VarPartition bool
+	// SeccompProfile replaces the packaged profile (a profile derived at build
+	// time from the image's own containers profile).
+	SeccompProfile string
 }
 
 // OptionsDropin returns the drop-in for o, or nil when o changes nothing.
 func OptionsDropin(o Options) *Unit {
 	u := &Unit{
-		Comment:    []string{"Build options for QM, written by qm-build (see qm-build build --help)."},
-		MemoryMax:  o.MemoryMax,
-		MemoryHigh: o.MemoryHigh,
-		CPUWeight:  o.CPUWeight,
-		Network:    o.Network,
-		Timezone:   o.Timezone,
-		Volume:     append([]string(nil), o.Volumes...),
-		AddDevice:  optionalDevices(o.Devices),
+		Comment:        []string{"Build options for QM, written by qm-build (see qm-build build --help)."},
+		MemoryMax:      o.MemoryMax,
+		MemoryHigh:     o.MemoryHigh,
+		CPUWeight:      o.CPUWeight,
+		Network:        o.Network,
+		Timezone:       o.Timezone,
+		SeccompProfile: o.SeccompProfile,
+		Volume:         append([]string(nil), o.Volumes...),
+		AddDevice:      optionalDevices(o.Devices),
 	}
 	if o.Writable {
 		u.ReadOnly = Bool(false)

@@ -6,11 +6,15 @@ import (
 	"fmt"
 )
 
-// Path is where the profile goes on the image, and BasePath the profile it is
-// derived from when the tree has one.
+// Path is where the qm package ships qm-build's own profile; BasePath is the
+// image's containers profile, and DerivedPath where the profile derived from
+// it goes when the tree has one. The derived profile has a path of its own
+// (named by the options drop-in's SeccompProfile=) so that the packaged file
+// is never rewritten and `rpm -V qm` stays clean.
 const (
-	Path     = "/usr/share/qm/seccomp-no-rt.json"
-	BasePath = "/usr/share/containers/seccomp.json"
+	Path        = "/usr/share/qm/seccomp-no-rt.json"
+	BasePath    = "/usr/share/containers/seccomp.json"
+	DerivedPath = "/usr/share/qm/seccomp-no-rt.derived.json"
 )
 
 // Scheduling policies of sched_setscheduler(2) (linux/sched.h).

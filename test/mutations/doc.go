@@ -6,13 +6,12 @@
 // applies every mutation, checks the directory and the same tree packed as an
 // OCI layout and as a docker-archive, and prints the detection table.
 //
-// A mutation is data:
+// A mutation is data, e.g. in corpus/quadlet.yaml:
 //
+//	# name, the rule IDs the check must report, an optional allow file and
+//	# --arch for the case, and the operations that make the defect:
 //	- name: a drop-in re-adds --privileged through PodmanArgs
 //	  expect: [QM108]
-//	  allow: |            # optional allow file for this case
-//	    writable-qm
-//	  arch: aarch64       # optional --arch
 //	  ops:
 //	    - write: /etc/containers/systemd/qm.container.d/99-local.conf
 //	      body: |
@@ -22,5 +21,6 @@
 // Operations (each names one image path): write (body, mode), append (body),
 // replace (old, new), remove, chmod (mode), chown (uid, gid), symlink
 // (target), mknod (dev: c or b), copy (to), elf (arch: a tiny static binary
-// of that architecture). Every write goes through os.Root.
+// of that architecture), label (value: an SELinux context set as the
+// security.selinux attribute). Every write goes through os.Root.
 package mutations

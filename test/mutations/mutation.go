@@ -37,6 +37,7 @@ type Op struct {
 	Mknod   string `yaml:"mknod"`
 	Copy    string `yaml:"copy"`
 	ELF     string `yaml:"elf"`
+	Label   string `yaml:"label"`
 
 	Body   string `yaml:"body"`
 	Old    string `yaml:"old"`
@@ -48,6 +49,7 @@ type Op struct {
 	Dev    string `yaml:"dev"`
 	To     string `yaml:"to"`
 	Arch   string `yaml:"arch"`
+	Value  string `yaml:"value"`
 }
 
 // Load reads every *.yaml file of dir (strictly: unknown fields are errors),
@@ -112,7 +114,7 @@ func (o Op) kind() (string, string, error) {
 	var kinds []string
 	var p string
 	for k, v := range map[string]string{"write": o.Write, "append": o.Append, "replace": o.Replace, "remove": o.Remove,
-		"chmod": o.Chmod, "chown": o.Chown, "symlink": o.Symlink, "mknod": o.Mknod, "copy": o.Copy, "elf": o.ELF} {
+		"chmod": o.Chmod, "chown": o.Chown, "symlink": o.Symlink, "mknod": o.Mknod, "copy": o.Copy, "elf": o.ELF, "label": o.Label} {
 		if v != "" {
 			kinds = append(kinds, k)
 			p = v
@@ -151,7 +153,7 @@ func (o Op) apply(root *os.Root, elfs map[string][]byte) error {
 		return err
 	}
 	r := rel(p)
-	if kind != "remove" && kind != "chmod" && kind != "chown" {
+	if kind != "remove" && kind != "chmod" && kind != "chown" && kind != "label" {
 		if err := root.MkdirAll(path.Dir(r), 0o755); err != nil {
 			return err
 		}
@@ -207,6 +209,8 @@ func (o Op) apply(root *os.Root, elfs map[string][]byte) error {
 		return writeFile(root, r, bin, "0755")
 	case "mknod":
 		return mknod(root, r, o.Dev)
+	case "label":
+		return setLabel(root, r, o.Value)
 	}
 	return fmt.Errorf("unknown operation %s", kind)
 }
@@ -246,6 +250,17 @@ func parseMode(s string) (fs.FileMode, error) {
 		m |= fs.ModeSticky
 	}
 	return m, nil
+}
+
+// setLabel sets the security.selinux attribute through a descriptor opened
+// inside the root (the kernel stores it even without SELinux, for root).
+func setLabel(root *os.Root, r, label string) error {
+	f, err := root.Open(r)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Fsetxattr(int(f.Fd()), "security.selinux", append([]byte(label), 0), 0)
 }
 
 // mknod makes a device node relative to its parent directory's descriptor,

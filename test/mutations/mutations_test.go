@@ -28,6 +28,7 @@ var goodTree = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	goodDir = dir
 	cat, err := rpmspec.Builtin()
 	if err != nil {
 		return "", err
@@ -49,10 +50,13 @@ var goodTree = sync.OnceValues(func() (string, error) {
 	return filepath.Join(out, "tree"), nil
 })
 
+// goodDir is the temporary directory goodTree built into, if it ran.
+var goodDir string
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dir, err := goodTree(); err == nil {
-		os.RemoveAll(filepath.Dir(filepath.Dir(dir)))
+	if goodDir != "" {
+		os.RemoveAll(goodDir)
 	}
 	os.Exit(code)
 }

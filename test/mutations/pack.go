@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sys/unix"
 )
 
 // RefName is the name the packed images carry (OCI ref.name annotation, and
@@ -78,6 +80,9 @@ func tarEntry(tw *tar.Writer, dir, p string) error {
 	h.ModTime = time.Unix(1700000000, 0)
 	h.AccessTime, h.ChangeTime = time.Time{}, time.Time{}
 	h.Format = tar.FormatPAX
+	if label := selinuxLabel(p); label != "" {
+		h.PAXRecords = map[string]string{"SCHILY.xattr.security.selinux": label}
+	}
 	if err := tw.WriteHeader(h); err != nil {
 		return fmt.Errorf("writing %s: %w", h.Name, err)
 	}
@@ -91,6 +96,16 @@ func tarEntry(tw *tar.Writer, dir, p string) error {
 		return err
 	}
 	return nil
+}
+
+// selinuxLabel reads a file's security.selinux attribute ("" when none).
+func selinuxLabel(p string) string {
+	buf := make([]byte, 256)
+	n, err := unix.Lgetxattr(p, "security.selinux", buf)
+	if err != nil || n <= 0 {
+		return ""
+	}
+	return strings.TrimRight(string(buf[:n]), "\x00")
 }
 
 // PackImage makes a one-layer OCI image of the tree at dir, for the given

@@ -1,6 +1,3 @@
-// Package rpmtest holds fixtures and rpm(8) helpers shared by the tests of the
-// RPM writer, the spec renderer and the commands built on them. It is not
-// used outside tests.
 package rpmtest
 
 import (

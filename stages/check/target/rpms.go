@@ -21,9 +21,8 @@ import (
 // Packages are the RPM files of a package directory or a repository.
 type Packages struct {
 	Dir string
-	// Files are the RPM files, relative to Dir with '/' separators, sorted:
-	// every *.rpm under Dir for a package directory; for a repository, the
-	// locations primary.xml lists (see Repo).
+	// Files are every *.rpm under Dir, relative to it with '/' separators,
+	// sorted (for a repository, QM803 compares them with primary.xml).
 	Files []string
 	// Repo is the repository metadata, for a repository.
 	Repo *RepoMD

@@ -55,6 +55,12 @@ func (t *tarFS) read(r io.Reader) error {
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			// mutate.Extract ends the tar stream before it reports a failure
+			// (its deferred tar.Writer.Close writes the end marker first), so
+			// read on to the real end to see the error.
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				return fmt.Errorf("reading tar: %w", err)
+			}
 			return nil
 		}
 		if err != nil {

@@ -3,7 +3,6 @@ package target
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,6 +208,3 @@ func (t *Target) Close() error {
 	}
 	return err
 }
-
-// isNotExist is errors.Is(err, fs.ErrNotExist), kept short for callers.
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rpmspec/sign"
+	"github.com/qm-build/qm-build/stages/publish/mirror"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/repocheck"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/testrpm"
-	"github.com/qm-build/qm-build/stages/publish/mirror"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
 

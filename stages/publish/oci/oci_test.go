@@ -2,9 +2,9 @@ package oci_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log"
-	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -18,9 +18,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/stages/publish/oci"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/repocheck"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/testrpm"
-	"github.com/qm-build/qm-build/stages/publish/oci"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
 

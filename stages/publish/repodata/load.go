@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -33,27 +34,42 @@ func LoadExisting(root *os.Root) (*Existing, error) {
 	if err != nil {
 		return nil, err
 	}
-	docs := map[string][]byte{}
-	for _, kind := range []string{Primary, Filelists, Other} {
+	// The three documents are read and parsed in parallel: encoding/xml is
+	// the slow part of update mode.
+	var (
+		pkgs          []*Package
+		lists, others []PackageExtra
+		errs          [3]error
+		wg            sync.WaitGroup
+	)
+	for i, kind := range []string{Primary, Filelists, Other} {
 		d, ok := md.Find(kind)
 		if !ok {
 			return nil, &MetadataError{File: name, Err: fmt.Errorf("no %s record", kind)}
 		}
-		if docs[kind], err = readMetadataFile(root, d); err != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			doc, err := readMetadataFile(root, d)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			switch kind {
+			case Primary:
+				pkgs, errs[i] = ParsePrimary(bytes.NewReader(doc), d.Location)
+			case Filelists:
+				lists, errs[i] = ParseFilelists(bytes.NewReader(doc), d.Location)
+			default:
+				others, errs[i] = ParseOther(bytes.NewReader(doc), d.Location)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
-	}
-	pkgs, err := ParsePrimary(bytes.NewReader(docs[Primary]), md.mustLocation(Primary))
-	if err != nil {
-		return nil, err
-	}
-	lists, err := ParseFilelists(bytes.NewReader(docs[Filelists]), md.mustLocation(Filelists))
-	if err != nil {
-		return nil, err
-	}
-	others, err := ParseOther(bytes.NewReader(docs[Other]), md.mustLocation(Other))
-	if err != nil {
-		return nil, err
 	}
 	files := map[string][]PackageFile{}
 	for _, l := range lists {

@@ -1,0 +1,44 @@
+package osbuildstage
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestOptionsFromPlanGolden pins the stage options qm-build puts into
+// manifests. Manifests outlive qm-build versions: a renamed option breaks
+// every manifest that uses it, so a change here must be deliberate
+// (go test ./stages/osbuildstage -update).
+func TestOptionsFromPlanGolden(t *testing.T) {
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	p, err := rootfs.NewPlan(rootfs.Options{
+		Version: "1.2", Release: "3", Dropins: []string{"text2speech", "kvm"},
+		Images: map[string]string{"kvm": "localhost/kvm:9"}, MemoryMax: "2G", MemoryHigh: "80%", CPUWeight: "20",
+		Writable: true, Network: "none", VarPartition: true, Timezone: "Europe/Rome", Volumes: []string{"/srv:/srv:ro"},
+		Devices: []string{"/dev/ttyUSB3"}, Hostname: "ecu", ControllerHost: "10.0.0.1", ControllerPort: 2020,
+	}, cat)
+	require.NoError(t, err)
+	got, err := json.MarshalIndent(OptionsFromPlan(p), "", "  ")
+	require.NoError(t, err)
+	got = append(got, '\n')
+	golden := filepath.Join("testdata", "options-from-plan.json")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, got, 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got), "run go test ./stages/osbuildstage -update if the change is deliberate")
+	ok, verr := schemaAccepts(t, compileStageSchema(t), string(got))
+	require.True(t, ok, "%v", verr)
+}
