@@ -3,8 +3,6 @@ package rootfs
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qm-build/qm-build/rootfs/atomic"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
@@ -188,7 +187,7 @@ func (t *Tree) writeSymlink(r string, f rpmspec.File) error {
 	if cur, err := t.root.Readlink(r); err == nil && cur == f.Target {
 		return t.setOwner(r, f, true)
 	}
-	tmp := tempName(r)
+	tmp := atomic.TempName(r)
 	if err := t.root.Symlink(f.Target, tmp); err != nil {
 		return err
 	}
@@ -207,20 +206,14 @@ func (t *Tree) writeFile(r string, f rpmspec.File) error {
 	if fi, err := t.root.Lstat(r); err == nil && fi.IsDir() {
 		return errors.New("exists and is a directory")
 	}
-	tmp := tempName(r)
-	fh, err := t.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	fh, err := atomic.Create(t.root, r)
 	if err != nil {
 		return err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = t.root.Remove(tmp)
-		}
-	}()
+	defer fh.Abort()
 	// Mode and owner are set through the open file (fchmod, fchown): no
 	// second walk of the path.
-	if err := writeAndClose(fh, f.Body, f.Mode, func() (int, int, bool, error) {
+	if err := writeAttrs(fh.File, f.Body, f.Mode, func() (int, int, bool, error) {
 		if !t.chown {
 			return 0, 0, false, nil
 		}
@@ -229,54 +222,42 @@ func (t *Tree) writeFile(r string, f rpmspec.File) error {
 	}); err != nil {
 		return err
 	}
-	if !t.epoch.IsZero() {
-		if err := t.root.Chtimes(tmp, t.epoch, t.epoch); err != nil {
-			return err
-		}
-	}
-	if err := t.root.Rename(tmp, r); err != nil {
-		return err
-	}
-	ok = true
-	return nil
+	return fh.Commit(t.epoch)
 }
 
-// writeAndClose writes body to fh, sets its mode and, when owner says so, its
-// owner, and closes it.
+// writeAndClose is writeAttrs, then closes fh.
 func writeAndClose(fh *os.File, body []byte, mode fs.FileMode, owner func() (uid, gid int, set bool, err error)) error {
-	var err error
-	if body != nil {
-		_, err = fh.Write(body)
-	}
-	if err == nil {
-		// Owner before mode: chown(2) clears setuid and setgid bits.
-		var uid, gid int
-		var set bool
-		if uid, gid, set, err = owner(); err == nil && set {
-			err = fh.Chown(uid, gid)
-		}
-	}
-	if err == nil {
-		err = fh.Chmod(mode)
-	}
+	err := writeAttrs(fh, body, mode, owner)
 	if cerr := fh.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
 
-// tempName is a hidden sibling of r, unique per call.
-func tempName(r string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return path.Join(path.Dir(r), "."+path.Base(r)+".qm-build-"+hex.EncodeToString(b[:]))
+// writeAttrs writes body to fh, and sets its owner (when owner says so) and
+// its mode.
+func writeAttrs(fh *os.File, body []byte, mode fs.FileMode, owner func() (uid, gid int, set bool, err error)) error {
+	if body != nil {
+		if _, err := fh.Write(body); err != nil {
+			return err
+		}
+	}
+	// Owner before mode: chown(2) clears setuid and setgid bits.
+	uid, gid, set, err := owner()
+	if err != nil {
+		return err
+	}
+	if set {
+		if err := fh.Chown(uid, gid); err != nil {
+			return err
+		}
+	}
+	return fh.Chmod(mode)
 }
 
 // IsTempName reports whether a base name is one of Write's temporary files;
 // tests use it to prove that none is left behind.
-func IsTempName(base string) bool {
-	return strings.Contains(base, ".qm-build-") && strings.HasPrefix(base, ".")
-}
+func IsTempName(base string) bool { return atomic.IsTemp(base) }
 
 func (t *Tree) setOwner(r string, f rpmspec.File, link bool) error {
 	if !t.chown {

@@ -29,7 +29,7 @@ var Blueprint = Stage{
 		if err := blueprints.EncodeTOML(&buf, &f.Blueprint, f.Header("qm-build build")...); err != nil {
 			return err
 		}
-		if err := writeOutArtifact(b.OutDir, BlueprintFile, buf.Bytes()); err != nil {
+		if err := writeOut(b.OutDir, BlueprintFile, buf.Bytes()); err != nil {
 			return err
 		}
 		b.AddArtifact("blueprint", "blueprint", BlueprintFile, buf.Bytes())

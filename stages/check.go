@@ -3,8 +3,6 @@ package stages
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 
@@ -48,7 +46,7 @@ var Check = Stage{
 		if err := check.WriteJSON(&buf, r); err != nil {
 			return err
 		}
-		if err := writeOutFile(b.OutDir, CheckReport, buf.Bytes()); err != nil {
+		if err := writeOut(b.OutDir, CheckReport, buf.Bytes()); err != nil {
 			return err
 		}
 		b.AddArtifact("check", "report", CheckReport, buf.Bytes())
@@ -57,29 +55,9 @@ var Check = Stage{
 		}
 		if n := len(r.Errors) + len(r.Warnings); n > 0 {
 			b.Notes = append(b.Notes, fmt.Sprintf("check: the tree has %d error(s) and %d warning(s); see %s", len(r.Errors), len(r.Warnings), CheckReport))
+		} else {
+			b.Notes = append(b.Notes, fmt.Sprintf("check: the tree passes all %d rules (qm-build check --list-rules)", r.Rules))
 		}
 		return nil
 	},
-}
-
-// writeOutFile writes name into dir through os.Root, to a temporary file
-// renamed into place.
-func writeOutFile(dir, name string, data []byte) error {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", dir, err)
-	}
-	defer root.Close()
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := "." + name + ".qm-build-" + hex.EncodeToString(rnd[:])
-	if err := root.WriteFile(tmp, data, 0o644); err != nil {
-		_ = root.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := root.Rename(tmp, name); err != nil {
-		_ = root.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	return nil
 }

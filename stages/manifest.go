@@ -2,8 +2,6 @@ package stages
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -62,7 +60,7 @@ var Manifest = Stage{
 		if err != nil {
 			return err
 		}
-		if err := writeOutArtifact(b.OutDir, name, data); err != nil {
+		if err := writeOut(b.OutDir, name, data); err != nil {
 			return err
 		}
 		b.AddArtifact("manifest", "manifest", name, data)
@@ -109,28 +107,6 @@ func builtPackages(b *Build) ([]blueprints.LockedPackage, error) {
 		})
 	}
 	return pkgs, nil
-}
-
-// writeOutArtifact writes name into dir through os.Root: a temporary file
-// beside it, renamed into place.
-func writeOutArtifact(dir, name string, data []byte) error {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", dir, err)
-	}
-	defer root.Close()
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := "." + name + ".qm-build-" + hex.EncodeToString(rnd[:])
-	if err := root.WriteFile(tmp, data, 0o644); err != nil {
-		_ = root.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := root.Rename(tmp, name); err != nil {
-		_ = root.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	return nil
 }
 
 // lockError is a lock file that cannot be read: bad input.

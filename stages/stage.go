@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rootfs/atomic"
 )
 
 // Stage is one step of a build.
@@ -109,4 +110,10 @@ func Run(ctx context.Context, b *Build, list []Stage, progress Progress) error {
 		}
 	}
 	return nil
+}
+
+// writeOut writes an artifact into the output directory, atomically and
+// through os.Root.
+func writeOut(dir, name string, data []byte) error {
+	return atomic.WriteFileIn(dir, name, data, 0o644)
 }

@@ -21,6 +21,7 @@ func TestBuildMainJob(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.Contains(t, r.stdout, "qm-build wrote "+out)
 	require.Contains(t, r.stdout, filepath.Join(out, "rpms", "qm-1.0-1.noarch.rpm"))
+	require.Contains(t, r.stdout, "note: check: the tree passes all", "the main job's tree passes its own check")
 	for _, stage := range []string{"payload", "skeleton", "nested-config", "bluechi"} {
 		require.Contains(t, r.stdout, "    "+stage)
 	}

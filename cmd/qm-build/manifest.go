@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/qm-build/qm-build/blueprints"
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rootfs/atomic"
 )
 
 func cmdManifest(ctx context.Context, e *env, args []string) error {
@@ -194,31 +194,8 @@ func loadBase(mo *blueprints.ManifestOptions, name string) error {
 	return err
 }
 
-// writeFileAtomic writes data to a temporary file beside name and renames it
-// into place, so a reader never sees half a file.
-func writeFileAtomic(name string, data []byte) (err error) {
-	dir := filepath.Dir(name)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".qm-build-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	return nil
+// writeFileAtomic writes data to name through a temporary file beside it,
+// so a reader never sees half a file.
+func writeFileAtomic(name string, data []byte) error {
+	return atomic.WritePath(name, data, 0o644)
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -36,26 +34,5 @@ other file. Prints to stdout unless --out is given.`)
 		_, err := e.stdout.Write(buf.Bytes())
 		return err
 	}
-	return writeSpecFile(*out, buf.Bytes())
-}
-
-// writeSpecFile writes data to a temporary file beside name and renames it.
-func writeSpecFile(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".qm-build-tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
+	return writeFileAtomic(*out, buf.Bytes())
 }

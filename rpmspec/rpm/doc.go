@@ -33,6 +33,22 @@
 // reads both forms.
 //
 // Every relation list is sorted by name, flags and version, the order rpmbuild
-// stores them in. The source RPM tag names the spec's main package
+// stores them in.
+//
+// # File classes
+//
+// rpmbuild classifies every file with libmagic and records the result
+// (rpmfcGenerateDepends in rpm's build/rpmfc.c): RPMTAG_CLASSDICT (each class
+// once, in order of first use), RPMTAG_FILECLASS (per file, an index into it)
+// and RPMTAG_FILECOLORS (per file, 2 for an executable 64-bit ELF file, 1 for
+// 32-bit), plus RPMTAG_DEPENDSDICT and RPMTAG_FILEDEPENDSX/N when a file has
+// a generated dependency (here: a script's interpreter). rpmlint's binary
+// checks read only the class: a file is a binary when its class starts with
+// "ELF " (no-binary, only-non-binary-in-usr-lib, statically-linked-binary,
+// unstripped-binary-or-object all depend on it), and rpm uses colors to
+// resolve multilib file conflicts. The writer records all of these, computed
+// in Go without libmagic (FileClass, Describe, DescribeELF) in the file order
+// rpmpack writes (sorted by path); TestFileClassAgreesWithRPMBuild compares
+// them with rpmbuild's on text, script and ELF samples. The source RPM tag names the spec's main package
 // (qm-V-R.src.rpm) for every package, as `rpmbuild -bb qm.spec` does.
 package rpm

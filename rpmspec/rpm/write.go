@@ -128,16 +128,18 @@ func build(p *rpmspec.Package, o Options) (*rpmpack.RPM, error) {
 	if !o.BuildTime.IsZero() {
 		mtime = uint32(o.BuildTime.Unix())
 	}
+	files := make([]fileEntry, 0, len(p.Files))
 	for _, f := range p.Files {
 		rf, err := rpmFile(f, mtime)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p.Name, err)
 		}
 		r.AddFile(rf)
+		files = append(files, fileEntry{file: rf, interp: interpreter(f)})
 	}
 	addScripts(r, p.Scripts)
 	deps := relationsOf(p, comp)
-	for _, t := range deps.tags() {
+	for _, t := range append(deps.tags(), fileTags(files, deps.requires)...) {
 		r.AddCustomTag(t.tag, t.entry)
 	}
 	src := o.SourceRPM

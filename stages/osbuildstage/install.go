@@ -2,13 +2,14 @@ package osbuildstage
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"time"
+
+	"github.com/qm-build/qm-build/rootfs/atomic"
 )
 
 // DefaultLibDir is osbuild's library directory on a host.
@@ -65,35 +66,18 @@ func (e *LibDirError) Error() string {
 
 func (e *LibDirError) BadInput() bool { return true }
 
-// writeAtomic copies src to name in r: a temporary sibling first, then a
-// rename, removing the temporary file on any error.
+// writeAtomic copies src to name in r with the given mode, atomically.
 func writeAtomic(r *os.Root, name string, mode fs.FileMode, src io.Reader) error {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	tmp := path.Join(path.Dir(name), "."+path.Base(name)+".qm-build-"+hex.EncodeToString(b[:]))
-	f, err := r.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := atomic.Create(r, name)
 	if err != nil {
 		return err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = r.Remove(tmp)
-		}
-	}()
+	defer f.Abort()
 	if _, err := io.Copy(f, src); err != nil {
-		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
+	if err := f.Chmod(mode); err != nil {
 		return err
 	}
-	if err := r.Chmod(tmp, mode); err != nil {
-		return err
-	}
-	if err := r.Rename(tmp, name); err != nil {
-		return err
-	}
-	ok = true
-	return nil
+	return f.Commit(time.Time{})
 }

@@ -3,8 +3,6 @@ package repodata
 import (
 	"fmt"
 	"strings"
-
-	"github.com/cavaliergopher/rpm"
 )
 
 // depKind is one dependency list of the header, in the order createrepo_c's
@@ -36,7 +34,7 @@ var depKinds = []depKind{
 // the previous identical require are dropped; pre is set for
 // Requires(pre), Requires(post) and PreReq; RPMSENSE_MISSINGOK requires are
 // recommends; of several libc.so.6 requires only the newest is kept, last.
-func deps(p *Package, h *rpm.Header) {
+func deps(p *Package, h *header) {
 	files := map[string]bool{}
 	for _, f := range p.Files {
 		files[f.Path] = true
@@ -122,7 +120,7 @@ func deps(p *Package, h *rpm.Header) {
 // lists them: the header holds them newest first; trailing blanks of the
 // author are trimmed; when entries share a date, the newer ones are moved
 // one second later each so that dates stay unique (parsehdr.c).
-func changelogs(h *rpm.Header, limit int) []Changelog {
+func changelogs(h *header, limit int) []Changelog {
 	times := h.GetTag(tagChangelogTime).Int64Slice()
 	names := h.GetTag(tagChangelogName).StringSlice()
 	texts := h.GetTag(tagChangelogText).StringSlice()

@@ -13,10 +13,13 @@
 // location, the revision and timestamps are data (SOURCE_DATE_EPOCH), file
 // modification times are clamped to that epoch, and the gzip streams carry no
 // name or time. Update mode re-reads only packages whose name, size or
-// modification time changed, as createrepo_c --update does.
+// modification time changed, as createrepo_c --update does; when the old
+// metadata is in the canonical form this package writes, the elements of
+// unchanged packages are copied verbatim instead of being decoded and
+// rendered again (verbatim.go, canonical.go).
 //
-// Files are read with cavaliergopher/rpm; every write goes through os.Root,
-// into a temporary repodata directory that replaces the old one in a single
-// rename, so that readers see either the old or the new metadata, never a
-// mix (see Commit).
+// RPM headers are read in place (rpmheader.go); every write goes through
+// os.Root, into a temporary repodata directory that replaces the old one in
+// a single rename, so that readers see either the old or the new metadata,
+// never a mix (see Commit).
 package repodata

@@ -1,7 +1,6 @@
 package repodata
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -67,9 +66,12 @@ type Options struct {
 
 // Result is what Generate did.
 type Result struct {
-	Packages []*Package // sorted by location
-	Read     int        // RPMs read from disk
-	Reused   int        // entries reused in update mode
+	// Packages are sorted by location. Entries that update mode copied
+	// verbatim from the old metadata carry only their identity: location,
+	// size, file time, checksum, name, epoch, version, release and arch.
+	Packages []*Package
+	Read     int // RPMs read from disk
+	Reused   int // entries reused in update mode
 	Repomd   *Repomd
 	// Unchanged is set when KeepUnchanged left the repodata as it was.
 	Unchanged bool
@@ -104,17 +106,27 @@ func (o *Options) modTime(t time.Time) int64 {
 // entries and repodata/ itself skipped). Unreadable RPMs are reported all at
 // once, each naming its file; nothing is written then.
 func Generate(ctx context.Context, root *os.Root, o Options) (*Result, error) {
+	// The old metadata is read while the directory is scanned: one is
+	// mostly decompression, the other system calls.
+	var (
+		existing *Existing
+		loadErr  error
+		wg       sync.WaitGroup
+	)
+	if o.Update {
+		wg.Go(func() { existing, loadErr = loadExisting(root, true) })
+	}
 	files, err := ScanRPMs(root)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{}
-	var existing *Existing
 	var old map[string]*Package
 	if o.Update {
-		if existing, err = LoadExisting(root); err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				o.logf("note: not reusing the existing repodata (%v); reading every package\n", err)
+		if loadErr != nil {
+			if !errors.Is(loadErr, fs.ErrNotExist) {
+				o.logf("note: not reusing the existing repodata (%v); reading every package\n", loadErr)
 			}
 			existing = nil
 		} else {
@@ -183,7 +195,12 @@ func ScanRPMs(root *os.Root) ([]File, error) {
 		if d.IsDir() || !strings.HasSuffix(base, ".rpm") {
 			return nil
 		}
-		fi, err := root.Stat(p) // follows a symlink, inside the root only
+		// Inside a root, ReadDir has already lstat'ed each entry; only a
+		// symlink needs a Stat, which follows it inside the root only.
+		fi, err := d.Info()
+		if err == nil && d.Type()&fs.ModeSymlink != 0 {
+			fi, err = root.Stat(p)
+		}
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", p, err)
 		}
@@ -210,11 +227,9 @@ func readAll(ctx context.Context, root *os.Root, files []File, todo []int, pkgs 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// One buffer per worker: allocating (and zeroing) one per RPM
-			// shows in profiles of large repositories.
-			br := bufio.NewReaderSize(nil, 32<<10)
+			rr := newRPMReader()
 			for i := range next {
-				pkgs[i], errs[i] = readOne(br, root, files[i], o.changelogLimit())
+				pkgs[i], errs[i] = readOne(rr, root, files[i], o.changelogLimit())
 			}
 		}()
 	}
@@ -232,13 +247,13 @@ func readAll(ctx context.Context, root *os.Root, files []File, todo []int, pkgs 
 	return joinErrors(errs)
 }
 
-func readOne(br *bufio.Reader, root *os.Root, f File, limit int) (*Package, error) {
+func readOne(rr *rpmReader, root *os.Root, f File, limit int) (*Package, error) {
 	fh, err := root.Open(f.Location)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", f.Location, err)
 	}
 	defer fh.Close()
-	return readRPMWith(br, fh, f, limit)
+	return rr.read(fh, f, limit)
 }
 
 // Errors is several problems reported together; it is bad input when every

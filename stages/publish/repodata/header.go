@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cavaliergopher/rpm"
 	rpmutils "github.com/sassoftware/go-rpmutils"
 )
 
@@ -90,8 +89,8 @@ const fileFlagGhost = 1 << 6 // RPMFILE_GHOST
 
 // fromHeader builds the package entry from the headers, as createrepo_c's
 // cr_package_from_header does.
-func fromHeader(h *rpm.Package, changelogLimit int) (*Package, error) {
-	hd := &h.Header
+func fromHeader(h *rpmHeaders, changelogLimit int) (*Package, error) {
+	hd := &h.main
 	str := func(tag int) string { return hd.GetTag(tag).String() }
 	p := &Package{
 		Name:        str(tagName),
@@ -110,14 +109,14 @@ func fromHeader(h *rpm.Package, changelogLimit int) (*Package, error) {
 		BuildHost:   str(tagBuildHost),
 		SourceRPM:   str(tagSourceRPM),
 	}
-	if hd.GetTag(tagSourcePackage) != nil {
+	if hd.GetTag(tagSourcePackage).Exists() {
 		p.Arch = "src"
 	}
 	p.InstalledSize = firstInt(hd, tagLongSize, tagSize)
 	// rpmReadPackageFile merges signature tags into the header when the header
 	// lacks them (headerMergeLegacySigs), so the archive size may live in either.
 	if p.ArchiveSize = firstInt(hd, tagLongArchiveSize, tagArchiveSize); p.ArchiveSize == 0 {
-		p.ArchiveSize = firstInt(&h.Signature, tagLongArchiveSize, tagSigPayloadSize)
+		p.ArchiveSize = firstInt(&h.sig, tagLongArchiveSize, tagSigPayloadSize)
 	}
 	p.Files = headerFiles(hd)
 	deps(p, hd)
@@ -125,9 +124,9 @@ func fromHeader(h *rpm.Package, changelogLimit int) (*Package, error) {
 	return p, checkControlChars(p)
 }
 
-func firstInt(h *rpm.Header, tags ...int) int64 {
+func firstInt(h *header, tags ...int) int64 {
 	for _, t := range tags {
-		if tag := h.GetTag(t); tag != nil {
+		if tag := h.GetTag(t); tag.Exists() {
 			return tag.Int64()
 		}
 	}
@@ -136,7 +135,7 @@ func firstInt(h *rpm.Header, tags ...int) int64 {
 
 // headerFiles lists the files in header order, typed "dir" by mode, else
 // "ghost" by flag (parsehdr.c).
-func headerFiles(h *rpm.Header) []PackageFile {
+func headerFiles(h *header) []PackageFile {
 	names := h.GetTag(tagOldFilenames).StringSlice()
 	if base := h.GetTag(tagBaseNames).StringSlice(); len(base) > 0 {
 		dirs := h.GetTag(tagDirNames).StringSlice()

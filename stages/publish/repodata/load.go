@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"sync"
@@ -17,7 +16,8 @@ import (
 type Existing struct {
 	Repomd *Repomd
 	// Packages are the entries keyed by location, with their complete file
-	// lists and changelogs.
+	// lists and changelogs (LoadExisting), or verbatim entries in update
+	// mode.
 	Packages map[string]*Package
 }
 
@@ -25,6 +25,13 @@ type Existing struct {
 // checksum in repomd.xml. A missing repomd.xml gives an error satisfying
 // errors.Is(err, fs.ErrNotExist).
 func LoadExisting(root *os.Root) (*Existing, error) {
+	return loadExisting(root, false)
+}
+
+// loadExisting is LoadExisting; with verbatimOK, entries of canonical
+// metadata come from splitMetadata, without decoding, and the full parse is
+// the fallback.
+func loadExisting(root *os.Root, verbatimOK bool) (*Existing, error) {
 	name := path.Join(Dir, "repomd.xml")
 	raw, err := root.ReadFile(name)
 	if err != nil {
@@ -34,37 +41,60 @@ func LoadExisting(root *os.Root) (*Existing, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The three documents are read and parsed in parallel: encoding/xml is
-	// the slow part of update mode.
+	docs, err := readMetadataFiles(root, md)
+	if err != nil {
+		return nil, err
+	}
+	if verbatimOK {
+		if pkgs, err := splitMetadata(docs); err == nil {
+			return &Existing{Repomd: md, Packages: pkgs}, nil
+		}
+	}
+	pkgs, err := parseExisting(md, docs)
+	if err != nil {
+		return nil, err
+	}
+	return &Existing{Repomd: md, Packages: pkgs}, nil
+}
+
+var metadataKinds = [3]string{Primary, Filelists, Other}
+
+// readMetadataFiles reads, checks and decompresses the three metadata files
+// in parallel.
+func readMetadataFiles(root *os.Root, md *Repomd) ([3][]byte, error) {
+	var (
+		docs [3][]byte
+		errs [3]error
+		wg   sync.WaitGroup
+	)
+	for i, kind := range metadataKinds {
+		d, ok := md.Find(kind)
+		if !ok {
+			return docs, &MetadataError{File: path.Join(Dir, "repomd.xml"), Err: fmt.Errorf("no %s record", kind)}
+		}
+		wg.Go(func() { docs[i], errs[i] = readMetadataFile(root, d) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return docs, err
+		}
+	}
+	return docs, nil
+}
+
+// parseExisting decodes the three documents with encoding/xml, in parallel,
+// and joins filelists and other to primary by pkgid.
+func parseExisting(md *Repomd, docs [3][]byte) (map[string]*Package, error) {
 	var (
 		pkgs          []*Package
 		lists, others []PackageExtra
 		errs          [3]error
 		wg            sync.WaitGroup
 	)
-	for i, kind := range []string{Primary, Filelists, Other} {
-		d, ok := md.Find(kind)
-		if !ok {
-			return nil, &MetadataError{File: name, Err: fmt.Errorf("no %s record", kind)}
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			doc, err := readMetadataFile(root, d)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			switch kind {
-			case Primary:
-				pkgs, errs[i] = ParsePrimary(bytes.NewReader(doc), d.Location)
-			case Filelists:
-				lists, errs[i] = ParseFilelists(bytes.NewReader(doc), d.Location)
-			default:
-				others, errs[i] = ParseOther(bytes.NewReader(doc), d.Location)
-			}
-		}()
-	}
+	wg.Go(func() { pkgs, errs[0] = ParsePrimary(bytes.NewReader(docs[0]), md.mustLocation(Primary)) })
+	wg.Go(func() { lists, errs[1] = ParseFilelists(bytes.NewReader(docs[1]), md.mustLocation(Filelists)) })
+	wg.Go(func() { others, errs[2] = ParseOther(bytes.NewReader(docs[2]), md.mustLocation(Other)) })
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
@@ -89,7 +119,7 @@ func LoadExisting(root *os.Root) (*Existing, error) {
 		p.Changelogs = logs[p.PkgID]
 		out[p.Location] = p
 	}
-	return &Existing{Repomd: md, Packages: out}, nil
+	return out, nil
 }
 
 func (r *Repomd) mustLocation(kind string) string {
@@ -111,9 +141,10 @@ func readMetadataFile(root *os.Root, d RepomdData) ([]byte, error) {
 	if err != nil {
 		return nil, &MetadataError{File: d.Location, Err: err}
 	}
-	open, err := io.ReadAll(zr)
-	if err != nil {
+	// open-size sizes the buffer, within what gzip can expand the file to.
+	b := bytes.NewBuffer(make([]byte, 0, min(max(d.OpenSize, 0), 1032*int64(len(gz)))+bytes.MinRead))
+	if _, err := b.ReadFrom(zr); err != nil {
 		return nil, &MetadataError{File: d.Location, Err: err}
 	}
-	return open, nil
+	return b.Bytes(), nil
 }

@@ -51,6 +51,11 @@ type Package struct {
 
 	Files      []PackageFile
 	Changelogs []Changelog
+
+	// verbatim, set on entries update mode reuses from canonical metadata
+	// (splitMetadata), holds their elements, which Render copies; such
+	// entries carry only the fields splitMetadata fills.
+	verbatim *verbatim
 }
 
 // Dependency is one rpm:entry.

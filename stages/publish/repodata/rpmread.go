@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-
-	"github.com/cavaliergopher/rpm"
 )
 
 // The RPM file format (rpm's lib/header.c, lib/signature.h, and
@@ -76,25 +74,38 @@ func corrupt(format string, args ...any) error {
 // changelog keeps at most changelogLimit entries (createrepo_c's
 // --changelog-limit; negative keeps all).
 func ReadRPM(r io.Reader, f File, changelogLimit int) (*Package, error) {
-	return readRPMWith(bufio.NewReaderSize(nil, 32<<10), r, f, changelogLimit)
+	return newRPMReader().read(r, f, changelogLimit)
 }
 
-// readRPMWith is ReadRPM with a reusable buffered reader (one per worker).
-func readRPMWith(br *bufio.Reader, r io.Reader, f File, changelogLimit int) (*Package, error) {
-	p, err := readRPM(br, r, f, changelogLimit)
+// rpmReader holds one worker's buffers, reused from RPM to RPM: allocating
+// (and zeroing) them per file shows in profiles of large repositories. The
+// packages it returns share no memory with them.
+type rpmReader struct {
+	br  *bufio.Reader
+	raw bytes.Buffer // lead and headers of the current RPM
+}
+
+func newRPMReader() *rpmReader {
+	rr := &rpmReader{br: bufio.NewReaderSize(nil, 32<<10)}
+	rr.raw.Grow(16 << 10)
+	return rr
+}
+
+// read is ReadRPM with the reader's buffers.
+func (rr *rpmReader) read(r io.Reader, f File, changelogLimit int) (*Package, error) {
+	rr.raw.Reset()
+	p, err := readRPM(rr.br, &rr.raw, r, f, changelogLimit)
 	if err != nil {
 		return nil, &RPMError{File: f.Location, Err: err}
 	}
 	return p, nil
 }
 
-func readRPM(br *bufio.Reader, r io.Reader, f File, changelogLimit int) (*Package, error) {
+func readRPM(br *bufio.Reader, raw *bytes.Buffer, r io.Reader, f File, changelogLimit int) (*Package, error) {
 	sum := sha256.New()
 	br.Reset(io.TeeReader(r, sum))
 	defer br.Reset(nil)
-	var raw bytes.Buffer
-	raw.Grow(16 << 10)
-	if err := readN(br, &raw, leadSize); err != nil {
+	if err := readN(br, raw, leadSize); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, ErrNotRPM
 		}
@@ -103,29 +114,34 @@ func readRPM(br *bufio.Reader, r io.Reader, f File, changelogLimit int) (*Packag
 	if !bytes.Equal(raw.Bytes()[:4], leadMagic) {
 		return nil, ErrNotRPM
 	}
-	sigLen, err := readHeaderBlock(br, &raw, "signature header")
+	// The lead's major version (rpmlead.c accepts 3 and 4).
+	if major := raw.Bytes()[4]; major < 3 || major > 4 {
+		return nil, corrupt("unsupported rpm version: %d", major)
+	}
+	sigIndex, sigLen, err := readHeaderBlock(br, raw, "signature header")
 	if err != nil {
 		return nil, err
 	}
 	if pad := (8 - sigLen%8) % 8; pad != 0 {
-		if err := readN(br, &raw, pad); err != nil {
+		if err := readN(br, raw, pad); err != nil {
 			return nil, corrupt("truncated after the signature header")
 		}
 	}
 	start := int64(raw.Len())
-	if _, err := readHeaderBlock(br, &raw, "header"); err != nil {
+	mainIndex, _, err := readHeaderBlock(br, raw, "header")
+	if err != nil {
 		return nil, err
 	}
 	end := int64(raw.Len())
-
-	pkg, err := rpm.Read(bytes.NewReader(raw.Bytes()))
-	if err != nil {
-		return nil, corrupt("%v", err)
+	b := raw.Bytes()
+	pkg := &rpmHeaders{
+		sig:  newHeader(b[leadSize+introSize:leadSize+introSize+sigLen], sigIndex),
+		main: newHeader(b[start+introSize:end], mainIndex),
 	}
-	if err := checkHeaderDigest(&pkg.Signature, raw.Bytes()[start:end]); err != nil {
+	if err := checkHeaderDigest(&pkg.sig, b[start:end]); err != nil {
 		return nil, err
 	}
-	payloadSum, want, err := payloadDigest(&pkg.Header)
+	payloadSum, want, err := payloadDigest(&pkg.main)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +152,7 @@ func readRPM(br *bufio.Reader, r io.Reader, f File, changelogLimit int) (*Packag
 	if want != "" && hex.EncodeToString(payloadSum.Sum(nil)) != want {
 		return nil, corrupt("payload digest mismatch (damaged or truncated payload)")
 	}
-	if err := checkSize(&pkg.Signature, end-(start)+n); err != nil {
+	if err := checkSize(&pkg.sig, end-(start)+n); err != nil {
 		return nil, err
 	}
 	total := end + n
@@ -166,35 +182,36 @@ func readN(r io.Reader, buf *bytes.Buffer, n int64) error {
 }
 
 // readHeaderBlock reads one header structure (intro, index, data) into buf
-// and checks that every index entry lies inside the data, so that the parser
-// after it never trusts a count or an offset. It returns the length of the
-// index and data (without the intro), which the signature padding needs.
-func readHeaderBlock(r io.Reader, buf *bytes.Buffer, what string) (int64, error) {
+// and checks that every index entry lies inside the data, so that the reader
+// after it (rpmheader.go) never trusts a count or an offset. It returns the
+// number of index entries and the length of the index and data (without the
+// intro), which the signature padding needs.
+func readHeaderBlock(r io.Reader, buf *bytes.Buffer, what string) (int, int64, error) {
 	at := buf.Len()
 	if err := readN(r, buf, introSize); err != nil {
-		return 0, corrupt("truncated %s", what)
+		return 0, 0, corrupt("truncated %s", what)
 	}
 	intro := buf.Bytes()[at : at+introSize]
 	if !bytes.Equal(intro[:4], headerMagic) {
-		return 0, corrupt("bad %s magic", what)
+		return 0, 0, corrupt("bad %s magic", what)
 	}
 	nindex := int64(binary.BigEndian.Uint32(intro[8:12]))
 	hsize := int64(binary.BigEndian.Uint32(intro[12:16]))
 	if nindex < 1 || nindex > maxEntries || hsize > maxData {
-		return 0, corrupt("%s has %d entries and %d bytes of data", what, nindex, hsize)
+		return 0, 0, corrupt("%s has %d entries and %d bytes of data", what, nindex, hsize)
 	}
 	if err := readN(r, buf, nindex*entrySize+hsize); err != nil {
-		return 0, corrupt("truncated %s", what)
+		return 0, 0, corrupt("truncated %s", what)
 	}
 	block := buf.Bytes()[at+introSize:]
 	index, data := block[:nindex*entrySize], block[nindex*entrySize:]
 	for i := int64(0); i < nindex; i++ {
 		e := index[i*entrySize : (i+1)*entrySize]
 		if err := checkEntry(e, data); err != nil {
-			return 0, corrupt("%s entry %d (tag %d): %v", what, i, binary.BigEndian.Uint32(e[:4]), err)
+			return 0, 0, corrupt("%s entry %d (tag %d): %v", what, i, binary.BigEndian.Uint32(e[:4]), err)
 		}
 	}
-	return nindex*entrySize + hsize, nil
+	return int(nindex), nindex*entrySize + hsize, nil
 }
 
 // typeSizes are the element sizes of rpm's fixed-size tag types
@@ -207,8 +224,6 @@ func checkEntry(e, data []byte) error {
 	count := int64(binary.BigEndian.Uint32(e[12:16]))
 	size := int64(len(data))
 	switch {
-	case typ == 0:
-		return nil
 	case typ > 9:
 		return fmt.Errorf("unknown type %d", typ)
 	case count < 1 || count > size:
@@ -218,6 +233,8 @@ func checkEntry(e, data []byte) error {
 		// 16-byte trailer, which is inside the data; anything else past the
 		// end is damage.
 		return fmt.Errorf("offset %d past the data (%d bytes)", off, size)
+	case typ == 0:
+		return nil
 	}
 	if n, fixed := typeSizes[typ]; fixed {
 		if off+n*count > size {
@@ -239,7 +256,7 @@ func checkEntry(e, data []byte) error {
 
 // checkHeaderDigest compares the header bytes with the signature header's
 // SHA256 digest (RPMSIGTAG_SHA256), or SHA1 when that is all there is.
-func checkHeaderDigest(sig *rpm.Header, hdr []byte) error {
+func checkHeaderDigest(sig *header, hdr []byte) error {
 	for _, d := range []struct {
 		tag int
 		h   func() hash.Hash
@@ -261,7 +278,7 @@ func checkHeaderDigest(sig *rpm.Header, hdr []byte) error {
 // payloadDigest returns a hash for the payload and the expected hex digest
 // (RPMTAG_PAYLOADDIGEST with RPMTAG_PAYLOADDIGESTALGO 8 = SHA256), or an
 // empty expectation when the package has no SHA256 payload digest.
-func payloadDigest(h *rpm.Header) (hash.Hash, string, error) {
+func payloadDigest(h *header) (hash.Hash, string, error) {
 	want := h.GetTag(tagPayloadDigest).StringSlice()
 	algo := h.GetTag(tagPayloadDigestAlgo).Int64()
 	if len(want) == 0 || algo != 8 {
@@ -272,7 +289,7 @@ func payloadDigest(h *rpm.Header) (hash.Hash, string, error) {
 
 // checkSize compares header+payload length with RPMSIGTAG_SIZE or
 // RPMSIGTAG_LONGSIZE, which rpm checks on install.
-func checkSize(sig *rpm.Header, got int64) error {
+func checkSize(sig *header, got int64) error {
 	want := sig.GetTag(sigTagLongSize).Int64()
 	if want == 0 {
 		want = sig.GetTag(sigTagSize).Int64()

@@ -26,42 +26,65 @@ type metadata struct {
 }
 
 // Render returns the three metadata documents, uncompressed, for packages in
-// the given order.
+// the given order. Entries reused verbatim are copied; the others are
+// rendered by workers in parallel.
 func Render(pkgs []*Package, workers int) map[string][]byte {
-	if workers < 1 {
-		workers = 1
-	}
+	workers = max(workers, 1)
 	kinds := []struct {
 		kind string
 		fn   func(*xw, *Package)
 	}{{Primary, primaryXML}, {Filelists, filelistsXML}, {Other, otherXML}}
-	// Each worker renders a contiguous chunk of packages, so the pieces
-	// concatenate in order.
-	chunk := (len(pkgs) + workers - 1) / workers
+	var todo []int
+	for i, p := range pkgs {
+		if p.verbatim == nil {
+			todo = append(todo, i)
+		}
+	}
+	// Each worker renders a contiguous run of todo; ends records where each
+	// package's elements end in its worker's buffers.
+	chunk := max((len(todo)+workers-1)/workers, 1)
 	parts := make([][3]xw, workers)
+	ends := make([][3]int, len(pkgs))
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := min(w*chunk, len(pkgs)), min((w+1)*chunk, len(pkgs))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, p := range pkgs[lo:hi] {
+	for w := range parts {
+		lo, hi := min(w*chunk, len(todo)), min((w+1)*chunk, len(todo))
+		wg.Go(func() {
+			for _, i := range todo[lo:hi] {
 				for k, kd := range kinds {
-					kd.fn(&parts[w][k], p)
+					kd.fn(&parts[w][k], pkgs[i])
+					ends[i][k] = parts[w][k].Len()
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	out := map[string][]byte{}
 	for k, kd := range kinds {
-		var b bytes.Buffer
-		b.WriteString(fileHead(kd.kind, len(pkgs)))
+		head, tail := fileHead(kd.kind, len(pkgs)), fileTail(kd.kind)
+		size := len(head) + len(tail)
 		for w := range parts {
-			b.Write(parts[w][k].Bytes())
+			size += parts[w][k].Len()
 		}
-		b.WriteString(fileTail(kd.kind))
-		out[kd.kind] = b.Bytes()
+		for _, p := range pkgs {
+			if p.verbatim != nil {
+				size += len(p.verbatim[k])
+			}
+		}
+		b := append(make([]byte, 0, size), head...)
+		n := 0 // rendered packages so far: todo[n] is the next
+		for i, p := range pkgs {
+			if p.verbatim != nil {
+				b = append(b, p.verbatim[k]...)
+				continue
+			}
+			from := 0
+			if n%chunk != 0 {
+				from = ends[todo[n-1]][k]
+			}
+			b = append(b, parts[n/chunk][k].Bytes()[from:ends[i][k]]...)
+			n++
+		}
+		out[kd.kind] = append(b, tail...)
 	}
 	return out
 }
@@ -78,6 +101,7 @@ func compress(docs map[string][]byte) ([]metadata, error) {
 		go func() {
 			defer wg.Done()
 			var b bytes.Buffer
+			b.Grow(len(docs[kind])/8 + 4096) // metadata compresses about tenfold
 			zw, _ := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
 			if _, err := zw.Write(docs[kind]); err != nil {
 				errs[i] = err
@@ -199,15 +223,26 @@ func randomSuffix() string {
 
 // removeStale removes hidden repodata directories left by interrupted runs.
 func removeStale(root *os.Root, dir string) error {
-	entries, err := fs.ReadDir(root.FS(), dir)
+	// Names only: inside a root, ReadDir would lstat every RPM beside.
+	d, err := root.Open(dir)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", dir, err)
 	}
-	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), tmpPrefix) {
-			if err := root.RemoveAll(path.Join(dir, e.Name())); err != nil {
-				return fmt.Errorf("removing %s: %w", e.Name(), err)
-			}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", dir, err)
+	}
+	for _, name := range names {
+		if !strings.HasPrefix(name, tmpPrefix) {
+			continue
+		}
+		p := path.Join(dir, name)
+		if fi, err := root.Lstat(p); err != nil || !fi.IsDir() {
+			continue
+		}
+		if err := root.RemoveAll(p); err != nil {
+			return fmt.Errorf("removing %s: %w", name, err)
 		}
 	}
 	return nil

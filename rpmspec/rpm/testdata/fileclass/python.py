@@ -1,0 +1,2 @@
+#!/usr/bin/python3 -s
+print(1)
