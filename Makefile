@@ -16,7 +16,7 @@ VERSION      ?=
 QMVERSION    := $(if $(VERSION),--qm-version $(VERSION))
 OUT          ?= out
 TESTTIMEOUT  ?= 80m
-BENCHTIME    ?= 1x
+BENCHTIME    ?= 1s
 
 .PHONY: all build test vet fmt bench rpm tools clean osbuild-stage-rpm
 

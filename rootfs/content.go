@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/stages/quadlet"
 	"github.com/qm-build/qm-build/stages/unitfile"
 )
@@ -21,9 +22,9 @@ type Facts struct {
 	// Seccomp is the tree's /usr/share/containers/seccomp.json, if any; the QM
 	// profile is derived from it.
 	Seccomp []byte
-	// PolicyModule is qm.pp.bz2 as compiled by the selinux stage, or nil when
-	// the policy tools are missing (the build says so and goes on).
-	PolicyModule []byte
+	// PolicyModule is the qm module as compiled by the selinux stage, or nil
+	// when the policy tools are missing (the build says so and goes on).
+	PolicyModule *selinux.Module
 }
 
 // TreeFile is one file a build stage writes into an image, besides package

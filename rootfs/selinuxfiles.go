@@ -1,10 +1,7 @@
 package rootfs
 
 import (
-	"bytes"
-	"compress/bzip2"
 	"fmt"
-	"io"
 	"path"
 
 	"github.com/qm-build/qm-build/rpmspec"
@@ -27,8 +24,8 @@ var PolicyModulePath = path.Join(SELinuxPackageDir, selinux.PackageFileBz2)
 // that load and unload the module, and the requirements those scriptlets
 // have.
 //
-// The module arrives compiled, as f.PolicyModule (bzip2'd qm.pp, from the
-// selinux-policy stage). Without it the package ships everything else and no
+// The module arrives compiled, as f.PolicyModule (qm.pp and qm.pp.bz2, from
+// the selinux-policy stage). Without it the package ships everything else and no
 // scriptlets; the stage has already told the user why. With it, the module's
 // version must equal the package version: a mismatch is bad input here,
 // before any package is written.
@@ -45,10 +42,10 @@ func selinuxPackageFiles(p *Plan, f Facts) ([]rpmspec.File, rpmspec.Scriptlets, 
 	if f.PolicyModule == nil {
 		return files, rpmspec.Scriptlets{}, nil, nil
 	}
-	if err := checkPolicyModule(f.PolicyModule, p.Version); err != nil {
+	if err := checkPolicyModule(f.PolicyModule.PP, p.Version); err != nil {
 		return nil, rpmspec.Scriptlets{}, nil, err
 	}
-	files = append(files, file(PolicyModulePath, 0o644, f.PolicyModule, origin))
+	files = append(files, file(PolicyModulePath, 0o644, f.PolicyModule.Bzip2, origin))
 	scripts := rpmspec.Scriptlets{Post: selinuxPost, PostUn: selinuxPostUn}
 	reqs := []rpmspec.Relation{
 		{Name: "selinux-policy"},
@@ -58,13 +55,9 @@ func selinuxPackageFiles(p *Plan, f Facts) ([]rpmspec.File, rpmspec.Scriptlets, 
 	return files, scripts, reqs, nil
 }
 
-// checkPolicyModule reads the module's name and version from the bzip2'd
+// checkPolicyModule reads the module's name and version from the policy
 // package and compares them with the qm package.
-func checkPolicyModule(bz []byte, version string) error {
-	pp, err := io.ReadAll(bzip2.NewReader(bytes.NewReader(bz)))
-	if err != nil {
-		return fmt.Errorf("reading the compiled qm module: %w", err)
-	}
+func checkPolicyModule(pp []byte, version string) error {
 	name, modVersion, err := selinux.ModuleInfo(pp)
 	if err != nil {
 		return fmt.Errorf("reading the compiled qm module: %w", err)

@@ -9,12 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
 
 // fakeModule is a bzip2'd policy package header naming module name and
 // version (libsepol's layout; selinux.ModuleInfo reads no further).
-func fakeModule(t *testing.T, name, version string) []byte {
+func fakeModule(t *testing.T, name, version string) *selinux.Module {
 	t.Helper()
 	var mod bytes.Buffer
 	w := func(v uint32) { _ = binary.Write(&mod, binary.LittleEndian, v) }
@@ -33,7 +34,7 @@ func fakeModule(t *testing.T, name, version string) []byte {
 	pp.Write(mod.Bytes())
 	r := verifiers.Cmd{Stdin: pp.Bytes()}.Run(t, verifiers.Need(t, "bzip2"), "-9", "-c")
 	require.Zero(t, r.Code, r.Stderr)
-	return []byte(r.Stdout)
+	return &selinux.Module{PP: pp.Bytes(), Bzip2: []byte(r.Stdout)}
 }
 
 func selinuxPlan(t *testing.T, version string) *Plan {

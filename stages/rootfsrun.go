@@ -7,15 +7,23 @@ import (
 	"github.com/qm-build/qm-build/rootfs"
 )
 
+// RootfsRun configures WriteRootfs and RunRootfs.
+type RootfsRun struct {
+	// Log receives warnings (nil: discarded).
+	Log io.Writer
+	// Progress, when set, is told when each stage starts.
+	Progress Progress
+	// CacheDir keeps results between builds (Build.CacheDir); "" means none.
+	CacheDir string
+}
+
 // WriteRootfs runs RootfsStages for p into the open tree t: it reads the
 // tree's facts, composes the content and writes it, ending with the
 // finish-tree stage. It returns the finished Build (content, artifacts,
-// notes). log receives warnings (nil: discarded); progress, when set, is told
-// when each stage starts. The org.osbuild.qm stage and `qm-build rootfs` both
-// call it.
-func WriteRootfs(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan, log io.Writer, progress Progress) (*Build, error) {
-	b := &Build{Plan: p, Tree: t, Epoch: p.Epoch, Log: log}
-	if err := Run(ctx, b, RootfsStages(), progress); err != nil {
+// notes). The org.osbuild.qm stage and `qm-build rootfs` both call it.
+func WriteRootfs(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan, o RootfsRun) (*Build, error) {
+	b := &Build{Plan: p, Tree: t, Epoch: p.Epoch, Log: o.Log, CacheDir: o.CacheDir}
+	if err := Run(ctx, b, RootfsStages(), o.Progress); err != nil {
 		return b, err
 	}
 	return b, nil
@@ -23,11 +31,11 @@ func WriteRootfs(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan, log io.Wri
 
 // RunRootfs opens dir, an existing image tree, and runs WriteRootfs into it.
 // A dir that does not exist or is no directory is bad input.
-func RunRootfs(ctx context.Context, dir string, p *rootfs.Plan, log io.Writer, progress Progress) (*Build, error) {
+func RunRootfs(ctx context.Context, dir string, p *rootfs.Plan, o RootfsRun) (*Build, error) {
 	t, err := rootfs.OpenTree(dir, rootfs.TreeOptions{Epoch: p.Epoch})
 	if err != nil {
 		return nil, err
 	}
 	defer t.Close()
-	return WriteRootfs(ctx, t, p, log, progress)
+	return WriteRootfs(ctx, t, p, o)
 }

@@ -35,7 +35,7 @@ var SELinuxPolicy = Stage{
 		if b.OutDir != "" {
 			dir = filepath.Join(b.OutDir, SELinuxDir)
 		}
-		res, err := BuildPolicy(ctx, b.Plan.Version, PolicyOptions{Dir: dir, Epoch: b.Epoch, Makefile: b.Getenv(EnvSELinuxMakefile)})
+		res, err := BuildPolicy(ctx, b.Plan.Version, PolicyOptions{Dir: dir, Epoch: b.Epoch, Makefile: b.Getenv(EnvSELinuxMakefile), CacheDir: b.CacheDir})
 		if err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ var SELinuxPolicy = Stage{
 			b.Notes = append(b.Notes, fmt.Sprintf("qm.pp was not built, so the qm package ships no SELinux module: %v", res.NotBuilt))
 			fmt.Fprintf(b.Log, "warning: %v\n", res.NotBuilt)
 		}
-		b.Facts.PolicyModule = res.ModuleBz2
+		b.Facts.PolicyModule = res.Module
 		return nil
 	},
 }
@@ -60,14 +60,17 @@ type PolicyOptions struct {
 	Epoch time.Time
 	// Makefile is the refpolicy devel Makefile; "" is selinux.DevelMakefile.
 	Makefile string
+	// CacheDir keeps built modules between builds (selinux.BuildModule); ""
+	// builds every time.
+	CacheDir string
 }
 
 // PolicyResult is what BuildPolicy produced.
 type PolicyResult struct {
 	// Written are the files written to Dir, in order.
 	Written []selinux.SourceFile
-	// Module is qm.pp and ModuleBz2 its bzip2 form; both nil when not built.
-	Module, ModuleBz2 []byte
+	// Module is the compiled module, nil when not built.
+	Module *selinux.Module
 	// NotBuilt says why qm.pp was not built (wraps selinux.ErrNoTools).
 	NotBuilt error
 }
@@ -92,16 +95,12 @@ func BuildPolicy(ctx context.Context, version string, o PolicyOptions) (*PolicyR
 	case terr != nil:
 		return nil, terr
 	default:
-		pp, err := selinux.Compile(ctx, srcs, tools)
+		m, _, err := selinux.BuildModule(ctx, srcs, tools, o.CacheDir, version)
 		if err != nil {
 			return nil, err
 		}
-		bz, err := selinux.Bzip2(ctx, tools, pp)
-		if err != nil {
-			return nil, err
-		}
-		res.Module, res.ModuleBz2 = pp, bz
-		out = append(out, selinux.SourceFile{Name: selinux.PolicyPackage, Data: pp}, selinux.SourceFile{Name: selinux.PackageFileBz2, Data: bz})
+		res.Module = &m
+		out = append(out, selinux.SourceFile{Name: selinux.PolicyPackage, Data: m.PP}, selinux.SourceFile{Name: selinux.PackageFileBz2, Data: m.Bzip2})
 	}
 	if o.Dir == "" {
 		return res, nil

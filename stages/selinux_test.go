@@ -34,8 +34,9 @@ func TestSELinuxPolicyStage(t *testing.T) {
 		b := selinuxBuild(t, nil)
 		require.NoError(t, Run(context.Background(), b, []Stage{SELinuxPolicy, Compose}, nil))
 		require.NotNil(t, b.Facts.PolicyModule)
-		pp, err := io.ReadAll(bzip2.NewReader(bytes.NewReader(b.Facts.PolicyModule)))
+		pp, err := io.ReadAll(bzip2.NewReader(bytes.NewReader(b.Facts.PolicyModule.Bzip2)))
 		require.NoError(t, err)
+		require.Equal(t, b.Facts.PolicyModule.PP, pp, "the .pp.bz2 is the .pp compressed")
 		name, version, err := selinux.ModuleInfo(pp)
 		require.NoError(t, err)
 		require.Equal(t, []string{"qm", rpmspec.DefaultVersion}, []string{name, version})
@@ -46,14 +47,14 @@ func TestSELinuxPolicyStage(t *testing.T) {
 		require.Equal(t, []string{"selinux/qm.te", "selinux/qm.if", "selinux/qm.fc", "selinux/qm_container_compat.if", "selinux/qm.pp", "selinux/qm.pp.bz2"}, got)
 		onDisk, err := os.ReadFile(filepath.Join(b.OutDir, "selinux", "qm.pp.bz2"))
 		require.NoError(t, err)
-		require.Equal(t, b.Facts.PolicyModule, onDisk)
+		require.Equal(t, b.Facts.PolicyModule.Bzip2, onDisk)
 		var shipped []byte
 		for _, f := range b.Content.Package("qm").Files {
 			if f.Path == rootfs.PolicyModulePath {
 				shipped = f.Body
 			}
 		}
-		require.Equal(t, b.Facts.PolicyModule, shipped)
+		require.Equal(t, b.Facts.PolicyModule.Bzip2, shipped)
 		require.NotEmpty(t, b.Content.Package("qm").Scripts.Post)
 
 		again := selinuxBuild(t, nil)

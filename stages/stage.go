@@ -45,6 +45,9 @@ type Build struct {
 	Log io.Writer
 	// Env looks up environment variables (tool paths); nil means none set.
 	Env func(string) string
+	// CacheDir is where stages may keep results between builds (compiled
+	// SELinux modules); "" means no cache.
+	CacheDir string
 	// PackagesLock is the lock file the manifest stage resolves the
 	// distribution's packages from (build --packages-lock); "" falls back to
 	// $QM_BUILD_PACKAGES_LOCK.

@@ -36,7 +36,7 @@ func testPlan(t testing.TB, o rootfs.Options) *rootfs.Plan {
 func writeTree(t testing.TB, dir string, o rootfs.Options) *Build {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	b, err := RunRootfs(context.Background(), dir, testPlan(t, o), io.Discard, nil)
+	b, err := RunRootfs(context.Background(), dir, testPlan(t, o), RootfsRun{})
 	require.NoError(t, err)
 	return b
 }
@@ -170,7 +170,7 @@ func TestSymlinkOutOfTheTreeIsRefused(t *testing.T) {
 			require.NoError(t, os.Symlink(tc.target(outside), filepath.Join(tree, tc.link)))
 			before := snapshot(t, outside)
 
-			_, err := RunRootfs(context.Background(), tree, testPlan(t, allOptions()), io.Discard, nil)
+			_, err := RunRootfs(context.Background(), tree, testPlan(t, allOptions()), RootfsRun{})
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tree)
 			var bi interface{ BadInput() bool }
@@ -263,7 +263,7 @@ func TestUnparsableHostAgentConfIsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "etc/bluechi/agent.conf.d"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "etc/bluechi/agent.conf.d/10-broken.conf"), []byte("[bluechi-agent]\nNodeName=x\nthis is not an assignment\n"), 0o644))
-	_, err := RunRootfs(context.Background(), dir, testPlan(t, rootfs.Options{}), io.Discard, nil)
+	_, err := RunRootfs(context.Background(), dir, testPlan(t, rootfs.Options{}), RootfsRun{})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), filepath.Join(dir, "etc/bluechi/agent.conf.d/10-broken.conf")+":3:")
 	var se *StageError

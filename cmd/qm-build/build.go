@@ -52,7 +52,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer t.Close()
-	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, PackagesLock: *lock}
+	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(), PackagesLock: *lock}
 	err = stages.Run(ctx, b, stages.BuildStages(), stageProgress(e))
 	e.progressDone()
 	if err != nil {

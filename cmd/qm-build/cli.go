@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -73,6 +74,26 @@ func (e *env) sourceDateEpoch() (time.Time, error) {
 		return time.Time{}, usageErrorf("SOURCE_DATE_EPOCH=%q is not a non-negative integer", v)
 	}
 	return time.Unix(secs, 0).UTC(), nil
+}
+
+// cacheDir is where builds keep results between runs (compiled SELinux
+// modules): $QM_BUILD_CACHE ("off" disables it), else
+// $XDG_CACHE_HOME/qm-build, else $HOME/.cache/qm-build, else none.
+func (e *env) cacheDir() string {
+	switch v := e.getenv("QM_BUILD_CACHE"); v {
+	case "off":
+		return ""
+	case "":
+	default:
+		return v
+	}
+	if x := e.getenv("XDG_CACHE_HOME"); x != "" {
+		return filepath.Join(x, "qm-build")
+	}
+	if h := e.getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "qm-build")
+	}
+	return ""
 }
 
 type command struct {

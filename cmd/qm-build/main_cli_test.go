@@ -43,3 +43,22 @@ func TestSourceDateEpochMustBeAnInteger(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, exitBadInput, exitCode(err))
 }
+
+func TestCacheDir(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"explicit", map[string]string{"QM_BUILD_CACHE": "/c", "HOME": "/h"}, "/c"},
+		{"off", map[string]string{"QM_BUILD_CACHE": "off", "HOME": "/h"}, ""},
+		{"XDG", map[string]string{"XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/x/qm-build"},
+		{"HOME", map[string]string{"HOME": "/h"}, "/h/.cache/qm-build"},
+		{"nothing", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &env{getenv: func(k string) string { return tc.vars[k] }}
+			require.Equal(t, tc.want, e.cacheDir())
+		})
+	}
+}

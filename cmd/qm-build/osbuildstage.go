@@ -40,7 +40,7 @@ func runOsbuildStage(ctx context.Context, e *env) int {
 // failure.
 func writeRootfs(e *env) osbuildstage.TreeWriter {
 	return func(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan) (*osbuildstage.Written, error) {
-		b, err := stages.WriteRootfs(ctx, t, p, e.stdout, nil)
+		b, err := stages.WriteRootfs(ctx, t, p, stages.RootfsRun{Log: e.stdout, CacheDir: e.cacheDir()})
 		if err != nil {
 			return nil, err
 		}

@@ -64,7 +64,7 @@ func composeOnly(ctx context.Context, e *env, pf *planFlags, root string) (*stag
 	if err != nil {
 		return nil, err
 	}
-	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv}
+	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()}
 	if root != "" {
 		t, err := openExistingTree(root, plan)
 		if err != nil {

@@ -44,7 +44,7 @@ func cmdRootfs(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer t.Close()
-	b, err := stages.WriteRootfs(ctx, t, plan, e.stderr, stageProgress(e))
+	b, err := stages.WriteRootfs(ctx, t, plan, stages.RootfsRun{Log: e.stderr, Progress: stageProgress(e), CacheDir: e.cacheDir()})
 	e.progressDone()
 	if err != nil {
 		return err

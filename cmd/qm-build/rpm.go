@@ -82,7 +82,7 @@ func composePackages(ctx context.Context, e *env, pf *planFlags) (*stages.Build,
 	if err != nil {
 		return nil, err
 	}
-	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv}
+	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()}
 	if err := stages.Run(ctx, b, stages.PackageStages(), nil); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/stages"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
@@ -52,14 +53,14 @@ func Compose(t testing.TB, dropins []string, dirs ...string) []*rpmspec.Package 
 
 var (
 	policyOnce sync.Once
-	policyBz2  []byte
+	policyMod  *selinux.Module
 	policyErr  error
 )
 
 // policyModule compiles the qm SELinux module once per test binary, as the
 // selinux-policy stage does before `qm-build rpm` composes, so that the qm
 // package under test carries the module and its scriptlets.
-func policyModule(t testing.TB, version string) []byte {
+func policyModule(t testing.TB, version string) *selinux.Module {
 	t.Helper()
 	if version != rpmspec.DefaultVersion {
 		t.Fatalf("rpmtest compiles the module for version %s only", rpmspec.DefaultVersion)
@@ -72,14 +73,14 @@ func policyModule(t testing.TB, version string) []byte {
 		case res.NotBuilt != nil:
 			policyErr = res.NotBuilt
 		default:
-			policyBz2 = res.ModuleBz2
+			policyMod = res.Module
 		}
 	})
 	if policyErr != nil {
 		verifiers.Need(t, "checkmodule")
 		t.Fatalf("compiling the qm SELinux module: %v", policyErr)
 	}
-	return policyBz2
+	return policyMod
 }
 
 // All is every package: qm, every catalog drop-in and the test user drop-in.
