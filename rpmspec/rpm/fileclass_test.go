@@ -3,11 +3,9 @@ package rpm_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -29,40 +27,17 @@ var sampleModes = map[string]uint{
 	"other-interpreter": 0o755, "setuid.sh": 0o4755, "setgid-sticky.sh": 0o3755,
 }
 
-// helloPrograms builds a tiny static Go program as `make build` builds
+// helloPrograms is a tiny static Go program built as `make build` builds
 // qm-build (stripped), for x86_64 and aarch64, and once unstripped.
-var helloPrograms = sync.OnceValues(func() (map[string][]byte, error) {
-	dir, err := os.MkdirTemp("", "qm-build-fileclass-*")
-	if err != nil {
-		return nil, err
+func helloPrograms(t testing.TB) map[string][]byte {
+	t.Helper()
+	const msg = "hello from qm-build's file class test"
+	return map[string][]byte{
+		"hello-x86_64":       verifiers.GoProgram(t, "amd64", "-s -w", msg),
+		"hello-aarch64":      verifiers.GoProgram(t, "arm64", "-s -w", msg),
+		"hello-debug-x86_64": verifiers.GoProgram(t, "amd64", "", msg),
 	}
-	defer os.RemoveAll(dir)
-	src := "package main\n\nfunc main() { println(\"hello from qm-build's file class test\") }\n"
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module fileclass\n\ngo 1.21\n"), 0o644); err != nil {
-		return nil, err
-	}
-	out := map[string][]byte{}
-	for name, b := range map[string]struct{ goarch, ldflags string }{
-		"hello-x86_64":       {"amd64", "-s -w"},
-		"hello-aarch64":      {"arm64", "-s -w"},
-		"hello-debug-x86_64": {"amd64", ""},
-	} {
-		bin := filepath.Join(dir, name)
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags="+b.ldflags, "-o", bin, ".")
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+b.goarch, "CGO_ENABLED=0", "GOFLAGS=")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("go build for %s: %v\n%s", b.goarch, err, msg)
-		}
-		if out[name], err = os.ReadFile(bin); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-})
+}
 
 // sample is one file of the classifier package, relative to its directory.
 type sample struct {
@@ -89,8 +64,7 @@ func classSamples(t *testing.T) []sample {
 		}
 		out = append(out, sample{name: e.Name(), mode: mode, body: body})
 	}
-	progs, err := helloPrograms()
-	require.NoError(t, err)
+	progs := helloPrograms(t)
 	for name, body := range progs {
 		out = append(out, sample{name: name, mode: 0o755, body: body})
 	}
@@ -175,8 +149,7 @@ func TestFileClassAgreesWithRPMBuild(t *testing.T) {
 // per-file arrays follow rpmpack's sorted file order.
 func TestFileClassesFollowFileOrder(t *testing.T) {
 	r := rpmtest.NewRPM(t)
-	progs, err := helloPrograms()
-	require.NoError(t, err)
+	progs := helloPrograms(t)
 	p := &rpmspec.Package{
 		Name: "qm-order", Version: "1", Release: "1", Arch: "x86_64", Summary: "order", Description: "order", License: rpmspec.License,
 		Files: []rpmspec.File{

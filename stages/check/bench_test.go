@@ -39,11 +39,7 @@ func benchTree(b *testing.B) string {
 	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
 		return dir
 	}
-	bins, err := crossBinaries()
-	require.NoError(b, err)
-	elf, err := os.ReadFile(bins["x86_64"])
-	require.NoError(b, err)
-	elf = elf[:4096]
+	elf := crossELF(b)["x86_64"][:4096]
 	rng := rand.New(rand.NewPCG(1, 2))
 	filler := make([]byte, 4096)
 	for i := range filler {

@@ -19,6 +19,7 @@ import (
 	"github.com/qm-build/qm-build/stages"
 	"github.com/qm-build/qm-build/stages/check"
 	"github.com/qm-build/qm-build/stages/check/target"
+	"github.com/qm-build/qm-build/test/verifiers"
 )
 
 // goodTree builds, once per test binary, the tree `qm-build build --dropin
@@ -61,35 +62,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// crossELF builds a tiny static Go program for each architecture.
-var crossELF = sync.OnceValues(func() (map[string][]byte, error) {
-	dir, err := os.MkdirTemp("", "qm-build-elf-*")
-	if err != nil {
-		return nil, err
+// crossELF is a tiny static Go program for each architecture, by arch name.
+func crossELF(t *testing.T) map[string][]byte {
+	t.Helper()
+	const msg = "qm-build check test"
+	return map[string][]byte{
+		"x86_64":  verifiers.GoProgram(t, "amd64", "-s -w", msg),
+		"aarch64": verifiers.GoProgram(t, "arm64", "-s -w", msg),
 	}
-	defer os.RemoveAll(dir)
-	src := "package main\n\nfunc main() { println(\"qm-build check test\") }\n"
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module elftest\n\ngo 1.21\n"), 0o644); err != nil {
-		return nil, err
-	}
-	out := map[string][]byte{}
-	for arch, goarch := range map[string]string{"x86_64": "amd64", "aarch64": "arm64"} {
-		bin := filepath.Join(dir, arch)
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("go build for %s: %v\n%s", goarch, err, b)
-		}
-		if out[arch], err = os.ReadFile(bin); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-})
+}
 
 // form is one way of presenting a tree to the check.
 type form struct {
@@ -167,8 +148,7 @@ type row struct {
 func TestMutationCorpus(t *testing.T) {
 	good, err := goodTree()
 	require.NoError(t, err)
-	elfs, err := crossELF()
-	require.NoError(t, err)
+	elfs := crossELF(t)
 	corpus, err := Load(os.DirFS("corpus"))
 	require.NoError(t, err)
 	var rows []row
