@@ -12,6 +12,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/test/golden"
 )
 
 // fragmentCases are the fragments kept as golden files.
@@ -57,7 +58,7 @@ func TestGoldenFragments(t *testing.T) {
 			f, err := NewFragment(c, "qm")
 			require.NoError(t, err)
 			got := encodeFragment(t, f)
-			golden(t, filepath.Join("testdata", "fragment-"+tc.name+".toml"), got)
+			golden.Check(t, filepath.Join("testdata", "fragment-"+tc.name+".toml"), got)
 			bp := requireValidBlueprint(t, got, tc.name)
 			require.NoError(t, ValidateFragment(bp, tc.name))
 

@@ -1,7 +1,6 @@
 package blueprints
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,8 +12,6 @@ import (
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files, lock fixtures and the ready blueprints")
 
 // compose returns the content of a plan, as `qm-build manifest` composes it
 // (no target tree, so no facts).

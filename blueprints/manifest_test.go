@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/test/golden"
 )
 
 // goldenTargets are the manifests reviewed once and kept in testdata.
@@ -38,7 +39,7 @@ func kvmContent(t testing.TB, distro, arch string) *rootfs.Content {
 func loadLock(t testing.TB, m *Manifest, c *rootfs.Content, distro, arch string) *Lock {
 	t.Helper()
 	name := lockFixture(distro, arch)
-	if *update {
+	if golden.Update() {
 		repo := stubRepo(t, arch, c)
 		lock, err := DepsolveDNF(context.Background(), m, dnfOptions(t, repo))
 		require.NoError(t, err)
@@ -55,16 +56,6 @@ func loadLock(t testing.TB, m *Manifest, c *rootfs.Content, distro, arch string)
 	return lock
 }
 
-func golden(t testing.TB, name string, got []byte) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.WriteFile(name, got, 0o644))
-	}
-	want, err := os.ReadFile(name)
-	require.NoError(t, err, "run go test ./blueprints -update")
-	require.Equal(t, string(want), string(got), "%s changed: review the diff, then run go test ./blueprints -update", name)
-}
-
 func TestGoldenManifests(t *testing.T) {
 	for _, g := range goldenTargets {
 		t.Run(g.distro+"/"+g.arch, func(t *testing.T) {
@@ -74,7 +65,7 @@ func TestGoldenManifests(t *testing.T) {
 			lock := loadLock(t, m, c, g.distro, g.arch)
 			got, err := m.Serialize(lock)
 			require.NoError(t, err)
-			golden(t, filepath.Join("testdata", fmt.Sprintf("manifest-%s-%s-kvm.json", g.distro, g.arch)), got)
+			golden.Check(t, filepath.Join("testdata", fmt.Sprintf("manifest-%s-%s-kvm.json", g.distro, g.arch)), got)
 			requireWellFormed(t, got, c, g.arch)
 		})
 	}
@@ -96,7 +87,7 @@ func TestManifestIsReproducible(t *testing.T) {
 
 // The checked-in locks are what dnf resolves today from the stub repository.
 func TestLockFixturesMatchDNF(t *testing.T) {
-	if *update {
+	if golden.Update() {
 		t.Log("locks were just rewritten by -update")
 	}
 	for _, arch := range []string{"x86_64", "aarch64"} {

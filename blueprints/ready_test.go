@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/test/golden"
 )
 
 // readyBlueprints are the ready-made blueprints in this directory. Each is
@@ -122,7 +123,7 @@ func TestReadyBlueprints(t *testing.T) {
 	for i, r := range readyBlueprints {
 		t.Run(r.file, func(t *testing.T) {
 			got, c := renderReady(t, i)
-			golden(t, r.file, got)
+			golden.Check(t, r.file, got)
 			bp := requireValidBlueprint(t, got, r.file)
 
 			// It already holds its plan's fragment: merging it again changes nothing.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/test/golden"
 )
 
 const (
@@ -54,7 +55,7 @@ func TestReadmeCatalogTable(t *testing.T) {
 	i, j := strings.Index(text, tableBegin), strings.Index(text, tableEnd)
 	require.True(t, i >= 0 && j > i, "README.md has no catalog table between %q and %q (merge readme-parts/2-rpm.md)", tableBegin, tableEnd)
 	want := tableBegin + "\n" + catalogTable(cat) + tableEnd
-	if *update {
+	if golden.Update() {
 		text = text[:i] + want + text[j+len(tableEnd):]
 		require.NoError(t, os.WriteFile(readme, []byte(text), 0o644))
 	}

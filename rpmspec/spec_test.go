@@ -2,8 +2,6 @@ package rpmspec_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,28 +10,15 @@ import (
 
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/ (and the README catalog table)")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(p, got, 0o644))
-	}
-	want, err := os.ReadFile(p)
-	require.NoError(t, err, "run go test ./rpmspec -update")
-	require.Equal(t, string(want), string(got), "%s differs; check the change and run go test ./rpmspec -update", p)
-}
 
 // TestSpecGolden renders the edge-case fixture; rpmbuild builds the same
 // spec in rpmspec/rpm's differential test.
 func TestSpecGolden(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, rpmspec.Spec(&b, rpmtest.EdgePackages()))
-	golden(t, "edge.spec", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "edge.spec"), b.Bytes())
 }
 
 // TestSpecCoversEveryPackage renders whatever the model holds for qm and

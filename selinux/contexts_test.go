@@ -2,8 +2,6 @@ package selinux
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,20 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(p, got, 0o644))
-	}
-	want, err := os.ReadFile(p)
-	require.NoError(t, err, "run go test ./selinux -update")
-	require.Equal(t, string(want), string(got))
-}
 
 func TestGeneratedFiles(t *testing.T) {
 	for _, tc := range []struct {
@@ -36,7 +22,7 @@ func TestGeneratedFiles(t *testing.T) {
 		{"nested.contexts", NestedContexts()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			golden(t, tc.name, tc.data)
+			golden.Check(t, filepath.Join("testdata", tc.name), tc.data)
 			if strings.HasSuffix(tc.name, "file_contexts") {
 				_, err := ParseFileContexts(bytes.NewReader(tc.data), tc.name)
 				require.NoError(t, err, "a generated file_contexts parses")

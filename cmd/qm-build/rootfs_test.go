@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,21 +13,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/test/golden"
 )
-
-// The -update flag may be registered by another test file of this package as
-// a plain package variable; those run before init, so register it only when
-// nobody has.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files in testdata/")
-	}
-}
-
-func updatingGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 const treeEpoch = "SOURCE_DATE_EPOCH=1700000000"
 
@@ -116,12 +103,12 @@ func TestRootfsGoldenTree(t *testing.T) {
 			r := runCLI(t, []string{treeEpoch}, append([]string{"rootfs", "--root", dir}, tc.args...)...)
 			require.Equal(t, exitOK, r.code, r.stderr)
 			got := treeListing(t, dir)
-			golden := filepath.Join("testdata", "tree-"+tc.name+".golden")
-			if updatingGolden() {
+			path := filepath.Join("testdata", "tree-"+tc.name+".golden")
+			if golden.Update() {
 				require.NoError(t, os.MkdirAll("testdata", 0o755))
-				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 			}
-			want, err := os.ReadFile(golden)
+			want, err := os.ReadFile(path)
 			require.NoError(t, err, "run go test ./cmd/qm-build -run TestRootfsGoldenTree -update")
 			if os.Geteuid() != 0 {
 				require.Equal(t, withoutOwners(string(want)), withoutOwners(got))

@@ -1,8 +1,6 @@
 package bluechi
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,9 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestAgentConf(t *testing.T) {
 	for _, tc := range []struct {
@@ -44,13 +41,7 @@ func TestAgentConf(t *testing.T) {
 				_, ok := back.Lookup(Section, k)
 				require.False(t, ok, k)
 			}
-			golden := filepath.Join("testdata", "agent-"+tc.name+".conf.golden")
-			if *update {
-				require.NoError(t, os.WriteFile(golden, f.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err)
-			require.Equal(t, string(want), f.String())
+			golden.Check(t, filepath.Join("testdata", "agent-"+tc.name+".conf.golden"), f.Bytes())
 		})
 	}
 }

@@ -2,17 +2,15 @@ package check
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/qm-build/qm-build/test/golden"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // ffiTests are the runtime FFI tests of upstream QM (qm-upstream.md §9), the
 // names rules may cite.
@@ -64,24 +62,13 @@ func TestRulesAreWellFormed(t *testing.T) {
 func TestRulesTable(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, WriteRulesMarkdown(&b, Rules()))
-	golden(t, "rules.md", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "rules.md"), b.Bytes())
 	// When the README carries the check section, its table must match too.
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	require.NoError(t, err)
 	if strings.Contains(string(readme), "## qm-build check") {
 		require.Contains(t, string(readme), b.String(), "README.md's rules table is out of date: copy stages/check/testdata/rules.md")
 	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(p, got, 0o644))
-	}
-	want, err := os.ReadFile(p)
-	require.NoError(t, err, "run go test ./stages/check -update")
-	require.Equal(t, string(want), string(got))
 }
 
 func TestListRulesText(t *testing.T) {

@@ -2,8 +2,6 @@ package osbuildstage
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,9 +9,8 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // TestOptionsFromPlanGolden pins the stage options qm-build puts into
 // manifests. Manifests outlive qm-build versions: a renamed option breaks
@@ -32,13 +29,7 @@ func TestOptionsFromPlanGolden(t *testing.T) {
 	got, err := json.MarshalIndent(OptionsFromPlan(p), "", "  ")
 	require.NoError(t, err)
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "options-from-plan.json")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, got, 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	require.Equal(t, string(want), string(got), "run go test ./stages/osbuildstage -update if the change is deliberate")
+	golden.Check(t, filepath.Join("testdata", "options-from-plan.json"), got)
 	ok, verr := schemaAccepts(t, compileStageSchema(t), string(got))
 	require.True(t, ok, "%v", verr)
 }

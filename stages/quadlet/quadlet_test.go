@@ -1,7 +1,6 @@
 package quadlet
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,21 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/test/golden"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(p, got, 0o644))
-	}
-	want, err := os.ReadFile(p)
-	require.NoError(t, err, "run go test ./stages/quadlet -update")
-	require.Equal(t, string(want), string(got))
-}
 
 func allOptions() Options {
 	return Options{
@@ -47,7 +34,7 @@ func TestGoldenUnits(t *testing.T) {
 		{"devices-kvm.conf", DevicesDropin("kvm", []string{"/dev/kvm", "/dev/net/tun"})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			golden(t, tc.name+".golden", tc.unit.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), tc.unit.Bytes())
 			// What we write reads back to the same entries.
 			f, err := unitfile.ParseBytes(tc.unit.Bytes(), tc.name)
 			require.NoError(t, err)

@@ -2,17 +2,15 @@ package seccomp
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/test/golden"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 type profile struct {
 	DefaultAction   string `json:"defaultAction"`
@@ -103,13 +101,7 @@ func TestOwnProfile(t *testing.T) {
 			require.Equal(t, "SCMP_ACT_ALLOW", rs[0].Action)
 		})
 	}
-	golden := filepath.Join("testdata", "seccomp-no-rt.own.json")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, b, 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	require.Equal(t, string(want), string(b))
+	golden.Check(t, filepath.Join("testdata", "seccomp-no-rt.own.json"), b)
 }
 
 func TestOwnProfileListsAreDisjoint(t *testing.T) {

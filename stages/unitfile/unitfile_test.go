@@ -2,16 +2,14 @@ package unitfile
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/qm-build/qm-build/test/golden"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
@@ -204,11 +202,7 @@ func TestMergeAppliesDropinsInNameOrder(t *testing.T) {
 	require.Equal(t, []string{"ROOTFS=/usr/lib/qm/rootfs", "RWETCFS=/etc/qm", "RWVARFS=/var/qm", "D=4"}, m.LookupAll("Service", "Environment"))
 	require.Equal(t, []string{"Install", "Service", "Container", "Unit"}, m.Sections())
 
-	golden := filepath.Join("testdata", "merged.golden")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, m.Bytes(), 0o644))
-	}
-	require.Equal(t, string(readFixture(t, "merged.golden")), m.String())
+	golden.Check(t, filepath.Join("testdata", "merged.golden"), m.Bytes())
 
 	// The merged text parses back to the same effective values.
 	back, err := ParseBytes(m.Bytes(), "merged")

@@ -2,7 +2,6 @@ package repodata_test
 
 import (
 	"context"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"github.com/qm-build/qm-build/stages/publish/repodata"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixedTime is the revision and timestamps of every repository the tests
 // write, and the modification time of every RPM they index.
@@ -105,20 +102,6 @@ func readAll(t testing.TB, path string) []byte {
 	return data
 }
 
-// golden compares data with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name string, data []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", "golden", name)
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, data, 0o644))
-		return
-	}
-	want, err := os.ReadFile(p)
-	require.NoError(t, err, "run go test ./stages/publish/repodata -update to create it")
-	require.Equal(t, string(want), string(data), "regenerate with -update if the change is intended")
-}
-
 // optionsAt is the options of a reproducible run at t.
 func optionsAt(t time.Time) repodata.Options {
 	return repodata.Options{Time: t, Epoch: t}
@@ -131,3 +114,6 @@ func createrepoInPlace(t testing.TB, dir string, args ...string) {
 	r := verifiers.Run(t, cr, append(append([]string{"--no-database"}, args...), dir)...)
 	require.Equal(t, 0, r.Code, r.Stderr)
 }
+
+// goldenPath is a golden file of this package: testdata/golden/name.
+func goldenPath(name string) string { return filepath.Join("testdata", "golden", name) }

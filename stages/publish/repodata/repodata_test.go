@@ -13,6 +13,7 @@ import (
 	"github.com/qm-build/qm-build/stages/publish/publishtest/testrpm"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/xmltree"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
+	"github.com/qm-build/qm-build/test/golden"
 )
 
 // goldenSpecs are small rpmpack packages whose bytes never change.
@@ -30,10 +31,12 @@ func TestGolden(t *testing.T) {
 	repo, err := xmltree.Load(dir)
 	require.NoError(t, err)
 	for _, kind := range []string{"primary", "filelists", "other"} {
-		t.Run(kind, func(t *testing.T) { golden(t, kind+".xml", repo.Raw[kind]) })
+		t.Run(kind, func(t *testing.T) { golden.Check(t, goldenPath(kind+".xml"), repo.Raw[kind]) })
 	}
-	t.Run("repomd", func(t *testing.T) { golden(t, "repomd.xml", readAll(t, filepath.Join(dir, "repodata", "repomd.xml"))) })
-	if *update {
+	t.Run("repomd", func(t *testing.T) {
+		golden.Check(t, goldenPath("repomd.xml"), readAll(t, filepath.Join(dir, "repodata", "repomd.xml")))
+	})
+	if golden.Update() {
 		// Seeds for FuzzReadRPM.
 		require.NoError(t, os.MkdirAll("testdata/seed", 0o755))
 		for _, s := range goldenSpecs {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/qm-build/qm-build/stages/publish/publishtest/testrpm"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
+	"github.com/qm-build/qm-build/test/golden"
 )
 
 // craftedPackages exercise what the canonical scanner must accept: every
@@ -127,7 +128,7 @@ func TestVerbatimIsWriterOutput(t *testing.T) {
 func TestGoldenCrafted(t *testing.T) {
 	docs := repodata.Render(craftedPackages(), 1)
 	for _, kind := range []string{repodata.Primary, repodata.Filelists, repodata.Other} {
-		t.Run(kind, func(t *testing.T) { golden(t, "crafted-"+kind+".xml", docs[kind]) })
+		t.Run(kind, func(t *testing.T) { golden.Check(t, goldenPath("crafted-"+kind+".xml"), docs[kind]) })
 	}
 }
 

@@ -2,7 +2,6 @@ package rpmsign_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +13,9 @@ import (
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/testrpm"
 	"github.com/qm-build/qm-build/stages/publish/rpmsign"
+	"github.com/qm-build/qm-build/test/golden"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/")
 
 var keyTime = time.Unix(1700000000, 0)
 
@@ -136,7 +134,7 @@ func TestBadInput(t *testing.T) {
 // FuzzKeyIDs feeds arbitrary bytes to the signature-header parser, seeded
 // with testdata/*.rpm (an unsigned and a signed package).
 func FuzzKeyIDs(f *testing.F) {
-	if *update {
+	if golden.Update() {
 		key, _, err := sign.Generate("seed", "seed@example.com", keyTime)
 		if err != nil {
 			f.Fatal(err)
