@@ -3,28 +3,28 @@ package blueprints
 import (
 	"fmt"
 
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/stages/osbuildstage"
 )
 
 // qmStage is an org.osbuild.qm stage as it appears in a manifest: qm-build
-// itself as an osbuild stage (stages/osbuildstage), whose options schema is
-// org.osbuild.qm.meta.json and whose options are osbuildstage.Options.
+// itself as an osbuild stage (stages/osbuildstage; its options contract is blueprints/qmstage), whose options schema is
+// org.osbuild.qm.meta.json and whose options are qmstage.Options.
 type qmStage struct {
-	Type    string                `json:"type"`
-	Options *osbuildstage.Options `json:"options"`
+	Type    string           `json:"type"`
+	Options *qmstage.Options `json:"options"`
 }
 
 // newQMStage returns the stage for a plan (contract 6): the options are
-// osbuildstage.OptionsFromPlan. A drop-in from --dropin-dir is bad input:
+// qmstage.OptionsFromPlan. A drop-in from --dropin-dir is bad input:
 // the stage knows only the built-in catalog.
 func newQMStage(p *rootfs.Plan) (*qmStage, error) {
-	if err := osbuildstage.BuiltinOnly(p); err != nil {
+	if err := qmstage.BuiltinOnly(p); err != nil {
 		return nil, err
 	}
-	o := osbuildstage.OptionsFromPlan(p)
-	s := &qmStage{Type: osbuildstage.StageName, Options: &o}
+	o := qmstage.OptionsFromPlan(p)
+	s := &qmStage{Type: qmstage.StageName, Options: &o}
 	return s, s.validate(p)
 }
 

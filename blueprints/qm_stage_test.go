@@ -8,9 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/stages/osbuildstage"
 )
 
 func TestQMStageManifest(t *testing.T) {
@@ -20,7 +20,7 @@ func TestQMStageManifest(t *testing.T) {
 	require.NoError(t, err)
 	got, err := m.Serialize(loadLockNoUpdate(t, "cs9", "aarch64"))
 	require.NoError(t, err)
-	requireWellFormed(t, got, c, "aarch64", osbuildstage.StageName)
+	requireWellFormed(t, got, c, "aarch64", qmstage.StageName)
 
 	d := decodeManifest(t, got)
 	qm := d.pipeline(t, PipelineQMRootfs)
@@ -29,16 +29,16 @@ func TestQMStageManifest(t *testing.T) {
 	require.NotContains(t, d.Sources, "org.osbuild.inline", "no inline files")
 
 	osp := d.pipeline(t, PipelineOS)
-	at := osp.index(osbuildstage.StageName, nil)
+	at := osp.index(qmstage.StageName, nil)
 	require.Equal(t, len(osp.Stages)-2, at, "org.osbuild.qm runs right before org.osbuild.selinux")
 	require.Equal(t, "org.osbuild.copy", osp.Stages[at-1].Type)
 
 	// The stage decodes its options into the manifest's plan.
 	raw, err := json.Marshal(osp.Stages[at].Options)
 	require.NoError(t, err)
-	opts, err := osbuildstage.DecodeOptions(raw)
+	opts, err := qmstage.DecodeOptions(raw)
 	require.NoError(t, err)
-	require.Equal(t, osbuildstage.OptionsFromPlan(c.Plan), opts)
+	require.Equal(t, qmstage.OptionsFromPlan(c.Plan), opts)
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
 	p, err := opts.Plan(cat)

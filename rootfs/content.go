@@ -6,10 +6,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/qm-build/qm-build/rootfs/quadlet"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/selinux"
-	"github.com/qm-build/qm-build/stages/quadlet"
-	"github.com/qm-build/qm-build/stages/unitfile"
 )
 
 // Facts are what the build learns before composing, from the target tree and

@@ -5,7 +5,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/qm-build/qm-build/stages/quadlet"
+	"github.com/qm-build/qm-build/rootfs/quadlet"
 )
 
 // QuadletDevicesDropin renders the quadlet drop-in through which a drop-in

@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/qm-build/qm-build/stages/bluechi"
-	"github.com/qm-build/qm-build/stages/seccomp"
-	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/rootfs/bluechi"
+	"github.com/qm-build/qm-build/rootfs/seccomp"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
 // Paths ReadFacts looks at.

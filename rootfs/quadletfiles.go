@@ -1,9 +1,9 @@
 package rootfs
 
 import (
+	"github.com/qm-build/qm-build/rootfs/quadlet"
+	"github.com/qm-build/qm-build/rootfs/seccomp"
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/stages/quadlet"
-	"github.com/qm-build/qm-build/stages/seccomp"
 )
 
 // quadletPackageFiles are the qm package's files from the quadlet and nested

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/qm-build/qm-build/rootfs/bluechi"
+	"github.com/qm-build/qm-build/rootfs/quadlet"
+	"github.com/qm-build/qm-build/rootfs/seccomp"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/selinux"
-	"github.com/qm-build/qm-build/stages/bluechi"
-	"github.com/qm-build/qm-build/stages/quadlet"
-	"github.com/qm-build/qm-build/stages/seccomp"
 )
 
 // Names of the tree stages; each writes the TreeFiles carrying its name

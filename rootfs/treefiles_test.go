@@ -10,9 +10,9 @@ import (
 	storagetypes "github.com/containers/storage/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/rootfs/quadlet"
+	"github.com/qm-build/qm-build/rootfs/seccomp"
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/stages/quadlet"
-	"github.com/qm-build/qm-build/stages/seccomp"
 )
 
 // TestNestedConfigIsStrictTOML decodes the nested containers.conf and

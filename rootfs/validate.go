@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/qm-build/qm-build/rootfs/bluechi"
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/stages/bluechi"
 )
 
 // validateOptions checks and normalises the QM container and BlueChi options.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/test/composed"
 	"github.com/qm-build/qm-build/test/golden"
 )
 
@@ -25,7 +26,7 @@ func TestSpecGolden(t *testing.T) {
 // every drop-in: one sub-package, one %files section and one %install
 // command per file.
 func TestSpecCoversEveryPackage(t *testing.T) {
-	pkgs := rpmtest.All(t)
+	pkgs := composed.All(t)
 	var b bytes.Buffer
 	require.NoError(t, rpmspec.Spec(&b, pkgs))
 	spec := b.String()

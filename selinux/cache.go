@@ -11,8 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-
-	"github.com/qm-build/qm-build/rootfs/atomic"
 )
 
 // cacheFormat changes whenever what goes into a cache key changes.
@@ -25,26 +23,34 @@ type Module struct {
 	Bzip2 []byte
 }
 
+// ModuleCache keeps built modules between builds, by key. The package does no
+// cache I/O itself: it sits below rootfs, whose atomic writer a cache on disk
+// uses, so the caller passes the store in (stages.DirCache is the one on
+// disk). Get reports a miss with ok false; Put is best effort.
+type ModuleCache interface {
+	Get(key string) (m Module, ok bool)
+	Put(key string, m Module)
+}
+
 // BuildModule compiles the sources and compresses the result, with a cache of
-// built modules in dir ("" means no cache). The key is everything the build
-// reads: the sources, the programs the refpolicy Makefile runs, bzip2, and
-// every file under the devel Makefile's directory (its headers), the latter
-// by path, size and modification time. Compile and bzip2 are deterministic,
-// so a hit gives the bytes a build would; a cached module that is not qm at
-// the sources' version is ignored and replaced. The cache is best effort:
-// when it cannot be read or written, the module is built as without one.
-func BuildModule(ctx context.Context, srcs []SourceFile, t Tools, dir, version string) (m Module, hit bool, err error) {
-	key, kerr := "", error(nil)
-	if dir != "" {
-		key, kerr = compileKey(srcs, t)
+// built modules (nil means no cache). The key is everything the build reads:
+// the sources, the programs the refpolicy Makefile runs, bzip2, and every
+// file under the devel Makefile's directory (its headers), the latter by
+// path, size and modification time. Compile and bzip2 are deterministic, so a
+// hit gives the bytes a build would; a cached module that is not qm at the
+// sources' version is ignored and replaced. The cache is best effort: when
+// the key cannot be computed, the module is built as without one.
+func BuildModule(ctx context.Context, srcs []SourceFile, t Tools, cache ModuleCache, version string) (m Module, hit bool, err error) {
+	key := ""
+	if cache != nil {
+		if k, err := compileKey(srcs, t); err == nil {
+			key = k
+		}
 	}
-	base := filepath.Join(dir, key)
-	if dir != "" && kerr == nil {
-		pp, err1 := os.ReadFile(base + ".pp")
-		bz, err2 := os.ReadFile(base + ".pp.bz2")
-		if err1 == nil && err2 == nil {
-			if n, v, err := ModuleInfo(pp); err == nil && n == ModuleName && v == version && len(bz) > 0 {
-				return Module{PP: pp, Bzip2: bz}, true, nil
+	if key != "" {
+		if c, ok := cache.Get(key); ok && len(c.Bzip2) > 0 {
+			if n, v, err := ModuleInfo(c.PP); err == nil && n == ModuleName && v == version {
+				return c, true, nil
 			}
 		}
 	}
@@ -56,11 +62,11 @@ func BuildModule(ctx context.Context, srcs []SourceFile, t Tools, dir, version s
 	if err != nil {
 		return Module{}, false, err
 	}
-	if dir != "" && kerr == nil && os.MkdirAll(dir, 0o755) == nil {
-		_ = atomic.WritePath(base+".pp.bz2", bz, 0o644)
-		_ = atomic.WritePath(base+".pp", pp, 0o644)
+	m = Module{PP: pp, Bzip2: bz}
+	if key != "" {
+		cache.Put(key, m)
 	}
-	return Module{PP: pp, Bzip2: bz}, false, nil
+	return m, false, nil
 }
 
 // compileKey hashes the inputs of a compile.

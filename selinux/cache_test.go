@@ -2,35 +2,46 @@ package selinux
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
+// mapCache is a ModuleCache in memory that counts its writes.
+type mapCache struct {
+	m    map[string]Module
+	puts int
+}
+
+func (c *mapCache) Get(key string) (Module, bool) { m, ok := c.m[key]; return m, ok }
+func (c *mapCache) Put(key string, m Module)      { c.m[key] = m; c.puts++ }
+
 // TestBuildModule: a miss compiles and stores the module, a hit returns the
-// same bytes without compiling, a cached file that is not the version's qm
+// same bytes without compiling, a cached entry that is not the version's qm
 // module is replaced, another version has a key of its own, and no cache
-// directory means no file.
+// means nothing stored. (stages.DirCache is the cache on disk; its test
+// covers the files.)
 func TestBuildModule(t *testing.T) {
 	tools := needPolicyTools(t)
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "cache")
+	cache := &mapCache{m: map[string]Module{}}
 	srcs, err := Sources("1.0")
 	require.NoError(t, err)
 
-	m, hit, err := BuildModule(ctx, srcs, tools, dir, "1.0")
+	m, hit, err := BuildModule(ctx, srcs, tools, cache, "1.0")
 	require.NoError(t, err)
 	require.False(t, hit, "an empty cache misses")
-	cached, err := filepath.Glob(filepath.Join(dir, "*.pp"))
-	require.NoError(t, err)
-	require.Len(t, cached, 1)
+	require.Len(t, cache.m, 1)
+	var key string
+	for k := range cache.m {
+		key = k
+	}
 
-	again, hit, err := BuildModule(ctx, srcs, tools, dir, "1.0")
+	again, hit, err := BuildModule(ctx, srcs, tools, cache, "1.0")
 	require.NoError(t, err)
 	require.True(t, hit)
 	require.Equal(t, m, again)
+	require.Equal(t, 1, cache.puts, "a hit stores nothing")
 	compiled, err := Compile(ctx, srcs, tools)
 	require.NoError(t, err)
 	require.Equal(t, compiled, again.PP, "a hit gives the bytes a compile gives")
@@ -38,28 +49,24 @@ func TestBuildModule(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, bz, again.Bzip2)
 
-	require.NoError(t, os.WriteFile(cached[0], []byte("not a policy package"), 0o644))
-	fixed, hit, err := BuildModule(ctx, srcs, tools, dir, "1.0")
+	cache.m[key] = Module{PP: []byte("not a policy package"), Bzip2: m.Bzip2}
+	fixed, hit, err := BuildModule(ctx, srcs, tools, cache, "1.0")
 	require.NoError(t, err)
 	require.False(t, hit, "a corrupt entry is not used")
 	require.Equal(t, m, fixed)
-	data, err := os.ReadFile(cached[0])
-	require.NoError(t, err)
-	require.Equal(t, m.PP, data, "and it is replaced")
+	require.Equal(t, m, cache.m[key], "and it is replaced")
 
 	srcs2, err := Sources("2.0")
 	require.NoError(t, err)
-	m2, hit, err := BuildModule(ctx, srcs2, tools, dir, "2.0")
+	m2, hit, err := BuildModule(ctx, srcs2, tools, cache, "2.0")
 	require.NoError(t, err)
 	require.False(t, hit, "another version has a key of its own")
 	_, v, err := ModuleInfo(m2.PP)
 	require.NoError(t, err)
 	require.Equal(t, "2.0", v)
-	cached, err = filepath.Glob(filepath.Join(dir, "*.pp"))
-	require.NoError(t, err)
-	require.Len(t, cached, 2)
+	require.Len(t, cache.m, 2)
 
-	_, hit, err = BuildModule(ctx, srcs, tools, "", "1.0")
+	_, hit, err = BuildModule(ctx, srcs, tools, nil, "1.0")
 	require.NoError(t, err)
 	require.False(t, hit)
 }

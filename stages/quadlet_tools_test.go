@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/stages/unitfile"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
 

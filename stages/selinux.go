@@ -60,7 +60,7 @@ type PolicyOptions struct {
 	Epoch time.Time
 	// Makefile is the refpolicy devel Makefile; "" is selinux.DevelMakefile.
 	Makefile string
-	// CacheDir keeps built modules between builds (selinux.BuildModule); ""
+	// CacheDir keeps built modules between builds (DirCache); ""
 	// builds every time.
 	CacheDir string
 }
@@ -95,7 +95,7 @@ func BuildPolicy(ctx context.Context, version string, o PolicyOptions) (*PolicyR
 	case terr != nil:
 		return nil, terr
 	default:
-		m, _, err := selinux.BuildModule(ctx, srcs, tools, o.CacheDir, version)
+		m, _, err := selinux.BuildModule(ctx, srcs, tools, moduleCache(o.CacheDir), version)
 		if err != nil {
 			return nil, err
 		}

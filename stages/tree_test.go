@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/stages/unitfile"
 )
 
 var testEpoch = time.Unix(1700000000, 0).UTC()

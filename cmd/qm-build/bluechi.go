@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/qm-build/qm-build/rootfs"
-	"github.com/qm-build/qm-build/stages/bluechi"
-	"github.com/qm-build/qm-build/stages/quadlet"
+	"github.com/qm-build/qm-build/rootfs/bluechi"
+	"github.com/qm-build/qm-build/rootfs/quadlet"
 )
 
 const bluechiUsage = `qm-build bluechi [--hostname NAME] [--controller-host HOST [--controller-port PORT] | --controller-socket] [--root DIR]

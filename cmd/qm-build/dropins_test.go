@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/test/composed"
 )
 
 func TestDropinsCommand(t *testing.T) {
@@ -19,7 +19,7 @@ func TestDropinsCommand(t *testing.T) {
 		require.Equal(t, exitOK, res.code, res.stderr)
 		var got []dropinInfo
 		require.NoError(t, json.Unmarshal([]byte(res.stdout), &got))
-		pkgs := rpmtest.Compose(t, []string{"all"})
+		pkgs := composed.Compose(t, []string{"all"})
 		require.Len(t, got, len(cat.Names()))
 		for i, d := range got {
 			want, _ := cat.Get(d.Name)
@@ -54,7 +54,7 @@ func TestDropinsCommand(t *testing.T) {
 		}
 	})
 	t.Run("user drop-ins are listed too", func(t *testing.T) {
-		res := runCLI(t, nil, "dropins", "--dropin-dir", rpmtest.UserDropinDir(t))
+		res := runCLI(t, nil, "dropins", "--dropin-dir", composed.UserDropinDir(t))
 		require.Equal(t, exitOK, res.code, res.stderr)
 		require.Contains(t, res.stdout, "front-camera (qm-front-camera): Front camera for QM and a nested capture container\n")
 		require.Contains(t, res.stdout, "  images:  capture=localhost/front-camera:1.0\n")

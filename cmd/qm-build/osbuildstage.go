@@ -7,15 +7,14 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
-	"github.com/qm-build/qm-build/stages"
 	"github.com/qm-build/qm-build/stages/osbuildstage"
 )
 
 // osbuildStageName is the argv[0] under which the binary is the osbuild stage.
-const osbuildStageName = osbuildstage.StageName
+const osbuildStageName = qmstage.StageName
 
 // runOsbuildStage is the binary run by osbuild as org.osbuild.qm: one line on
 // stderr and a non-zero status on failure (2 for bad input), nothing
@@ -24,7 +23,7 @@ func runOsbuildStage(ctx context.Context, e *env) int {
 	_, err := osbuildstage.Run(ctx, osbuildstage.Config{
 		Paths:       osbuildstage.PathsFromEnv(e.getenv),
 		Getenv:      e.getenv,
-		Write:       writeRootfs(e),
+		CacheDir:    e.cacheDir(),
 		ToolVersion: toolVersion,
 		Stdout:      e.stdout,
 	})
@@ -33,19 +32,6 @@ func runOsbuildStage(ctx context.Context, e *env) int {
 		return exitCode(err)
 	}
 	return exitOK
-}
-
-// writeRootfs runs the stages of `qm-build rootfs` into the stage's tree.
-// Warnings go to stdout, which osbuild logs: stderr is kept for the one-line
-// failure.
-func writeRootfs(e *env) osbuildstage.TreeWriter {
-	return func(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan) (*osbuildstage.Written, error) {
-		b, err := stages.WriteRootfs(ctx, t, p, stages.RootfsRun{Log: e.stdout, CacheDir: e.cacheDir()})
-		if err != nil {
-			return nil, err
-		}
-		return &osbuildstage.Written{Content: b.Content, Notes: b.Notes}, nil
-	}
 }
 
 const osbuildStageUsage = `qm-build osbuild-stage SUBCOMMAND [flags]
@@ -132,7 +118,7 @@ func cmdOsbuildStageSchema(e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	_, err := e.stdout.Write(osbuildstage.MetaJSON())
+	_, err := e.stdout.Write(qmstage.MetaJSON())
 	return err
 }
 
@@ -150,13 +136,13 @@ func cmdOsbuildStageOptions(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := osbuildstage.BuiltinOnly(p); err != nil {
+	if err := qmstage.BuiltinOnly(p); err != nil {
 		return err
 	}
 	return writeJSON(e.stdout, struct {
-		Type    string               `json:"type"`
-		Options osbuildstage.Options `json:"options"`
-	}{osbuildStageName, osbuildstage.OptionsFromPlan(p)})
+		Type    string          `json:"type"`
+		Options qmstage.Options `json:"options"`
+	}{osbuildStageName, qmstage.OptionsFromPlan(p)})
 }
 
 func cmdOsbuildStageRPM(ctx context.Context, e *env, args []string) error {

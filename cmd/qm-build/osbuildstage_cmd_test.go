@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/stages/osbuildstage"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
@@ -21,7 +22,7 @@ import (
 func TestOsbuildStageSchemaCommand(t *testing.T) {
 	r := runCLI(t, nil, "osbuild-stage", "schema")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Equal(t, string(osbuildstage.MetaJSON()), r.stdout)
+	require.Equal(t, string(qmstage.MetaJSON()), r.stdout)
 	require.True(t, json.Valid([]byte(r.stdout)))
 }
 
@@ -57,7 +58,7 @@ func TestOsbuildStageInstall(t *testing.T) {
 	r := runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	stage := filepath.Join(libdir, "stages", osbuildStageName)
-	meta := filepath.Join(libdir, "stages", osbuildstage.MetaFileName)
+	meta := filepath.Join(libdir, "stages", qmstage.MetaFileName)
 	require.Equal(t, stage+"\n"+meta+"\n", r.stdout)
 
 	exe, err := os.Executable()
@@ -72,7 +73,7 @@ func TestOsbuildStageInstall(t *testing.T) {
 	require.Equal(t, os.FileMode(0o755), fi.Mode().Perm())
 	gotMeta, err := os.ReadFile(meta)
 	require.NoError(t, err)
-	require.Equal(t, osbuildstage.MetaJSON(), gotMeta)
+	require.Equal(t, qmstage.MetaJSON(), gotMeta)
 	fi, err = os.Stat(meta)
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
@@ -104,7 +105,7 @@ func TestOsbuildStageInstallBadLibdir(t *testing.T) {
 func bytesEqual(a, b []byte) bool { return len(a) == len(b) && string(a) == string(b) }
 
 // TestOsbuildStageOptionsCommand: the stage object printed for a set of
-// flags (osbuildstage.OptionsFromPlan, as `manifest --qm-stage` uses it)
+// flags (qmstage.OptionsFromPlan, as `manifest --qm-stage` uses it)
 // validates against the stage schema, and the stage run with its options
 // writes the same tree as `qm-build rootfs` with the flags.
 func TestOsbuildStageOptionsCommand(t *testing.T) {
@@ -154,7 +155,7 @@ func TestEveryPlanFlagIsAStageOption(t *testing.T) {
 			return // they change nothing in the tree (all QM packages are noarch)
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			_, ok := osbuildstage.OptionForFlag("--" + f.Name)
+			_, ok := qmstage.OptionForFlag("--" + f.Name)
 			require.True(t, ok, "--%s has no org.osbuild.qm option", f.Name)
 		})
 	})
@@ -231,7 +232,7 @@ func TestOsbuildStageRPM(t *testing.T) {
 // builds from the stage's meta file (draft 4, as osbuild's validator).
 func validateStageObject(t *testing.T, stage []byte) {
 	t.Helper()
-	schema, err := osbuildstage.StageSchema()
+	schema, err := qmstage.StageSchema()
 	require.NoError(t, err)
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
 	require.NoError(t, err)

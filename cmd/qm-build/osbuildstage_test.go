@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages"
@@ -394,7 +395,7 @@ func TestOsbuildStageFailsMidway(t *testing.T) {
 // options on a fixture tree without writing anything.
 func declaredVersions(t *testing.T, options string) map[string]map[string]bool {
 	t.Helper()
-	o, err := osbuildstage.DecodeOptions([]byte(options))
+	o, err := qmstage.DecodeOptions([]byte(options))
 	require.NoError(t, err)
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)

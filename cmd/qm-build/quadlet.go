@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/qm-build/qm-build/rootfs/quadlet"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/stages"
-	"github.com/qm-build/qm-build/stages/quadlet"
-	"github.com/qm-build/qm-build/stages/unitfile"
 )
 
 const quadletUsage = `qm-build quadlet [--dropin NAME[,NAME...]|all]... [options] [--root DIR] [--merged]

@@ -15,6 +15,7 @@ import (
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
 	"github.com/qm-build/qm-build/rpmspec/sign"
+	"github.com/qm-build/qm-build/test/composed"
 )
 
 const rpmTestEpoch = "SOURCE_DATE_EPOCH=1700000000"
@@ -62,11 +63,11 @@ func TestRPMCommand(t *testing.T) {
 	})
 	t.Run("all drop-ins and a user drop-in directory, as JSON", func(t *testing.T) {
 		out := t.TempDir()
-		res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "all", "--dropin-dir", rpmtest.UserDropinDir(t), "--out", out, "--output", "json")
+		res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "all", "--dropin-dir", composed.UserDropinDir(t), "--out", out, "--output", "json")
 		require.Equal(t, exitOK, res.code, res.stderr)
 		var arts []struct{ Kind, Path, SHA256 string }
 		require.NoError(t, json.Unmarshal([]byte(res.stdout), &arts))
-		pkgs := rpmtest.All(t)
+		pkgs := composed.All(t)
 		require.Len(t, arts, len(pkgs))
 		for i, p := range pkgs {
 			require.Equal(t, p.FileName(), filepath.Base(arts[i].Path))
@@ -137,7 +138,7 @@ func TestRPMCommandBadInput(t *testing.T) {
 // holds only complete packages and no temporary file.
 func TestRPMCommandKilledMidway(t *testing.T) {
 	r := rpmtest.NewRPM(t)
-	total := len(rpmtest.Compose(t, []string{"all"}))
+	total := len(composed.Compose(t, []string{"all"}))
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			out := t.TempDir()

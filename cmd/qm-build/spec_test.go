@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rpmspec"
-	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/test/composed"
 )
 
 func TestSpecCommand(t *testing.T) {
@@ -17,7 +17,7 @@ func TestSpecCommand(t *testing.T) {
 	require.Equal(t, exitOK, res.code, res.stderr)
 	// The same packages as `qm-build rpm` composes, rendered by the library.
 	var want bytes.Buffer
-	require.NoError(t, rpmspec.Spec(&want, rpmtest.Compose(t, []string{"text2speech"})))
+	require.NoError(t, rpmspec.Spec(&want, composed.Compose(t, []string{"text2speech"})))
 	require.Equal(t, want.String(), res.stdout)
 	require.Contains(t, res.stdout, "\n%package -n qm-sound\n", "the needs closure is in the spec")
 

@@ -10,11 +10,12 @@ import (
 
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/test/composed"
 )
 
 // BenchmarkWriteOne writes the qm package to memory, per compressor.
 func BenchmarkWriteOne(b *testing.B) {
-	qm := rpmtest.Compose(b, nil)[0]
+	qm := composed.Compose(b, nil)[0]
 	for _, comp := range rpm.Compressors {
 		b.Run(comp, func(b *testing.B) {
 			o := rpm.Options{Compressor: comp, BuildTime: rpmtest.Epoch}
@@ -29,7 +30,7 @@ func BenchmarkWriteOne(b *testing.B) {
 
 // BenchmarkWriteAll writes qm and every drop-in to memory (zstd).
 func BenchmarkWriteAll(b *testing.B) {
-	pkgs := rpmtest.Compose(b, []string{"all"})
+	pkgs := composed.Compose(b, []string{"all"})
 	o := rpm.Options{BuildTime: rpmtest.Epoch}
 	var buf bytes.Buffer
 	for b.Loop() {
@@ -54,7 +55,7 @@ func BenchmarkVsRPMBuild(b *testing.B) {
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
 		b.Setenv("TMPDIR", "/dev/shm")
 	}
-	pkgs := rpmtest.Compose(b, []string{"all"})
+	pkgs := composed.Compose(b, []string{"all"})
 	b.Run("qm-build", func(b *testing.B) {
 		o := rpm.Options{BuildTime: rpmtest.Epoch}
 		dir := b.TempDir()

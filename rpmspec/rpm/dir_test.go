@@ -11,6 +11,7 @@ import (
 
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/test/composed"
 )
 
 // entries lists a directory's names.
@@ -26,7 +27,7 @@ func entries(t *testing.T, dir string) []string {
 }
 
 func TestWriteDir(t *testing.T) {
-	pkgs := rpmtest.All(t)
+	pkgs := composed.All(t)
 	o := rpm.Options{BuildTime: rpmtest.Epoch}
 
 	t.Run("creates the directory and leaves only the packages", func(t *testing.T) {

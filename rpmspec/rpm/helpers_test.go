@@ -13,6 +13,7 @@ import (
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/test/composed"
 )
 
 // writeAll writes pkgs into a new directory and returns the file paths.
@@ -42,7 +43,7 @@ func writeOne(t *testing.T, p *rpmspec.Package, o rpm.Options) []byte {
 // the model currently holds, and the edge-case fixture.
 func fixtureSets(t *testing.T) map[string][]*rpmspec.Package {
 	return map[string][]*rpmspec.Package{
-		"all":  rpmtest.All(t),
+		"all":  composed.All(t),
 		"edge": rpmtest.EdgePackages(),
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+	"github.com/qm-build/qm-build/test/composed"
 )
 
 // TestQueriesMatchModel writes every package and reads each back with
@@ -109,7 +110,7 @@ func checkRelations(t *testing.T, r rpmtest.RPM, p *rpmspec.Package, file string
 
 func TestCompressors(t *testing.T) {
 	r := rpmtest.NewRPM(t)
-	pkgs := rpmtest.All(t)
+	pkgs := composed.All(t)
 	for _, comp := range rpm.Compressors {
 		t.Run(comp, func(t *testing.T) {
 			o := rpm.Options{Compressor: comp, BuildTime: rpmtest.Epoch}
@@ -133,7 +134,7 @@ func TestCompressors(t *testing.T) {
 }
 
 func TestBuildTimeChangesOutput(t *testing.T) {
-	p := rpmtest.All(t)[0]
+	p := composed.All(t)[0]
 	a := writeOne(t, p, rpm.Options{BuildTime: rpmtest.Epoch})
 	b := writeOne(t, p, rpm.Options{BuildTime: rpmtest.Epoch.Add(1)})
 	require.Equal(t, a, writeOne(t, p, rpm.Options{BuildTime: rpmtest.Epoch}))

@@ -14,6 +14,7 @@ import (
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
 	"github.com/qm-build/qm-build/rpmspec/sign"
+	"github.com/qm-build/qm-build/test/composed"
 	"github.com/qm-build/qm-build/test/rpmlint"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
@@ -33,8 +34,8 @@ func TestSignedVerifyWithRPMKeys(t *testing.T) {
 	require.NoError(t, os.WriteFile(keyFile, pub, 0o644))
 	db := t.TempDir()
 
-	paths := writeAll(t, rpmtest.All(t), rpm.Options{BuildTime: rpmtest.Epoch, Key: loaded})
-	again := writeAll(t, rpmtest.All(t), rpm.Options{BuildTime: rpmtest.Epoch, Key: loaded})
+	paths := writeAll(t, composed.All(t), rpm.Options{BuildTime: rpmtest.Epoch, Key: loaded})
+	again := writeAll(t, composed.All(t), rpm.Options{BuildTime: rpmtest.Epoch, Key: loaded})
 	for i, p := range paths {
 		require.Equal(t, readFile(t, p), readFile(t, again[i]), "signed %s is not reproducible", filepath.Base(p))
 		res := r.Run(t, "rpmkeys", "--dbpath", db, "-Kv", p)
@@ -86,7 +87,7 @@ func stubProvider(pkgs []*rpmspec.Package) *rpmspec.Package {
 // dependency checks on, and checks `rpm -V`; qm-kvm without qm must fail.
 func TestInstallAndVerify(t *testing.T) {
 	r := rpmtest.NewRPM(t)
-	pkgs := rpmtest.All(t)
+	pkgs := composed.All(t)
 	paths := writeAll(t, append([]*rpmspec.Package{stubProvider(pkgs)}, pkgs...), rpm.Options{BuildTime: rpmtest.Epoch})
 	root := t.TempDir()
 	rpmIn := func(args ...string) verifiers.Result {
@@ -135,7 +136,7 @@ func TestRPMLint(t *testing.T) {
 	key, _, err := sign.Generate("qm-build test", "test@localhost", rpmtest.Epoch.Add(-time.Hour))
 	require.NoError(t, err)
 	for _, signed := range []*sign.Key{nil, key} {
-		paths := writeAll(t, rpmtest.All(t), rpm.Options{BuildTime: rpmtest.Epoch, Key: signed})
+		paths := writeAll(t, composed.All(t), rpm.Options{BuildTime: rpmtest.Epoch, Key: signed})
 		res := rpmlint.Run(t, paths...)
 		require.Equal(t, 0, res.Code, res.Stdout+res.Stderr)
 		require.Contains(t, res.Stdout, fmt.Sprintf("%d packages and 0 specfiles checked; 0 errors, 0 warnings", len(paths)), res.Stdout)

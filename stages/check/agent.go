@@ -5,9 +5,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/qm-build/qm-build/rootfs/quadlet"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/stages/check/target"
-	"github.com/qm-build/qm-build/stages/quadlet"
-	"github.com/qm-build/qm-build/stages/unitfile"
 )
 
 const (

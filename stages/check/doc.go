@@ -12,7 +12,7 @@
 // profile (default or strict) decides which severity fails.
 //
 // Expected values come from the model: the quadlet emitter's paths and keys
-// (stages/quadlet), the seccomp rules (stages/seccomp), the SELinux contexts
+// (rootfs/quadlet), the seccomp rules (rootfs/seccomp), the SELinux contexts
 // (selinux), the drop-in declarations installed in the image
 // (rootfs.Declaration), and a Policy built from the build plan or from an
 // allow file (ParseAllow).

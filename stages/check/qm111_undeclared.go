@@ -4,7 +4,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/qm-build/qm-build/stages/quadlet"
+	"github.com/qm-build/qm-build/rootfs/quadlet"
 )
 
 // QM111: every device QM gets is declared.

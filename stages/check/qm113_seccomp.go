@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/qm-build/qm-build/rootfs/seccomp"
 	"github.com/qm-build/qm-build/stages/check/target"
-	"github.com/qm-build/qm-build/stages/seccomp"
 )
 
 // QM113: QM's seccomp profile exists and denies realtime scheduling.

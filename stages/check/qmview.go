@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/stages/check/target"
-	"github.com/qm-build/qm-build/stages/unitfile"
 )
 
 // quadletDirs are where podman's quadlet generator looks for units, highest

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
 // hostUnit is a systemd unit of the host with its drop-ins merged.

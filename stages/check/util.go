@@ -5,7 +5,7 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
 // parseBool is systemd's boolean syntax.

@@ -9,6 +9,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rootfs/atomic"
 )
 
@@ -22,8 +23,8 @@ const StagesDir = "stages"
 // StagePath and MetaPath are the installed files' paths on a host, as the
 // osbuild-stage-qm RPM ships them.
 const (
-	StagePath = DefaultLibDir + "/" + StagesDir + "/" + StageName
-	MetaPath  = DefaultLibDir + "/" + StagesDir + "/" + MetaFileName
+	StagePath = DefaultLibDir + "/" + StagesDir + "/" + qmstage.StageName
+	MetaPath  = DefaultLibDir + "/" + StagesDir + "/" + qmstage.MetaFileName
 )
 
 // Install puts the stage into an osbuild library directory:
@@ -45,9 +46,9 @@ func Install(libdir string, exe io.Reader) ([]string, error) {
 	if err := r.MkdirAll(StagesDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s/%s: %w", libdir, StagesDir, err)
 	}
-	stage := path.Join(StagesDir, StageName)
-	meta := path.Join(StagesDir, MetaFileName)
-	if err := writeAtomic(r, meta, 0o644, bytes.NewReader(metaJSON)); err != nil {
+	stage := path.Join(StagesDir, qmstage.StageName)
+	meta := path.Join(StagesDir, qmstage.MetaFileName)
+	if err := writeAtomic(r, meta, 0o644, bytes.NewReader(qmstage.MetaJSON())); err != nil {
 		return nil, fmt.Errorf("installing %s/%s: %w", libdir, meta, err)
 	}
 	if err := writeAtomic(r, stage, 0o755, exe); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
@@ -19,8 +20,8 @@ func TestInstall(t *testing.T) {
 	written, err := Install(libdir, bytes.NewReader(exe))
 	require.NoError(t, err)
 	require.Equal(t, []string{
-		filepath.Join(libdir, "stages", StageName),
-		filepath.Join(libdir, "stages", MetaFileName),
+		filepath.Join(libdir, "stages", qmstage.StageName),
+		filepath.Join(libdir, "stages", qmstage.MetaFileName),
 	}, written)
 	for _, tc := range []struct {
 		path string
@@ -28,7 +29,7 @@ func TestInstall(t *testing.T) {
 		mode os.FileMode
 	}{
 		{written[0], exe, 0o755},
-		{written[1], MetaJSON(), 0o644},
+		{written[1], qmstage.MetaJSON(), 0o644},
 	} {
 		got, err := os.ReadFile(tc.path)
 		require.NoError(t, err)
@@ -81,7 +82,7 @@ func TestInstallLeavesNothingHalfWritten(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	require.Equal(t, []string{MetaFileName}, names, "no stage binary and no temporary file")
+	require.Equal(t, []string{qmstage.MetaFileName}, names, "no stage binary and no temporary file")
 }
 
 func TestRPMPackage(t *testing.T) {
@@ -98,7 +99,7 @@ func TestRPMPackage(t *testing.T) {
 	require.Equal(t, StagePath, p.Files[0].Path)
 	require.Equal(t, os.FileMode(0o755), p.Files[0].Mode)
 	require.Equal(t, MetaPath, p.Files[1].Path)
-	require.Equal(t, MetaJSON(), p.Files[1].Body)
+	require.Equal(t, qmstage.MetaJSON(), p.Files[1].Body)
 	require.Equal(t, "osbuild", p.Requires.String())
 
 	_, err = RPMPackage([]byte("#!/bin/sh\n"), "0.2.0", "1")

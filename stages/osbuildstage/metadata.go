@@ -40,14 +40,14 @@ type FileEntry struct {
 // Collect lists what the stages wrote: every path of the packages whose
 // payload went into the tree (except %ghost files, which are owned but not
 // shipped) and every tree file of the stages, each read back from the tree.
-func Collect(t *rootfs.Tree, p *rootfs.Plan, w *Written) (*Metadata, error) {
-	md := &Metadata{Version: rpmspec.EVR(p.Version, p.Release), Dropins: p.DropinNames(), Notes: w.Notes}
+func Collect(t *rootfs.Tree, p *rootfs.Plan, c *rootfs.Content, notes []string) (*Metadata, error) {
+	md := &Metadata{Version: rpmspec.EVR(p.Version, p.Release), Dropins: p.DropinNames(), Notes: notes}
 	if len(md.Dropins) == 0 {
 		md.Dropins = nil
 	}
 	paths := map[string]bool{}
-	if w.Content != nil {
-		for _, pkg := range w.Content.Packages {
+	if c != nil {
+		for _, pkg := range c.Packages {
 			for _, f := range pkg.Files {
 				if f.Flags&rpmspec.FlagGhost != 0 && f.Kind != rpmspec.KindDir {
 					continue
@@ -55,7 +55,7 @@ func Collect(t *rootfs.Tree, p *rootfs.Plan, w *Written) (*Metadata, error) {
 				paths[f.Path] = true
 			}
 		}
-		for _, f := range w.Content.Tree {
+		for _, f := range c.Tree {
 			paths[f.Path] = true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
@@ -42,7 +43,7 @@ func RPMPackage(exe []byte, version, release string) (*rpmspec.Package, error) {
 		Arch:        arch,
 		Files: []rpmspec.File{
 			{Path: StagePath, Kind: rpmspec.KindFile, Mode: 0o755, Body: exe, Origin: "stages/osbuildstage/rpm.go"},
-			{Path: MetaPath, Kind: rpmspec.KindFile, Mode: 0o644, Body: MetaJSON(), Origin: "stages/osbuildstage/rpm.go"},
+			{Path: MetaPath, Kind: rpmspec.KindFile, Mode: 0o644, Body: qmstage.MetaJSON(), Origin: "stages/osbuildstage/rpm.go"},
 		},
 	}
 	p.Requires.Add(rpmspec.Relation{Name: "osbuild"})

@@ -10,23 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/stages"
 )
-
-// Written is what the rootfs stages wrote into a tree: the composed content
-// (packages whose payload was written, and the stages' tree files) and the
-// notes for the user.
-type Written struct {
-	Content *rootfs.Content
-	Notes   []string
-}
-
-// TreeWriter runs the stages of `qm-build rootfs` for p into t. The command
-// passes stages.RootfsStages run through the stages package's helper; the
-// package takes it as a value so that it does not import stages (which
-// imports this package back for `qm-build manifest --qm-stage`).
-type TreeWriter func(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan) (*Written, error)
 
 // Config is what the stage takes from its process; everything else comes
 // from the arguments file.
@@ -34,8 +22,8 @@ type Config struct {
 	Paths Paths
 	// Getenv reads SOURCE_DATE_EPOCH (osbuild sets it with the source epoch).
 	Getenv func(string) string
-	// Write runs the rootfs stages.
-	Write TreeWriter
+	// CacheDir keeps results between builds (stages.RootfsRun.CacheDir).
+	CacheDir string
 	// ToolVersion is qm-build's own version, recorded in the metadata.
 	ToolVersion string
 	// Stdout receives the notes (osbuild logs a stage's output).
@@ -51,7 +39,7 @@ func Run(ctx context.Context, c Config) (*Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := DecodeOptions(args.Options)
+	opts, err := qmstage.DecodeOptions(args.Options)
 	if err != nil {
 		return nil, err
 	}
@@ -76,11 +64,17 @@ func Run(ctx context.Context, c Config) (*Metadata, error) {
 		return nil, fmt.Errorf("opening the metadata file: %w", err)
 	}
 	defer meta.Close()
-	w, err := c.Write(ctx, tree, plan)
+	log := c.Stdout
+	if log == nil {
+		log = io.Discard
+	}
+	// Warnings go to stdout, which osbuild logs: stderr is kept for the
+	// one-line failure.
+	w, err := stages.WriteRootfs(ctx, tree, plan, stages.RootfsRun{Log: log, CacheDir: c.CacheDir})
 	if err != nil {
 		return nil, err
 	}
-	md, err := Collect(tree, plan, w)
+	md, err := Collect(tree, plan, w.Content, w.Notes)
 	if err != nil {
 		return nil, err
 	}

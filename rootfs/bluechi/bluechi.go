@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/qm-build/qm-build/stages/quadlet"
-	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/rootfs/quadlet"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
 // The agent configuration's section and keys (bluechi-agent.conf(5)).

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
 // Groups of a .container file (podman-systemd.unit(5)). Unit, Service and

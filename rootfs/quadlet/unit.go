@@ -3,7 +3,7 @@ package quadlet
 import (
 	"strconv"
 
-	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
 // Unit is a quadlet .container file or drop-in as data. A zero field is not

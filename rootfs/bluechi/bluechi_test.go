@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/qm-build/qm-build/stages/unitfile"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/test/golden"
 )
 

@@ -1,4 +1,4 @@
-package osbuildstage
+package qmstage
 
 import (
 	"sort"
