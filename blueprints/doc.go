@@ -1,21 +1,16 @@
-// Package blueprints is how qm-build plugs into osbuild image builds: osbuild
-// manifests with QM pipelines, blueprint fragments that add QM, and the merge
-// of fragments into a user's blueprint. It is the only package of qm-build
-// that imports github.com/osbuild/images and github.com/osbuild/blueprint
-// (about 360 modules), so that no other test binary pays for them.
+// Package blueprints is how QM reaches image-builder's blueprints: fragments
+// that add QM to an image (NewFragment, EncodeTOML), the merge of fragments
+// into a user's blueprint (Merge), strict parsing (ParseBlueprint), the
+// customization path policies, and the package lock (Lock) that manifests are
+// resolved from.
 //
-// Manifests follow the design of CentOS Automotive's image builder (AIB): a
-// qm_rootfs pipeline, ordered before os, installs QM's own package set with
-// org.osbuild.rpm and receives the build-time content of rootfs.Compose from
-// inline sources; the os pipeline installs qm and the qm-<dropin> packages,
-// creates /usr/lib/qm/rootfs, /etc/qm, /var/qm and /var/qm/tmp, and copies the
-// qm_rootfs tree into them with one org.osbuild.copy, all before the final
-// org.osbuild.selinux so that the qm policy's qm_file_t labels apply.
-//
-// Like images' pkg/manifest, a Manifest works in two phases: Requests says
-// which packages each pipeline needs, the caller resolves them (a Lock file,
-// or DepsolveDNF against real repositories), and Serialize writes the
-// manifest. Building and serializing do no I/O.
+// It imports github.com/osbuild/blueprint (a small module) and never
+// github.com/osbuild/images: the path policies are qm-build's own copies of
+// images' tables, checked path by path against images' in
+// blueprints/manifest's tests. Manifests, the only part that needs
+// osbuild/images (about 360 modules), are in the sub-package
+// blueprints/manifest, so that nothing else links it (test/layering keeps it
+// that way). The org.osbuild.qm stage's options contract is blueprints/qmstage.
 //
 // Blueprints may only carry packages, services and files or directories
 // under /etc: QM's rootfs (/usr/lib/qm/rootfs) comes from the manifest or the

@@ -2,8 +2,10 @@ package blueprints
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/osbuild/blueprint/pkg/blueprint"
@@ -57,7 +59,7 @@ func NewFragment(c *rootfs.Content, name string) (*Fragment, error) {
 	for _, tf := range c.Tree {
 		p := tf.Path
 		switch {
-		case !FragmentPolicy.Allows(p):
+		case !FragmentPolicy().Allows(p):
 			f.Omitted = append(f.Omitted, Omission{p, whyOutside})
 		case tf.Kind == rpmspec.KindSymlink && wantsLink.MatchString(p):
 			addService(cust, wantsLink.FindStringSubmatch(p)[2])
@@ -75,7 +77,7 @@ func NewFragment(c *rootfs.Content, name string) (*Fragment, error) {
 			}
 		}
 	}
-	for _, d := range sortedKeys(dirs) {
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
 		if hasFileAt(cust.Files, d) {
 			return nil, fmt.Errorf("fragment: %s is both a file and a directory", d)
 		}
@@ -150,7 +152,7 @@ func ValidateFragment(bp *blueprint.Blueprint, name string) error {
 	if c := bp.Customizations; c != nil {
 		rest := *c
 		rest.Services, rest.Files, rest.Directories = nil, nil, nil
-		for _, k := range unsupportedCustomizations(&rest) {
+		for _, k := range UnsupportedCustomizations(&rest) {
 			errs = append(errs, &rpmspec.InputError{File: name, Field: "customizations." + k, Msg: "a fragment may only carry " + fragmentKeys})
 		}
 		for _, k := range []string{"hostname", "locale", "timezone", "user", "group"} {
@@ -158,8 +160,8 @@ func ValidateFragment(bp *blueprint.Blueprint, name string) error {
 				errs = append(errs, &rpmspec.InputError{File: name, Field: "customizations." + k, Msg: "a fragment may only carry " + fragmentKeys})
 			}
 		}
-		if err := checkPolicies(c, name, true); err != nil {
-			errs = append(errs, asInputErrors(err)...)
+		if err := CheckPolicies(c, name, true); err != nil {
+			errs = append(errs, rpmspec.AsErrors(err)...)
 		}
 	}
 	return errs.Err()

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/osbuild/blueprint/pkg/blueprint"
-	"github.com/osbuild/images/pkg/policies"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
@@ -32,7 +31,8 @@ func encodeFragment(t testing.TB, f *Fragment) []byte {
 }
 
 // requireValidBlueprint decodes data with the blueprint library and applies
-// images' customization policies, as image-builder would.
+// images' customization policies (qm-build's copies, which blueprints/manifest
+// checks against images'), as image-builder would.
 func requireValidBlueprint(t *testing.T, data []byte, name string) *blueprint.Blueprint {
 	t.Helper()
 	bp, err := ParseBlueprint(bytes.NewReader(data), name)
@@ -40,8 +40,12 @@ func requireValidBlueprint(t *testing.T, data []byte, name string) *blueprint.Bl
 	check := bp.DeepCopy()
 	require.NoError(t, check.Initialize())
 	if c := bp.Customizations; c != nil {
-		require.NoError(t, blueprint.CheckFileCustomizationsPolicy(c.GetFiles(), policies.CustomFilesPolicies))
-		require.NoError(t, blueprint.CheckDirectoryCustomizationsPolicy(c.GetDirectories(), policies.CustomDirectoriesPolicies))
+		for _, f := range c.GetFiles() {
+			require.NoError(t, FilesPolicy().Check(f.Path))
+		}
+		for _, d := range c.GetDirectories() {
+			require.NoError(t, DirectoriesPolicy().Check(d.Path))
+		}
 		require.NoError(t, blueprint.ValidateDirFileCustomizations(c.GetDirectories(), c.GetFiles()))
 		_, err := blueprint.FileCustomizationsToFsNodeFiles(c.GetFiles())
 		require.NoError(t, err)

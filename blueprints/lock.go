@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -222,8 +224,11 @@ func (d *lockDecoder) pipelines() error {
 	return d.delim('}')
 }
 
-// errAt builds an error at a package (index ≥ 0) or a pipeline (index < 0).
-func (l *Lock) errAt(pipeline string, index int, field, format string, args ...any) *rpmspec.InputError {
+// Name is the file name the lock was parsed from, for errors.
+func (l *Lock) Name() string { return l.name }
+
+// ErrAt builds an error at a package (index ≥ 0) or a pipeline (index < 0).
+func (l *Lock) ErrAt(pipeline string, index int, field, format string, args ...any) *rpmspec.InputError {
 	line := l.lines[pipeline]
 	if index >= 0 {
 		line = l.lines[fmt.Sprintf("%s\x00%d", pipeline, index)]
@@ -252,7 +257,7 @@ func (l *Lock) validate() error {
 			errs = append(errs, &rpmspec.InputError{File: l.name, Field: field + ".baseurl", Msg: fmt.Sprintf("%q is not an absolute URL", r.BaseURL)})
 		}
 	}
-	for _, pl := range sortedKeys(l.Pipelines) {
+	for _, pl := range slices.Sorted(maps.Keys(l.Pipelines)) {
 		seen := map[string]bool{}
 		for i, p := range l.Pipelines[pl] {
 			errs = append(errs, l.checkPackage(pl, i, p, repos, seen)...)
@@ -268,7 +273,7 @@ func (l *Lock) checkPackage(pl string, i int, p LockedPackage, repos, seen map[s
 		field += " (" + p.Name + ")"
 	}
 	bad := func(format string, args ...any) {
-		errs = append(errs, l.errAt(pl, i, field, format, args...))
+		errs = append(errs, l.ErrAt(pl, i, field, format, args...))
 	}
 	if p.Name == "" || p.Version == "" || p.Release == "" || p.Arch == "" {
 		bad("name, version, release and arch are required")
@@ -331,11 +336,13 @@ func (l *Lock) Encode(w io.Writer) error {
 	return err
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// Missing is the error for a wanted package the lock does not resolve in a
+// pipeline whose packages are list.
+func (l *Lock) Missing(pipeline string, w Want, list []LockedPackage) *rpmspec.InputError {
+	for _, p := range list {
+		if p.Name == w.Name {
+			return l.ErrAt(pipeline, -1, "pipelines."+pipeline, "the lock has %s, but the %s pipeline wants %s %s", p.NEVRA(), pipeline, w.Name, w.Version)
+		}
 	}
-	sort.Strings(out)
-	return out
+	return l.ErrAt(pipeline, -1, "pipelines."+pipeline, "package %q is missing (wanted by the %s pipeline)", w.Name, pipeline)
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
+	"slices"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -33,28 +35,29 @@ func OwnPackage(p *rpmspec.Package, rpm io.Reader, url string) (LockedPackage, e
 // open opens a local path.
 func (l *Lock) VerifyLocal(open func(path string) (io.ReadCloser, error)) error {
 	var errs rpmspec.Errors
-	for _, pl := range sortedKeys(l.Pipelines) {
+	for _, pl := range slices.Sorted(maps.Keys(l.Pipelines)) {
 		for i, p := range l.Pipelines[pl] {
 			u, err := url.Parse(l.URLOf(p))
 			if err != nil || u.Scheme != "file" {
 				continue
 			}
 			field := fmt.Sprintf("pipelines.%s[%d] (%s)", pl, i, p.Name)
-			sum, err := hashFile(open, u.Path)
+			sum, err := HashFile(open, u.Path)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
-				errs = append(errs, l.errAt(pl, i, field, "package %s is missing: %s does not exist", p.NEVRA(), u.Path))
+				errs = append(errs, l.ErrAt(pl, i, field, "package %s is missing: %s does not exist", p.NEVRA(), u.Path))
 			case err != nil:
-				errs = append(errs, l.errAt(pl, i, field, "reading %s: %v", u.Path, err))
+				errs = append(errs, l.ErrAt(pl, i, field, "reading %s: %v", u.Path, err))
 			case "sha256:"+sum != p.Checksum:
-				errs = append(errs, l.errAt(pl, i, field, "bad checksum for %s: the lock says %s, %s is sha256:%s", p.NEVRA(), p.Checksum, u.Path, sum))
+				errs = append(errs, l.ErrAt(pl, i, field, "bad checksum for %s: the lock says %s, %s is sha256:%s", p.NEVRA(), p.Checksum, u.Path, sum))
 			}
 		}
 	}
 	return errs.Err()
 }
 
-func hashFile(open func(string) (io.ReadCloser, error), name string) (string, error) {
+// HashFile is the hex sha256 of the file open opens.
+func HashFile(open func(string) (io.ReadCloser, error), name string) (string, error) {
 	f, err := open(name)
 	if err != nil {
 		return "", err

@@ -29,7 +29,7 @@ func Merge(base Named, fragments ...Named) (*blueprint.Blueprint, error) {
 	m.note(base.Name)
 	for _, f := range fragments {
 		if err := ValidateFragment(f.Blueprint, f.Name); err != nil {
-			m.errs = append(m.errs, asInputErrors(err)...)
+			m.errs = append(m.errs, rpmspec.AsErrors(err)...)
 			continue
 		}
 		m.add(f)
@@ -38,7 +38,7 @@ func Merge(base Named, fragments ...Named) (*blueprint.Blueprint, error) {
 		return nil, err
 	}
 	if c := out.Customizations; c != nil {
-		if err := checkPolicies(c, base.Name, false); err != nil {
+		if err := CheckPolicies(c, base.Name, false); err != nil {
 			return nil, err
 		}
 	}

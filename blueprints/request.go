@@ -2,7 +2,6 @@ package blueprints
 
 import (
 	"path"
-	"strings"
 )
 
 // Pipeline names of the manifests qm-build writes.
@@ -56,21 +55,4 @@ func (w Want) Matches(p LockedPackage) bool {
 		}
 	}
 	return false
-}
-
-// addWants appends names to ws unless already present, keeping order.
-func addWants(ws []Want, add ...Want) []Want {
-	for _, a := range add {
-		dup := false
-		for _, w := range ws {
-			if w.Name == a.Name {
-				dup = true
-				break
-			}
-		}
-		if !dup && strings.TrimSpace(a.Name) != "" {
-			ws = append(ws, a)
-		}
-	}
-	return ws
 }

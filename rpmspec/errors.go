@@ -65,6 +65,21 @@ func (es Errors) Err() error {
 	return es
 }
 
+// AsErrors flattens an error into InputErrors: an Errors or an InputError
+// anywhere in its chain as they are, any other error as one InputError
+// carrying its text.
+func AsErrors(err error) Errors {
+	var es Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return Errors{ie}
+	}
+	return Errors{{Msg: err.Error()}}
+}
+
 func (es *Errors) add(file string, line int, field, format string, args ...any) {
 	*es = append(*es, &InputError{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }

@@ -74,22 +74,12 @@ func LoadDir(fsys fs.FS, label string) ([]*Dropin, error) {
 		}
 		d, err := ParseDropin(data, path.Join(label, n))
 		if err != nil {
-			errs = append(errs, asErrors(err)...)
+			errs = append(errs, AsErrors(err)...)
 			continue
 		}
 		out = append(out, d)
 	}
 	return out, errs.Err()
-}
-
-func asErrors(err error) Errors {
-	switch e := err.(type) {
-	case Errors:
-		return e
-	case *InputError:
-		return Errors{e}
-	}
-	return Errors{{Msg: err.Error()}}
 }
 
 var (

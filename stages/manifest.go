@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/blueprints/manifest"
 )
 
 // PackagesLockEnv names the lock file the manifest stage resolves the base
@@ -20,7 +21,7 @@ func ManifestFile(distro, arch string) string {
 }
 
 // Manifest writes OUT/manifest-<distro>-<arch>.json: the osbuild manifest of
-// blueprints.NewManifest for the build's content. qm-build's own packages
+// manifest.New for the build's content. qm-build's own packages
 // are the RPMs the rpms stage wrote (their checksums are the artifacts',
 // their URLs file:// paths under OUT); every other package comes from the
 // lock in Build.PackagesLock (build --packages-lock), else the one named by
@@ -48,7 +49,7 @@ var Manifest = Stage{
 		if err != nil {
 			return err
 		}
-		m, err := blueprints.NewManifest(blueprints.ManifestOptions{Content: b.Content})
+		m, err := manifest.New(manifest.Options{Content: b.Content})
 		if err != nil {
 			return err
 		}

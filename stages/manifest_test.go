@@ -16,7 +16,7 @@ import (
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
-const fixtureLock = "../blueprints/testdata/lock-cs9-x86_64.json"
+const fixtureLock = "../blueprints/manifest/testdata/lock-cs9-x86_64.json"
 
 func manifestBuild(t *testing.T, lock string) *Build {
 	t.Helper()

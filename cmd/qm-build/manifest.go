@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/blueprints/manifest"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rootfs/atomic"
 )
@@ -46,7 +47,7 @@ instead of inline sources.`)
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	if _, err := blueprints.LookupDistro(pf.o.Distro); err != nil {
+	if _, err := manifest.LookupDistro(pf.o.Distro); err != nil {
 		return err
 	}
 	switch {
@@ -63,13 +64,13 @@ instead of inline sources.`)
 	if err != nil {
 		return err
 	}
-	mo := blueprints.ManifestOptions{Content: b.Content, QMStage: *qmStage}
+	mo := manifest.Options{Content: b.Content, QMStage: *qmStage}
 	if *base != "" {
 		if err := loadBase(&mo, *base); err != nil {
 			return err
 		}
 	}
-	m, err := blueprints.NewManifest(mo)
+	m, err := manifest.New(mo)
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ instead of inline sources.`)
 
 // manifestLock reads --packages-lock (checking its local files) or resolves
 // with dnf (writing --write-lock when asked).
-func manifestLock(ctx context.Context, e *env, m *blueprints.Manifest, lockFile string, repoArgs []string, writeLock string) (*blueprints.Lock, error) {
+func manifestLock(ctx context.Context, e *env, m *manifest.Manifest, lockFile string, repoArgs []string, writeLock string) (*blueprints.Lock, error) {
 	if lockFile != "" {
 		f, err := os.Open(lockFile)
 		if err != nil {
@@ -117,7 +118,7 @@ func manifestLock(ctx context.Context, e *env, m *blueprints.Manifest, lockFile 
 	}
 	defer os.RemoveAll(work)
 	e.progress("resolving packages with dnf")
-	lock, err := blueprints.DepsolveDNF(ctx, m, blueprints.DNFOptions{Repos: repos, WorkDir: work, Path: e.getenv("PATH")})
+	lock, err := manifest.DepsolveDNF(ctx, m, manifest.DNFOptions{Repos: repos, WorkDir: work, Path: e.getenv("PATH")})
 	e.progressDone()
 	if err != nil {
 		return nil, err
@@ -183,7 +184,7 @@ func ownPackages(c *rootfs.Content, dir string) ([]blueprints.LockedPackage, err
 }
 
 // loadBase reads --blueprint into the manifest options.
-func loadBase(mo *blueprints.ManifestOptions, name string) error {
+func loadBase(mo *manifest.Options, name string) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return usageErrorf("--blueprint: %v", err)

@@ -17,7 +17,7 @@ import (
 	"github.com/qm-build/qm-build/test/verifiers"
 )
 
-const fixtureLock = "../../blueprints/testdata/lock-cs9-x86_64.json"
+const fixtureLock = "../../blueprints/manifest/testdata/lock-cs9-x86_64.json"
 
 // manifestStubRepo writes an indexed repository: qm-build's own packages as
 // `qm-build rpm` writes them, and stand-ins for the distribution packages.
@@ -81,7 +81,7 @@ func writeTemp(t *testing.T, name, text string) string {
 func TestManifestFromTheFixtureLock(t *testing.T) {
 	r := runCLI(t, pathEnv(), "manifest", "--distro", "cs9", "--arch", "x86_64", "--dropin", "kvm", "--packages-lock", fixtureLock)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	golden, err := os.ReadFile("../../blueprints/testdata/manifest-cs9-x86_64-kvm.json")
+	golden, err := os.ReadFile("../../blueprints/manifest/testdata/manifest-cs9-x86_64-kvm.json")
 	require.NoError(t, err)
 	require.Equal(t, string(golden), r.stdout, "the CLI writes the library's golden manifest")
 

@@ -1,8 +1,13 @@
-package blueprints
+package manifest
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/osbuild/blueprint/pkg/blueprint"
+
+	"github.com/qm-build/qm-build/blueprints"
 
 	"github.com/stretchr/testify/require"
 )
@@ -24,10 +29,10 @@ path = "/etc/car.conf"
 data = "fast\n"
 `)
 	c := kvmContent(t, "cs9", "x86_64")
-	m, err := NewManifest(ManifestOptions{Content: c, Base: base.Blueprint, BaseName: base.Name})
+	m, err := New(Options{Content: c, Base: base.Blueprint, BaseName: base.Name})
 	require.NoError(t, err)
 	osReq := m.Requests()[2]
-	require.Equal(t, PipelineOS, osReq.Pipeline)
+	require.Equal(t, blueprints.PipelineOS, osReq.Pipeline)
 	var names []string
 	for _, w := range osReq.Packages {
 		names = append(names, w.Name)
@@ -39,13 +44,13 @@ data = "fast\n"
 	_, err = m.Serialize(lock)
 	require.ErrorContains(t, err, `package "vim-enhanced" is missing`)
 	for _, n := range []string{"vim-enhanced", "shadow-utils", "pam", "passwd"} {
-		lock.Pipelines[PipelineOS] = append(lock.Pipelines[PipelineOS], LockedPackage{Name: n, Version: "1", Release: "1", Arch: "x86_64", Checksum: goodSum, URL: "http://127.0.0.1/" + n + ".rpm"})
+		lock.Pipelines[blueprints.PipelineOS] = append(lock.Pipelines[blueprints.PipelineOS], blueprints.LockedPackage{Name: n, Version: "1", Release: "1", Arch: "x86_64", Checksum: goodSum, URL: "http://127.0.0.1/" + n + ".rpm"})
 	}
-	lock.Pipelines[PipelineBuild] = append(lock.Pipelines[PipelineBuild], LockedPackage{Name: "shadow-utils", Version: "1", Release: "1", Arch: "x86_64", Checksum: goodSum, URL: "http://127.0.0.1/shadow-utils.rpm"})
+	lock.Pipelines[blueprints.PipelineBuild] = append(lock.Pipelines[blueprints.PipelineBuild], blueprints.LockedPackage{Name: "shadow-utils", Version: "1", Release: "1", Arch: "x86_64", Checksum: goodSum, URL: "http://127.0.0.1/shadow-utils.rpm"})
 	got, err := m.Serialize(lock)
 	require.NoError(t, err)
 	requireWellFormed(t, got, c, "x86_64")
-	osp := decodeManifest(t, got).pipeline(t, PipelineOS)
+	osp := decodeManifest(t, got).pipeline(t, blueprints.PipelineOS)
 	for _, typ := range []string{"org.osbuild.hostname", "org.osbuild.timezone", "org.osbuild.users", "org.osbuild.systemd"} {
 		require.GreaterOrEqual(t, osp.index(typ, nil), 0, typ)
 	}
@@ -70,7 +75,7 @@ func TestBaseBlueprintErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base := parse(t, "base.toml", tc.toml)
-			_, err := NewManifest(ManifestOptions{Content: kvmContent(t, "cs9", "x86_64"), Base: base.Blueprint, BaseName: base.Name})
+			_, err := New(Options{Content: kvmContent(t, "cs9", "x86_64"), Base: base.Blueprint, BaseName: base.Name})
 			require.Error(t, err)
 			for _, w := range tc.want {
 				require.Contains(t, err.Error(), w)
@@ -89,8 +94,12 @@ func TestBaseBlueprintIdenticalQMFileIsKeptOnce(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, body)
-	bp, err := ParseBlueprint(strings.NewReader("name = \"b\"\n[[customizations.files]]\npath = \"/etc/qm/containers/containers.conf\"\ndata = "+tomlText(body)+"\n"), "base.toml")
+	var text bytes.Buffer
+	require.NoError(t, blueprints.EncodeTOML(&text, &blueprint.Blueprint{Name: "b", Customizations: &blueprint.Customizations{
+		Files: []blueprint.FileCustomization{{Path: "/etc/qm/containers/containers.conf", Data: body}},
+	}}))
+	bp, err := blueprints.ParseBlueprint(&text, "base.toml")
 	require.NoError(t, err)
-	_, err = NewManifest(ManifestOptions{Content: c, Base: bp, BaseName: "base.toml"})
+	_, err = New(Options{Content: c, Base: bp, BaseName: "base.toml"})
 	require.NoError(t, err)
 }

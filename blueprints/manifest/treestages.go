@@ -1,7 +1,9 @@
-package blueprints
+package manifest
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"sort"
 
 	"github.com/osbuild/images/pkg/customizations/fsnode"
@@ -18,7 +20,7 @@ import (
 // entries not owned by root. inline receives each file's data. A %ghost file
 // is owned by a package, not written.
 //
-// A Merge file (subuid, subgid) is written whole: in qm_rootfs the file is
+// A blueprints.Merge file (subuid, subgid) is written whole: in qm_rootfs the file is
 // fresh from the package set, so its lines are the file.
 func treeStages(entries []entry, inline *[]string) ([]any, error) {
 	dirs := map[string]bool{}
@@ -55,7 +57,7 @@ func treeStages(entries []entry, inline *[]string) ([]any, error) {
 	}
 	var stages []any
 	if len(dirs) > 0 {
-		stages = append(stages, mkdirStage(sortedKeys(dirs)))
+		stages = append(stages, mkdirStage(slices.Sorted(maps.Keys(dirs))))
 	}
 	for _, s := range osbuild.GenFileNodesStages(files) {
 		stages = append(stages, s)

@@ -1,10 +1,12 @@
-package blueprints
+package manifest
 
 import (
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/qm-build/qm-build/blueprints"
 
 	"github.com/stretchr/testify/require"
 
@@ -16,19 +18,19 @@ import (
 func TestQMStageManifest(t *testing.T) {
 	o := rootfs.Options{Distro: "cs9", Arch: "aarch64", Dropins: []string{"kvm"}, MemoryMax: "2G", ControllerSocket: true}
 	c := compose(t, o)
-	m, err := NewManifest(ManifestOptions{Content: c, QMStage: true})
+	m, err := New(Options{Content: c, QMStage: true})
 	require.NoError(t, err)
 	got, err := m.Serialize(loadLockNoUpdate(t, "cs9", "aarch64"))
 	require.NoError(t, err)
 	requireWellFormed(t, got, c, "aarch64", qmstage.StageName)
 
 	d := decodeManifest(t, got)
-	qm := d.pipeline(t, PipelineQMRootfs)
+	qm := d.pipeline(t, blueprints.PipelineQMRootfs)
 	require.Len(t, qm.Stages, 1, "qm_rootfs only installs QM's package set")
 	require.Equal(t, "org.osbuild.rpm", qm.Stages[0].Type)
 	require.NotContains(t, d.Sources, "org.osbuild.inline", "no inline files")
 
-	osp := d.pipeline(t, PipelineOS)
+	osp := d.pipeline(t, blueprints.PipelineOS)
 	at := osp.index(qmstage.StageName, nil)
 	require.Equal(t, len(osp.Stages)-2, at, "org.osbuild.qm runs right before org.osbuild.selinux")
 	require.Equal(t, "org.osbuild.copy", osp.Stages[at-1].Type)
@@ -59,9 +61,9 @@ func TestQMStageRefusesUserDropins(t *testing.T) {
 	require.NoError(t, err)
 	c, err := rootfs.Compose(plan, rootfs.Facts{})
 	require.NoError(t, err)
-	m, err := NewManifest(ManifestOptions{Content: c, QMStage: true})
+	m, err := New(Options{Content: c, QMStage: true})
 	require.NoError(t, err)
-	_, err = m.Serialize(loadLockNoUpdate(t, "cs9", "x86_64"), LockedPackage{Name: "qm-mine", Version: "1.0", Release: "1", Arch: "noarch", Checksum: goodSum, URL: "file:///x/qm-mine.rpm"})
+	_, err = m.Serialize(loadLockNoUpdate(t, "cs9", "x86_64"), blueprints.LockedPackage{Name: "qm-mine", Version: "1.0", Release: "1", Arch: "noarch", Checksum: goodSum, URL: "file:///x/qm-mine.rpm"})
 	require.ErrorContains(t, err, `drop-in "mine" is not built in`)
 	require.True(t, err.(interface{ BadInput() bool }).BadInput())
 }

@@ -1,11 +1,11 @@
-package blueprints
+package manifest
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/osbuild/images/pkg/arch"
-	"github.com/osbuild/images/pkg/manifest"
+	imanifest "github.com/osbuild/images/pkg/manifest"
 	"github.com/osbuild/images/pkg/runner"
 
 	"github.com/qm-build/qm-build/rpmspec"
@@ -15,7 +15,7 @@ import (
 // runner builds it and the release version dnf resolves it with.
 type Distro struct {
 	Name       string // as given to --distro
-	Family     manifest.Distro
+	Family     imanifest.Distro
 	Runner     func() runner.Runner
 	Releasever string
 }
@@ -23,11 +23,11 @@ type Distro struct {
 // distros are the supported targets. AutoSD is built from CentOS Stream, so
 // it shares the CentOS runners (as AIB does).
 var distros = []Distro{
-	{Name: "cs9", Family: manifest.DISTRO_EL9, Runner: func() runner.Runner { return &runner.CentOS{Version: 9} }, Releasever: "9"},
-	{Name: "cs10", Family: manifest.DISTRO_EL10, Runner: func() runner.Runner { return &runner.CentOS{Version: 10} }, Releasever: "10"},
-	{Name: "autosd9", Family: manifest.DISTRO_EL9, Runner: func() runner.Runner { return &runner.CentOS{Version: 9} }, Releasever: "9"},
-	{Name: "autosd10", Family: manifest.DISTRO_EL10, Runner: func() runner.Runner { return &runner.CentOS{Version: 10} }, Releasever: "10"},
-	{Name: "fedora-42", Family: manifest.DISTRO_FEDORA, Runner: func() runner.Runner { return &runner.Fedora{Version: 42} }, Releasever: "42"},
+	{Name: "cs9", Family: imanifest.DISTRO_EL9, Runner: func() runner.Runner { return &runner.CentOS{Version: 9} }, Releasever: "9"},
+	{Name: "cs10", Family: imanifest.DISTRO_EL10, Runner: func() runner.Runner { return &runner.CentOS{Version: 10} }, Releasever: "10"},
+	{Name: "autosd9", Family: imanifest.DISTRO_EL9, Runner: func() runner.Runner { return &runner.CentOS{Version: 9} }, Releasever: "9"},
+	{Name: "autosd10", Family: imanifest.DISTRO_EL10, Runner: func() runner.Runner { return &runner.CentOS{Version: 10} }, Releasever: "10"},
+	{Name: "fedora-42", Family: imanifest.DISTRO_FEDORA, Runner: func() runner.Runner { return &runner.Fedora{Version: 42} }, Releasever: "42"},
 }
 
 // arches are the supported architectures, by the name rpm and --arch use.

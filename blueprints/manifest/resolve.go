@@ -1,9 +1,11 @@
-package blueprints
+package manifest
 
 import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/qm-build/qm-build/blueprints"
 
 	"github.com/osbuild/images/pkg/rpmmd"
 
@@ -16,13 +18,13 @@ import (
 // package for another architecture, a lock made for another target or an
 // own package whose requirements the lock cannot meet is an error naming the
 // package; every problem is reported.
-func (m *Manifest) resolve(lock *Lock, own []LockedPackage) (map[string]rpmmd.PackageList, error) {
+func (m *Manifest) resolve(lock *blueprints.Lock, own []blueprints.LockedPackage) (map[string]rpmmd.PackageList, error) {
 	var errs rpmspec.Errors
 	if lock.Distro != "" && lock.Distro != m.distro.Name || lock.Arch != "" && lock.Arch != m.arch {
-		errs = append(errs, &rpmspec.InputError{File: lock.name, Field: "distro/arch", Msg: fmt.Sprintf("the lock was made for %s/%s, the manifest is for %s/%s", lock.Distro, lock.Arch, m.distro.Name, m.arch)})
+		errs = append(errs, &rpmspec.InputError{File: lock.Name(), Field: "distro/arch", Msg: fmt.Sprintf("the lock was made for %s/%s, the manifest is for %s/%s", lock.Distro, lock.Arch, m.distro.Name, m.arch)})
 	}
 	repos := lockRepos(lock)
-	ownByName := map[string]LockedPackage{}
+	ownByName := map[string]blueprints.LockedPackage{}
 	for _, p := range own {
 		ownByName[p.Name] = p
 	}
@@ -30,20 +32,20 @@ func (m *Manifest) resolve(lock *Lock, own []LockedPackage) (map[string]rpmmd.Pa
 	for _, r := range m.requests {
 		list, ok := lock.Pipelines[r.Pipeline]
 		if !ok {
-			errs = append(errs, &rpmspec.InputError{File: lock.name, Field: "pipelines", Msg: fmt.Sprintf("the lock has no %s pipeline; its packages are unresolved: %s", r.Pipeline, wantNames(r.Packages))})
+			errs = append(errs, &rpmspec.InputError{File: lock.Name(), Field: "pipelines", Msg: fmt.Sprintf("the lock has no %s pipeline; its packages are unresolved: %s", r.Pipeline, wantNames(r.Packages))})
 			continue
 		}
 		list, replaced := m.withOwn(list, r, ownByName)
 		for _, w := range r.Packages {
 			if !anyMatch(list, w) {
-				errs = append(errs, lock.missing(r.Pipeline, w, list))
+				errs = append(errs, lock.Missing(r.Pipeline, w, list))
 			}
 		}
 		errs = append(errs, m.checkOwnRequires(lock, r.Pipeline, list, replaced)...)
 		pkgs := rpmmd.PackageList{}
 		for i, p := range list {
 			if p.Arch != m.arch && p.Arch != "noarch" {
-				errs = append(errs, lock.errAt(r.Pipeline, i, "pipelines."+r.Pipeline, "package %s is built for %s; the manifest is for %s", p.NEVRA(), p.Arch, m.arch))
+				errs = append(errs, lock.ErrAt(r.Pipeline, i, "pipelines."+r.Pipeline, "package %s is built for %s; the manifest is for %s", p.NEVRA(), p.Arch, m.arch))
 			}
 			pkgs = append(pkgs, toRPMMD(lock, p, repos))
 		}
@@ -55,7 +57,7 @@ func (m *Manifest) resolve(lock *Lock, own []LockedPackage) (map[string]rpmmd.Pa
 
 // withOwn replaces the lock's entries for the own packages this request
 // wants, and returns the names it put in.
-func (m *Manifest) withOwn(list []LockedPackage, r Request, own map[string]LockedPackage) ([]LockedPackage, []string) {
+func (m *Manifest) withOwn(list []blueprints.LockedPackage, r blueprints.Request, own map[string]blueprints.LockedPackage) ([]blueprints.LockedPackage, []string) {
 	var put []string
 	want := map[string]bool{}
 	for _, w := range r.Packages {
@@ -67,7 +69,7 @@ func (m *Manifest) withOwn(list []LockedPackage, r Request, own map[string]Locke
 	if len(put) == 0 {
 		return list, nil
 	}
-	out := make([]LockedPackage, 0, len(list)+len(put))
+	out := make([]blueprints.LockedPackage, 0, len(list)+len(put))
 	for _, p := range list {
 		if !want[p.Name] {
 			out = append(out, p)
@@ -82,7 +84,7 @@ func (m *Manifest) withOwn(list []LockedPackage, r Request, own map[string]Locke
 // checkOwnRequires makes sure the lock meets the plain-name requirements of
 // the own packages put in by withOwn (a lock made with them would hold their
 // dependencies; one made without may not).
-func (m *Manifest) checkOwnRequires(lock *Lock, pipeline string, list []LockedPackage, put []string) rpmspec.Errors {
+func (m *Manifest) checkOwnRequires(lock *blueprints.Lock, pipeline string, list []blueprints.LockedPackage, put []string) rpmspec.Errors {
 	var errs rpmspec.Errors
 	have := map[string]bool{}
 	for _, p := range list {
@@ -97,22 +99,13 @@ func (m *Manifest) checkOwnRequires(lock *Lock, pipeline string, list []LockedPa
 			if strings.ContainsAny(rel.Name, "/()") || have[rel.Name] {
 				continue
 			}
-			errs = append(errs, lock.errAt(pipeline, -1, "pipelines."+pipeline, "package %q (required by %s) is missing from the lock", rel.Name, name))
+			errs = append(errs, lock.ErrAt(pipeline, -1, "pipelines."+pipeline, "package %q (required by %s) is missing from the lock", rel.Name, name))
 		}
 	}
 	return errs
 }
 
-func (l *Lock) missing(pipeline string, w Want, list []LockedPackage) *rpmspec.InputError {
-	for _, p := range list {
-		if p.Name == w.Name {
-			return l.errAt(pipeline, -1, "pipelines."+pipeline, "the lock has %s, but the %s pipeline wants %s %s", p.NEVRA(), pipeline, w.Name, w.Version)
-		}
-	}
-	return l.errAt(pipeline, -1, "pipelines."+pipeline, "package %q is missing (wanted by the %s pipeline)", w.Name, pipeline)
-}
-
-func anyMatch(list []LockedPackage, w Want) bool {
+func anyMatch(list []blueprints.LockedPackage, w blueprints.Want) bool {
 	if strings.HasPrefix(w.Name, "@") {
 		return true // a comps group: its members are in the transaction
 	}
@@ -124,7 +117,7 @@ func anyMatch(list []LockedPackage, w Want) bool {
 	return false
 }
 
-func wantNames(ws []Want) string {
+func wantNames(ws []blueprints.Want) string {
 	names := make([]string, len(ws))
 	for i, w := range ws {
 		names[i] = w.Name
@@ -136,7 +129,7 @@ func wantNames(ws []Want) string {
 // needs every package to point at a repository configuration.
 var urlRepo = rpmmd.RepoConfig{Id: "qm-build-url"}
 
-func lockRepos(l *Lock) map[string]*rpmmd.RepoConfig {
+func lockRepos(l *blueprints.Lock) map[string]*rpmmd.RepoConfig {
 	out := map[string]*rpmmd.RepoConfig{}
 	for _, r := range l.Repos {
 		check := r.CheckGPG
@@ -145,7 +138,7 @@ func lockRepos(l *Lock) map[string]*rpmmd.RepoConfig {
 	return out
 }
 
-func toRPMMD(l *Lock, p LockedPackage, repos map[string]*rpmmd.RepoConfig) rpmmd.Package {
+func toRPMMD(l *blueprints.Lock, p blueprints.LockedPackage, repos map[string]*rpmmd.RepoConfig) rpmmd.Package {
 	repo, ok := repos[p.Repo]
 	if !ok {
 		repo = &urlRepo

@@ -1,11 +1,9 @@
-package blueprints
+package manifest
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/qm-build/qm-build/blueprints"
+
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
@@ -24,7 +24,7 @@ type DNFOptions struct {
 	// DNF is the dnf executable; "" means dnf on PATH.
 	DNF string
 	// Repos are the repositories to resolve against, in priority order.
-	Repos []LockRepo
+	Repos []blueprints.LockRepo
 	// WorkDir is a scratch directory for install roots, the download
 	// directory and HOME; the caller creates and removes it.
 	WorkDir string
@@ -46,7 +46,7 @@ type DNFOptions struct {
 // a scratch directory whose .rpmmacros sets %_dbpath, as Debian's rpm would
 // otherwise put the database under ~/.rpmdb. A package that cannot be found
 // or a requirement nothing provides is a *DepsolveError naming it.
-func DepsolveDNF(ctx context.Context, m *Manifest, o DNFOptions) (*Lock, error) {
+func DepsolveDNF(ctx context.Context, m *Manifest, o DNFOptions) (*blueprints.Lock, error) {
 	if len(o.Repos) == 0 {
 		return nil, &rpmspec.InputError{Field: "--repo", Msg: "--depsolve dnf needs at least one --repo ID=URL"}
 	}
@@ -60,7 +60,7 @@ func DepsolveDNF(ctx context.Context, m *Manifest, o DNFOptions) (*Lock, error) 
 	if err := os.WriteFile(filepath.Join(home, ".rpmmacros"), []byte("%_dbpath /var/lib/rpm\n"), 0o644); err != nil {
 		return nil, fmt.Errorf("writing .rpmmacros: %w", err)
 	}
-	lock := &Lock{Version: LockVersion, Distro: m.distro.Name, Arch: m.arch, Repos: o.Repos, Pipelines: map[string][]LockedPackage{}}
+	lock := &blueprints.Lock{Version: blueprints.LockVersion, Distro: m.distro.Name, Arch: m.arch, Repos: o.Repos, Pipelines: map[string][]blueprints.LockedPackage{}}
 	for _, r := range m.requests {
 		pkgs, err := dnfResolve(ctx, m, o, home, r)
 		if err != nil {
@@ -88,7 +88,7 @@ func (d dnfRun) run(ctx context.Context, extra ...string) (stdout, stderr []byte
 	return out.Bytes(), errb.Bytes(), err
 }
 
-func dnfResolve(ctx context.Context, m *Manifest, o DNFOptions, home string, r Request) ([]LockedPackage, error) {
+func dnfResolve(ctx context.Context, m *Manifest, o DNFOptions, home string, r blueprints.Request) ([]blueprints.LockedPackage, error) {
 	dir := filepath.Join(o.WorkDir, r.Pipeline)
 	root, dl := filepath.Join(dir, "root"), filepath.Join(dir, "rpms")
 	for _, d := range []string{root, dl} {
@@ -124,7 +124,7 @@ func dnfResolve(ctx context.Context, m *Manifest, o DNFOptions, home string, r R
 
 // describe turns downloaded files into locked packages: repo and location
 // from dnf repoquery, checksum from the file.
-func describe(ctx context.Context, d dnfRun, files []string) ([]LockedPackage, error) {
+func describe(ctx context.Context, d dnfRun, files []string) ([]blueprints.LockedPackage, error) {
 	sort.Strings(files)
 	nevras := make([]string, len(files))
 	for i, f := range files {
@@ -135,7 +135,7 @@ func describe(ctx context.Context, d dnfRun, files []string) ([]LockedPackage, e
 	if err != nil {
 		return nil, fmt.Errorf("running dnf repoquery: %v: %s", err, strings.TrimSpace(string(stderr)))
 	}
-	byFile := map[string]LockedPackage{}
+	byFile := map[string]blueprints.LockedPackage{}
 	order := map[string]int{}
 	for i, r := range d.o.Repos {
 		order[r.ID] = i
@@ -147,20 +147,20 @@ func describe(ctx context.Context, d dnfRun, files []string) ([]LockedPackage, e
 			continue
 		}
 		epoch, _ := strconv.ParseUint(f[1], 10, 32)
-		p := LockedPackage{Name: f[0], Epoch: uint(epoch), Version: f[2], Release: f[3], Arch: f[4], Repo: f[5], Location: f[6]}
+		p := blueprints.LockedPackage{Name: f[0], Epoch: uint(epoch), Version: f[2], Release: f[3], Arch: f[4], Repo: f[5], Location: f[6]}
 		base := filepath.Base(p.Location)
 		if prev, ok := byFile[base]; ok && order[prev.Repo] <= order[p.Repo] {
 			continue
 		}
 		byFile[base] = p
 	}
-	out := make([]LockedPackage, 0, len(files))
+	out := make([]blueprints.LockedPackage, 0, len(files))
 	for _, f := range files {
 		p, ok := byFile[filepath.Base(f)]
 		if !ok {
 			return nil, fmt.Errorf("dnf repoquery does not know %s", filepath.Base(f))
 		}
-		sum, err := fileSHA256(f)
+		sum, err := blueprints.HashFile(func(p string) (io.ReadCloser, error) { return os.Open(p) }, f)
 		if err != nil {
 			return nil, err
 		}
@@ -168,19 +168,6 @@ func describe(ctx context.Context, d dnfRun, files []string) ([]LockedPackage, e
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-func fileSHA256(name string) (string, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", name, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // DepsolveError is a resolution dnf refused: the packages it could not find

@@ -1,8 +1,10 @@
-package blueprints
+package manifest
 
 import (
 	"fmt"
 	"testing"
+
+	"github.com/qm-build/qm-build/blueprints"
 
 	"github.com/stretchr/testify/require"
 
@@ -11,8 +13,8 @@ import (
 
 // syntheticLock resolves every request of m to one package per name, with
 // made-up checksums: enough to serialize a manifest for any target.
-func syntheticLock(m *Manifest) *Lock {
-	l := &Lock{Version: LockVersion, Repos: []LockRepo{{ID: "r", BaseURL: "http://127.0.0.1/r/"}}, Pipelines: map[string][]LockedPackage{}}
+func syntheticLock(m *Manifest) *blueprints.Lock {
+	l := &blueprints.Lock{Version: blueprints.LockVersion, Repos: []blueprints.LockRepo{{ID: "r", BaseURL: "http://127.0.0.1/r/"}}, Pipelines: map[string][]blueprints.LockedPackage{}}
 	n := 0
 	for _, r := range m.Requests() {
 		for _, w := range r.Packages {
@@ -21,7 +23,7 @@ func syntheticLock(m *Manifest) *Lock {
 			if w.Own {
 				v, rel = m.opts.Content.Plan.Version, m.opts.Content.Plan.Release
 			}
-			l.Pipelines[r.Pipeline] = append(l.Pipelines[r.Pipeline], LockedPackage{
+			l.Pipelines[r.Pipeline] = append(l.Pipelines[r.Pipeline], blueprints.LockedPackage{
 				Name: w.Name, Version: v, Release: rel, Arch: "noarch",
 				Checksum: fmt.Sprintf("sha256:%064x", n), Repo: "r", Location: w.Name + ".rpm",
 			})
@@ -41,12 +43,12 @@ func TestEveryTarget(t *testing.T) {
 		for _, a := range ArchNames() {
 			t.Run(d+"/"+a, func(t *testing.T) {
 				c := compose(t, rootfs.Options{Distro: d, Arch: a, Dropins: []string{"kvm"}})
-				m, err := NewManifest(ManifestOptions{Content: c})
+				m, err := New(Options{Content: c})
 				require.NoError(t, err)
 				got, err := m.Serialize(syntheticLock(m))
 				require.NoError(t, err)
 				doc := decodeManifest(t, got)
-				require.Equal(t, runners[d], doc.pipeline(t, PipelineBuild).Runner)
+				require.Equal(t, runners[d], doc.pipeline(t, blueprints.PipelineBuild).Runner)
 				requireWellFormed(t, got, c, a)
 			})
 		}
@@ -68,10 +70,10 @@ func TestDropinRootfsPackagesGoIntoQMRootfs(t *testing.T) {
 		extra = append(extra, d.RootfsPackages...)
 	}
 	require.NotEmpty(t, extra, "text2speech declares rootfs-packages")
-	m, err := NewManifest(ManifestOptions{Content: c})
+	m, err := New(Options{Content: c})
 	require.NoError(t, err)
 	req := m.Requests()[1]
-	require.Equal(t, PipelineQMRootfs, req.Pipeline)
+	require.Equal(t, blueprints.PipelineQMRootfs, req.Pipeline)
 	var names []string
 	for _, w := range req.Packages {
 		names = append(names, w.Name)

@@ -1,12 +1,14 @@
-package blueprints
+package manifest
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 
+	"github.com/qm-build/qm-build/blueprints"
+
 	"github.com/osbuild/images/pkg/depsolvednf"
-	"github.com/osbuild/images/pkg/manifest"
+	imanifest "github.com/osbuild/images/pkg/manifest"
 	"github.com/osbuild/images/pkg/osbuild"
 	"github.com/osbuild/images/pkg/rpmmd"
 )
@@ -14,16 +16,16 @@ import (
 // Serialize resolves the requests against lock (own replaces the lock's
 // entries for qm-build's own packages) and writes the manifest: indented
 // JSON, the same bytes for the same inputs.
-func (m *Manifest) Serialize(lock *Lock, own ...LockedPackage) ([]byte, error) {
+func (m *Manifest) Serialize(lock *blueprints.Lock, own ...blueprints.LockedPackage) ([]byte, error) {
 	pkgs, err := m.resolve(lock, own)
 	if err != nil {
 		return nil, err
 	}
 	depsolved := map[string]depsolvednf.DepsolveResult{}
-	for _, pl := range []string{PipelineBuild, PipelineOS} {
+	for _, pl := range []string{blueprints.PipelineBuild, blueprints.PipelineOS} {
 		depsolved[pl] = depsolvednf.DepsolveResult{Transactions: depsolvednf.TransactionList{pkgs[pl]}}
 	}
-	base, err := m.im.Serialize(depsolved, nil, nil, nil, &manifest.SerializeOptions{RpmDownloader: osbuild.RpmDownloaderCurl})
+	base, err := m.im.Serialize(depsolved, nil, nil, nil, &imanifest.SerializeOptions{RpmDownloader: osbuild.RpmDownloaderCurl})
 	if err != nil {
 		return nil, fmt.Errorf("serializing the base manifest: %w", err)
 	}
@@ -34,7 +36,7 @@ func (m *Manifest) Serialize(lock *Lock, own ...LockedPackage) ([]byte, error) {
 		return nil, fmt.Errorf("decoding images' manifest: %w", err)
 	}
 	var inline []string
-	qm, err := m.qmRootfsPipeline(pkgs[PipelineQMRootfs], &inline)
+	qm, err := m.qmRootfsPipeline(pkgs[blueprints.PipelineQMRootfs], &inline)
 	if err != nil {
 		return nil, err
 	}
@@ -42,17 +44,17 @@ func (m *Manifest) Serialize(lock *Lock, own ...LockedPackage) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := raw.insertPipelineBefore(PipelineOS, qm); err != nil {
+	if err := raw.insertPipelineBefore(blueprints.PipelineOS, qm); err != nil {
 		return nil, err
 	}
-	if err := raw.inject(PipelineOS, "org.osbuild.selinux", false, injected); err != nil {
+	if err := raw.inject(blueprints.PipelineOS, "org.osbuild.selinux", false, injected); err != nil {
 		return nil, err
 	}
-	if err := raw.inject(PipelineOS, "org.osbuild.rpm", true, additive); err != nil {
+	if err := raw.inject(blueprints.PipelineOS, "org.osbuild.rpm", true, additive); err != nil {
 		return nil, err
 	}
 	sources, err := osbuild.GenSources(osbuild.SourceInputs{
-		Depsolved:  depsolvednf.DepsolveResult{Transactions: depsolvednf.TransactionList{pkgs[PipelineQMRootfs]}},
+		Depsolved:  depsolvednf.DepsolveResult{Transactions: depsolvednf.TransactionList{pkgs[blueprints.PipelineQMRootfs]}},
 		InlineData: inline,
 	}, osbuild.RpmDownloaderCurl)
 	if err != nil {
@@ -72,7 +74,7 @@ func (m *Manifest) Serialize(lock *Lock, own ...LockedPackage) ([]byte, error) {
 // org.osbuild.rpm (no dracut: there is no kernel in QM), then the tree
 // files that land under /usr/lib/qm/rootfs, /etc/qm and /var/qm.
 func (m *Manifest) qmRootfsPipeline(pkgs rpmmd.PackageList, inline *[]string) (rawPipeline, error) {
-	p := rawPipeline{Name: PipelineQMRootfs, Build: "name:" + PipelineBuild}
+	p := rawPipeline{Name: blueprints.PipelineQMRootfs, Build: "name:" + blueprints.PipelineBuild}
 	rpmStages, err := osbuild.GenRPMStagesFromTransactions(depsolvednf.TransactionList{pkgs}, &osbuild.RPMStageOptions{DisableDracut: true})
 	if err != nil {
 		return p, fmt.Errorf("qm_rootfs rpm stage: %w", err)
@@ -111,7 +113,7 @@ func (m *Manifest) osStages(inline *[]string) (additive, main []any, err error) 
 		{From: "input://" + input + "/", To: "tree://" + qmDirs[0] + "/"},
 		{From: "input://" + input + "/etc/", To: "tree:///etc/qm/"},
 		{From: "input://" + input + "/var/", To: "tree:///var/qm/"},
-	}}, osbuild.NewPipelineTreeInputs(input, PipelineQMRootfs))
+	}}, osbuild.NewPipelineTreeInputs(input, blueprints.PipelineQMRootfs))
 	main = []any{mkdirStage(append([]string(nil), qmDirs...)), copyStage}
 	if m.opts.QMStage {
 		s, err := newQMStage(m.opts.Content.Plan)

@@ -1,4 +1,4 @@
-package blueprints
+package manifest
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/qm-build/qm-build/blueprints"
 
 	"github.com/stretchr/testify/require"
 
@@ -36,7 +38,7 @@ func kvmContent(t testing.TB, distro, arch string) *rootfs.Content {
 
 // loadLock reads a lock fixture; with -update it first resolves it again with
 // dnf against the stub repository.
-func loadLock(t testing.TB, m *Manifest, c *rootfs.Content, distro, arch string) *Lock {
+func loadLock(t testing.TB, m *Manifest, c *rootfs.Content, distro, arch string) *blueprints.Lock {
 	t.Helper()
 	name := lockFixture(distro, arch)
 	if golden.Update() {
@@ -51,7 +53,7 @@ func loadLock(t testing.TB, m *Manifest, c *rootfs.Content, distro, arch string)
 	f, err := os.Open(name)
 	require.NoError(t, err)
 	defer f.Close()
-	lock, err := ParseLock(f, name)
+	lock, err := blueprints.ParseLock(f, name)
 	require.NoError(t, err)
 	return lock
 }
@@ -60,7 +62,7 @@ func TestGoldenManifests(t *testing.T) {
 	for _, g := range goldenTargets {
 		t.Run(g.distro+"/"+g.arch, func(t *testing.T) {
 			c := kvmContent(t, g.distro, g.arch)
-			m, err := NewManifest(ManifestOptions{Content: c})
+			m, err := New(Options{Content: c})
 			require.NoError(t, err)
 			lock := loadLock(t, m, c, g.distro, g.arch)
 			got, err := m.Serialize(lock)
@@ -73,12 +75,12 @@ func TestGoldenManifests(t *testing.T) {
 
 func TestManifestIsReproducible(t *testing.T) {
 	c := kvmContent(t, "cs9", "aarch64")
-	m, err := NewManifest(ManifestOptions{Content: c})
+	m, err := New(Options{Content: c})
 	require.NoError(t, err)
 	lock := loadLock(t, m, c, "cs9", "aarch64")
 	a, err := m.Serialize(lock)
 	require.NoError(t, err)
-	m2, err := NewManifest(ManifestOptions{Content: kvmContent(t, "cs9", "aarch64")})
+	m2, err := New(Options{Content: kvmContent(t, "cs9", "aarch64")})
 	require.NoError(t, err)
 	b, err := m2.Serialize(lock)
 	require.NoError(t, err)
@@ -93,7 +95,7 @@ func TestLockFixturesMatchDNF(t *testing.T) {
 	for _, arch := range []string{"x86_64", "aarch64"} {
 		t.Run(arch, func(t *testing.T) {
 			c := kvmContent(t, "cs9", arch)
-			m, err := NewManifest(ManifestOptions{Content: c})
+			m, err := New(Options{Content: c})
 			require.NoError(t, err)
 			fixture := loadLock(t, m, c, "cs9", arch)
 			lock, err := DepsolveDNF(context.Background(), m, dnfOptions(t, stubRepo(t, arch, c)))

@@ -1,20 +1,25 @@
-package blueprints
+package manifest
 
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
+
+	"github.com/qm-build/qm-build/blueprints"
 
 	"github.com/osbuild/blueprint/pkg/blueprint"
-	"github.com/osbuild/images/pkg/manifest"
+	imanifest "github.com/osbuild/images/pkg/manifest"
 	"github.com/osbuild/images/pkg/platform"
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
-// ManifestOptions say what a manifest builds.
-type ManifestOptions struct {
+// Options say what a manifest builds.
+type Options struct {
 	// Content is QM's content, from rootfs.Compose; its plan gives the
 	// distribution, the architecture and the drop-ins.
 	Content *rootfs.Content
@@ -39,21 +44,21 @@ var RootfsPackages = []string{"systemd", "podman", "selinux-policy-targeted", "p
 // QM's: the image's init system.
 var hostBasePackages = []string{"systemd"}
 
-// Manifest is an osbuild manifest being made: declared by NewManifest,
+// Manifest is an osbuild manifest being made: declared by New,
 // resolved by the caller through Requests, written by Serialize.
 type Manifest struct {
-	opts     ManifestOptions
+	opts     Options
 	distro   Distro
 	arch     string
-	im       manifest.Manifest
+	im       imanifest.Manifest
 	place    placement
-	requests []Request
+	requests []blueprints.Request
 }
 
-// NewManifest declares the build, qm_rootfs and os pipelines for a plan's
+// New declares the build, qm_rootfs and os pipelines for a plan's
 // content. Bad flags or a base blueprint the manifest cannot carry are bad
 // input; every problem is reported at once.
-func NewManifest(o ManifestOptions) (*Manifest, error) {
+func New(o Options) (*Manifest, error) {
 	if o.Content == nil || o.Content.Plan == nil {
 		return nil, errors.New("manifest: no content")
 	}
@@ -69,27 +74,27 @@ func NewManifest(o ManifestOptions) (*Manifest, error) {
 	}
 	pl, err := place(o.Content.Tree)
 	if err != nil {
-		errs = append(errs, asInputErrors(err)...)
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	m := &Manifest{opts: o, distro: d, arch: plan.Arch, im: manifest.New(), place: pl}
+	m := &Manifest{opts: o, distro: d, arch: plan.Arch, im: imanifest.New(), place: pl}
 	m.im.Distro = d.Family
-	build := manifest.NewBuild(&m.im, d.Runner(), nil, nil)
-	osp := manifest.NewOS(build, &platform.Data{Arch: a}, nil)
+	build := imanifest.NewBuild(&m.im, d.Runner(), nil, nil)
+	osp := imanifest.NewOS(build, &platform.Data{Arch: a}, nil)
 	osp.OSCustomizations.BasePackages = hostBasePackages
 	osp.OSCustomizations.SELinux = "targeted"
 	userWants, err := applyBase(osp, o.Base, o.BaseName)
 	if err != nil {
-		errs = append(errs, asInputErrors(err)...)
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
 	m.place.host, err = dedupHost(m.place.host, o.Base, o.BaseName)
 	if err != nil {
-		errs = append(errs, asInputErrors(err)...)
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
 	if _, err := dedupHost(m.place.rootfs, o.Base, o.BaseName); err != nil {
-		errs = append(errs, asInputErrors(err)...)
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -109,36 +114,36 @@ func NewManifest(o ManifestOptions) (*Manifest, error) {
 
 // declare turns images' package set chains and QM's rootfs set into the
 // requests, in pipeline order. A chain is resolved as one transaction.
-func (m *Manifest) declare(osWants []Want) error {
+func (m *Manifest) declare(osWants []blueprints.Want) error {
 	chains, err := m.im.GetPackageSetChains()
 	if err != nil {
 		return fmt.Errorf("getting package sets: %w", err)
 	}
-	constraint := map[string]Want{}
+	constraint := map[string]blueprints.Want{}
 	for _, w := range osWants {
 		constraint[w.Name] = w
 	}
-	request := func(pipeline string) Request {
-		r := Request{Pipeline: pipeline}
+	request := func(pipeline string) blueprints.Request {
+		r := blueprints.Request{Pipeline: pipeline}
 		for i, set := range chains[pipeline] {
 			if i == 0 {
 				r.WeakDeps = set.InstallWeakDeps
 			}
 			for _, name := range set.Include {
 				w, ok := constraint[name]
-				if !ok || pipeline != PipelineOS {
-					w = Want{Name: name}
+				if !ok || pipeline != blueprints.PipelineOS {
+					w = blueprints.Want{Name: name}
 				}
 				r.Packages = addWants(r.Packages, w)
 			}
 		}
 		return r
 	}
-	rootfsReq := Request{Pipeline: PipelineQMRootfs}
+	rootfsReq := blueprints.Request{Pipeline: blueprints.PipelineQMRootfs}
 	for _, n := range m.rootfsPackageNames() {
-		rootfsReq.Packages = addWants(rootfsReq.Packages, Want{Name: n})
+		rootfsReq.Packages = addWants(rootfsReq.Packages, blueprints.Want{Name: n})
 	}
-	m.requests = []Request{request(PipelineBuild), rootfsReq, request(PipelineOS)}
+	m.requests = []blueprints.Request{request(blueprints.PipelineBuild), rootfsReq, request(blueprints.PipelineOS)}
 	return nil
 }
 
@@ -152,7 +157,7 @@ func (m *Manifest) rootfsPackageNames() []string {
 		}
 	}
 	out := append([]string(nil), RootfsPackages...)
-	for _, p := range sortedKeys(extra) {
+	for _, p := range slices.Sorted(maps.Keys(extra)) {
 		out = append(out, p)
 	}
 	return out
@@ -160,8 +165,8 @@ func (m *Manifest) rootfsPackageNames() []string {
 
 // Requests are the packages each pipeline needs, in pipeline order: build,
 // qm_rootfs, os.
-func (m *Manifest) Requests() []Request {
-	return append([]Request(nil), m.requests...)
+func (m *Manifest) Requests() []blueprints.Request {
+	return append([]blueprints.Request(nil), m.requests...)
 }
 
 // Distro is the manifest's target distribution.
@@ -173,18 +178,18 @@ func (m *Manifest) Arch() string { return m.arch }
 // withOwnWants adds qm-build's own packages to the base blueprint's. A base
 // blueprint that already lists one (a ready blueprint does) keeps its place;
 // it must not pin another version.
-func withOwnWants(user []Want, c *rootfs.Content, baseName string) ([]Want, error) {
-	out := append([]Want(nil), user...)
+func withOwnWants(user []blueprints.Want, c *rootfs.Content, baseName string) ([]blueprints.Want, error) {
+	out := append([]blueprints.Want(nil), user...)
 	var errs rpmspec.Errors
 	for _, p := range c.Packages {
-		own := Want{Name: p.Name, Version: p.EVR(), Own: true}
+		own := blueprints.Want{Name: p.Name, Version: p.EVR(), Own: true}
 		found := false
 		for i, w := range out {
 			if w.Name != p.Name {
 				continue
 			}
 			found = true
-			if !w.Matches(LockedPackage{Name: p.Name, Version: p.Version, Release: p.Release}) {
+			if !w.Matches(blueprints.LockedPackage{Name: p.Name, Version: p.Version, Release: p.Release}) {
 				errs = append(errs, &rpmspec.InputError{File: baseName, Field: "packages", Msg: fmt.Sprintf("%s %s conflicts with the %s qm-build builds", p.Name, w.Version, p.EVR())})
 			}
 			out[i] = own
@@ -238,4 +243,21 @@ func kindOfCustomization(dir bool) string {
 		return "a directory"
 	}
 	return "a file"
+}
+
+// addWants appends names to ws unless already present, keeping order.
+func addWants(ws []blueprints.Want, add ...blueprints.Want) []blueprints.Want {
+	for _, a := range add {
+		dup := false
+		for _, w := range ws {
+			if w.Name == a.Name {
+				dup = true
+				break
+			}
+		}
+		if !dup && strings.TrimSpace(a.Name) != "" {
+			ws = append(ws, a)
+		}
+	}
+	return ws
 }

@@ -1,4 +1,4 @@
-package blueprints
+package manifest
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/qm-build/qm-build/blueprints"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,13 +21,13 @@ func TestDepsolveDNFResolvesTheClosure(t *testing.T) {
 		t.Run(arch, func(t *testing.T) {
 			c := compose(t, rootfs.Options{Distro: "cs9", Arch: arch, Dropins: []string{"kvm"}})
 			repo := stubRepo(t, arch, c)
-			m, err := NewManifest(ManifestOptions{Content: c})
+			m, err := New(Options{Content: c})
 			require.NoError(t, err)
 			lock, err := DepsolveDNF(context.Background(), m, dnfOptions(t, repo))
 			require.NoError(t, err)
 			for _, r := range m.Requests() {
 				got := lock.Pipelines[r.Pipeline]
-				names := map[string]LockedPackage{}
+				names := map[string]blueprints.LockedPackage{}
 				for _, p := range got {
 					names[p.Name] = p
 					require.Contains(t, []string{arch, "noarch"}, p.Arch, p.NEVRA())
@@ -41,9 +43,9 @@ func TestDepsolveDNFResolvesTheClosure(t *testing.T) {
 				}
 			}
 			// Dependencies come in although nobody asked for them by name.
-			require.Contains(t, pkgNames(lock.Pipelines[PipelineQMRootfs]), "conmon")
-			require.Contains(t, pkgNames(lock.Pipelines[PipelineQMRootfs]), "glibc")
-			require.Contains(t, pkgNames(lock.Pipelines[PipelineOS]), "podman", "qm requires podman")
+			require.Contains(t, pkgNames(lock.Pipelines[blueprints.PipelineQMRootfs]), "conmon")
+			require.Contains(t, pkgNames(lock.Pipelines[blueprints.PipelineQMRootfs]), "glibc")
+			require.Contains(t, pkgNames(lock.Pipelines[blueprints.PipelineOS]), "podman", "qm requires podman")
 			_, err = m.Serialize(lock)
 			require.NoError(t, err)
 		})
@@ -54,15 +56,15 @@ func TestDepsolveDNFNamesWhatIsMissing(t *testing.T) {
 	for _, tc := range []struct {
 		omit, pipeline, want string
 	}{
-		{"podman", PipelineQMRootfs, "podman"},
-		{"bluechi-agent", PipelineQMRootfs, "bluechi-agent"},
-		{"conmon", PipelineQMRootfs, "conmon (needed by podman-5.4.0-1.stub.x86_64)"},
-		{"containers-common", PipelineQMRootfs, "containers-common"},
+		{"podman", blueprints.PipelineQMRootfs, "podman"},
+		{"bluechi-agent", blueprints.PipelineQMRootfs, "bluechi-agent"},
+		{"conmon", blueprints.PipelineQMRootfs, "conmon (needed by podman-5.4.0-1.stub.x86_64)"},
+		{"containers-common", blueprints.PipelineQMRootfs, "containers-common"},
 	} {
 		t.Run("without "+tc.omit, func(t *testing.T) {
 			c := compose(t, rootfs.Options{Distro: "cs9", Arch: "x86_64", Dropins: []string{"kvm"}})
 			repo := stubRepo(t, "x86_64", c, tc.omit)
-			m, err := NewManifest(ManifestOptions{Content: c})
+			m, err := New(Options{Content: c})
 			require.NoError(t, err)
 			_, err = DepsolveDNF(context.Background(), m, dnfOptions(t, repo))
 			var de *DepsolveError
@@ -74,7 +76,7 @@ func TestDepsolveDNFNamesWhatIsMissing(t *testing.T) {
 	}
 }
 
-func pkgNames(ps []LockedPackage) []string {
+func pkgNames(ps []blueprints.LockedPackage) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.Name

@@ -1,4 +1,4 @@
-package blueprints
+package manifest
 
 import (
 	"bufio"
@@ -7,9 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/qm-build/qm-build/blueprints"
 
 	"github.com/stretchr/testify/require"
 
@@ -66,7 +70,7 @@ func (in mfInput) ids(t testing.TB) []string {
 	}
 	var m map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(in.References, &m))
-	return sortedKeys(m)
+	return slices.Sorted(maps.Keys(m))
 }
 
 func decodeManifest(t testing.TB, data []byte) mfDoc {
@@ -190,10 +194,10 @@ func requireWellFormed(t *testing.T, data []byte, c *rootfs.Content, arch string
 		for _, p := range d.Pipelines {
 			names = append(names, p.Name)
 		}
-		require.Equal(t, []string{PipelineBuild, PipelineQMRootfs, PipelineOS}, names)
+		require.Equal(t, []string{blueprints.PipelineBuild, blueprints.PipelineQMRootfs, blueprints.PipelineOS}, names)
 	})
 	t.Run("the QM copy precedes selinux", func(t *testing.T) {
-		osp := d.pipeline(t, PipelineOS)
+		osp := d.pipeline(t, blueprints.PipelineOS)
 		copyAt := osp.index("org.osbuild.copy", func(s mfStage) bool {
 			in, ok := s.Inputs["tree"]
 			return ok && strings.Contains(string(in.References), `"name:qm_rootfs"`)
@@ -306,7 +310,7 @@ func requireSourceItem(t testing.TB, d mfDoc, id string) {
 // inline source in qm_rootfs, every host-side one in os; directories are
 // made and links linked in the right pipeline; modes are set.
 func requireTreeDelivered(t *testing.T, d mfDoc, c *rootfs.Content) {
-	qm, osp := d.pipeline(t, PipelineQMRootfs), d.pipeline(t, PipelineOS)
+	qm, osp := d.pipeline(t, blueprints.PipelineQMRootfs), d.pipeline(t, blueprints.PipelineOS)
 	for _, tf := range c.Tree {
 		target, p := tf.Path, osp
 		if rp, ok := rootfsPath(tf.Path); ok && !(tf.Kind == rpmspec.KindDir && isQMMount(tf.Path)) {
