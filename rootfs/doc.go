@@ -7,4 +7,10 @@
 // Content, as data. The RPM writer, the .spec renderer, the tree stages, the
 // blueprint and manifest emitters and the checker all read that Content. Tree
 // is the only writer, and it writes through os.Root.
+//
+// The format models Content is made of are its sub-packages, one concept
+// each: unitfile (the systemd unit-file model), quadlet (qm.container and its
+// drop-ins), bluechi (the agent's configuration), seccomp (QM's profile), and
+// atomic (the one temp-file-and-rename writer). They import nothing above
+// rootfs; stages and the checker read them.
 package rootfs

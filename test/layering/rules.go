@@ -1,0 +1,51 @@
+package layering
+
+// QMBuild is qm-build's layering table. lightImages are the osbuild/images
+// packages osbuild/blueprint itself imports (computed from the same go list
+// output by the test).
+func QMBuild(lightImages []string) Rules {
+	return Rules{
+		Module: "github.com/qm-build/qm-build",
+		Layers: []string{"rpmspec", "selinux", "rootfs", "blueprints", "stages", "cmd"},
+		TestLayer: map[string]string{
+			"test/golden":     "",
+			"test/verifiers":  "",
+			"test/rpmlint":    "",
+			"test/composed":   "rootfs",
+			"test/benchratio": top,
+			"test/layering":   top,
+			"test/mutations":  top,
+		},
+		TestExceptions: map[string]map[string]string{
+			// The RPM writer and the spec renderer are tested on the packages
+			// `qm-build rpm` really writes, which only rootfs composes: their
+			// test binaries link rootfs and selinux, nothing above.
+			"rpmspec": {
+				"rootfs":        "drop-in collisions are found when rootfs composes (TestLoadDirBadInput)",
+				"test/composed": "the spec of every real package (TestSpecCoversEveryPackage)",
+			},
+			"rpmspec/rpm": {
+				"test/composed": "the RPM writer against rpmbuild and rpmlint on every real package",
+			},
+		},
+		ImagesOnly:      "github.com/qm-build/qm-build/blueprints/manifest",
+		ImagesModule:    "github.com/osbuild/images",
+		BlueprintModule: "github.com/osbuild/blueprint",
+		BlueprintFolder: "blueprints",
+		LinkManifest: []string{
+			"blueprints/manifest",
+			// Until the manifest stage runs the qm-build-manifest binary:
+			"stages",
+			"stages/osbuildstage",
+			"cmd/qm-build",
+			"test/mutations",
+		},
+		Heavy: []string{
+			"github.com/containers/image",
+			"github.com/sigstore",
+			"google.golang.org/grpc",
+			"google.golang.org/protobuf",
+		},
+		LightImages: lightImages,
+	}
+}
