@@ -32,7 +32,9 @@ fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test: vet fmt
+# `make test` first installs (or checks) the real tools the tests use, so it works
+# on a fresh machine with only Go: the README's test command needs no other step.
+test: tools vet fmt
 	$(GO) test -timeout $(TESTTIMEOUT) ./...
 
 # Benchmarks, with comparisons against the real tools printed side by side.
