@@ -105,7 +105,8 @@ func relationsOf(p *rpmspec.Package, compressor string) deps {
 	if len(p.Files) > 0 {
 		d.requires = append(d.requires,
 			dep{"rpmlib(CompressedFileNames)", rpmlibFlags, "3.0.4-1"},
-			dep{"rpmlib(FileDigests)", rpmlibFlags, "4.6.0-1"})
+			dep{"rpmlib(FileDigests)", rpmlibFlags, "4.6.0-1"},
+			dep{"rpmlib(PayloadFilesHavePrefix)", rpmlibFlags, "4.0-1"})
 	}
 	switch compressor {
 	case "zstd":
