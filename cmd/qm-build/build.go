@@ -53,6 +53,9 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	}
 	defer t.Close()
 	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(), PackagesLock: *lock}
+	if b.Facts.HookProgram, err = pf.hookProgram(); err != nil {
+		return err
+	}
 	err = stages.Run(ctx, b, stages.BuildStages(), stageProgress(e))
 	e.progressDone()
 	if err != nil {

@@ -39,12 +39,16 @@ func cmdRootfs(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	hook, err := pf.hookProgram()
+	if err != nil {
+		return err
+	}
 	t, err := openExistingTree(*root, plan)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	b, err := stages.WriteRootfs(ctx, t, plan, stages.RootfsRun{Log: e.stderr, Progress: stageProgress(e), CacheDir: e.cacheDir()})
+	b, err := stages.WriteRootfs(ctx, t, plan, stages.RootfsRun{Log: e.stderr, Progress: stageProgress(e), CacheDir: e.cacheDir(), HookProgram: hook})
 	e.progressDone()
 	if err != nil {
 		return err

@@ -20,11 +20,14 @@ const testDelayEnv = "QM_BUILD_TEST_RPM_DELAY"
 func cmdRPM(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
 	fs := newFlags(e, "rpm", `qm-build rpm [--dropin NAME[,NAME...]|all]... [--dropin-dir DIR]... [--out DIR]
-               [--compress zstd|xz|gzip] [--sign-key FILE] [--output text|json]
+               [--hook-binary FILE] [--compress zstd|xz|gzip] [--sign-key FILE] [--output text|json]
 
-Writes the qm package and the chosen drop-ins as noarch RPMs, one file per
-package, each written to a temporary file and renamed into place.
-SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
+Writes the qm package and the chosen drop-ins as RPMs, one file per
+package, each written to a temporary file and renamed into place. They are
+noarch but for qm-oci-hooks, whose hook program (--hook-binary; make hook
+builds it) gives it its architecture; without the program that package is
+left out of "all", with a note. SOURCE_DATE_EPOCH, when set, is the build
+time and every file's time.`)
 	pf.packageFlags(fs)
 	out := fs.String("out", "./out/rpms", "output directory")
 	compress := fs.String("compress", "zstd", "payload compression: zstd, xz or gzip")
@@ -83,8 +86,14 @@ func composePackages(ctx context.Context, e *env, pf *planFlags) (*stages.Build,
 		return nil, err
 	}
 	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()}
+	if b.Facts.HookProgram, err = pf.hookProgram(); err != nil {
+		return nil, err
+	}
 	if err := stages.Run(ctx, b, stages.PackageStages(), nil); err != nil {
 		return nil, err
+	}
+	for _, n := range b.Content.Skipped {
+		fmt.Fprintf(e.stderr, "note: %s\n", n)
 	}
 	return b, nil
 }

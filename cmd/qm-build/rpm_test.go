@@ -110,7 +110,7 @@ func TestRPMCommandBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown drop-in", []string{"--dropin", "kvm,nosuch"}, `unknown drop-in "nosuch"; known drop-ins: dvb, img-tempdir, input, kvm, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, windowmanager, all`},
+		{"unknown drop-in", []string{"--dropin", "kvm,nosuch"}, `unknown drop-in "nosuch"; known drop-ins: dvb, img-tempdir, input, kvm, oci-hooks, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, wayland, windowmanager, all`},
 		{"version with a dash", []string{"--qm-version", "1.0-2"}, `--qm-version: "1.0-2" must not contain '-'`},
 		{"release with whitespace", []string{"--release", "1 2"}, `--release: "1 2" must not contain whitespace`},
 		{"empty release", []string{"--release", ""}, `--release: "" must not be empty`},

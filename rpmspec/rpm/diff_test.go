@@ -74,33 +74,48 @@ func normalise(view string) string {
 	return strings.Join(out, "\n")
 }
 
-// rpmbuildSpec renders pkgs as a spec and builds it with rpmbuild the
+// rpmbuildSpec renders pkgs as specs and builds them with rpmbuild the
 // reproducible way (verifiers.md §1), with a zstd payload at level 1 as the
-// Go writer's default, and returns the RPMs by file name.
+// Go writer's default, and returns the RPMs by file name. The noarch
+// packages make one spec, as `qm-build spec` renders it; a package built for
+// an architecture (the hook package) is the main package of a spec of its
+// own, since rpmbuild builds one architecture per spec.
 func rpmbuildSpec(t testing.TB, r rpmtest.RPM, pkgs []*rpmspec.Package) map[string]string {
 	t.Helper()
 	verifiers.Need(t, "rpmbuild")
-	var spec bytes.Buffer
-	require.NoError(t, rpmspec.Spec(&spec, pkgs))
+	var noarch []*rpmspec.Package
+	specs := [][]*rpmspec.Package{}
+	for _, p := range pkgs {
+		if p.Arch == "noarch" {
+			noarch = append(noarch, p)
+		} else {
+			specs = append(specs, []*rpmspec.Package{p})
+		}
+	}
+	specs = append([][]*rpmspec.Package{noarch}, specs...)
 	top := t.TempDir()
-	specFile := filepath.Join(top, "qm.spec")
-	require.NoError(t, os.WriteFile(specFile, spec.Bytes(), 0o644))
-	res := verifiers.Cmd{Env: []string{"HOME=" + r.Home, fmt.Sprintf("SOURCE_DATE_EPOCH=%d", rpmtest.Epoch.Unix())}}.Run(t,
-		"rpmbuild", "-bb", "--quiet",
-		"--define", "_buildhost "+rpm.BuildHost,
-		"--define", "_topdir "+top,
-		"--define", "_binary_payload w1.zstdio",
-		specFile)
-	require.Equal(t, 0, res.Code, "rpmbuild failed:\n%s\n%s", res.Stdout, res.Stderr)
-	for _, l := range rpmtest.Lines(res.Stderr) {
-		// The edge fixture has an absolute symlink on purpose; rpmbuild
-		// warns about those because they break inside a chroot.
-		if !strings.HasPrefix(l, "warning: absolute symlink: ") {
-			t.Errorf("rpmbuild: %s", l)
+	for i, set := range specs {
+		var spec bytes.Buffer
+		require.NoError(t, rpmspec.Spec(&spec, set))
+		specFile := filepath.Join(top, fmt.Sprintf("%d-%s.spec", i, set[0].Name))
+		require.NoError(t, os.WriteFile(specFile, spec.Bytes(), 0o644))
+		res := verifiers.Cmd{Env: []string{"HOME=" + r.Home, fmt.Sprintf("SOURCE_DATE_EPOCH=%d", rpmtest.Epoch.Unix())}}.Run(t,
+			"rpmbuild", "-bb", "--quiet",
+			"--define", "_buildhost "+rpm.BuildHost,
+			"--define", "_topdir "+top,
+			"--define", "_binary_payload w1.zstdio",
+			specFile)
+		require.Equal(t, 0, res.Code, "rpmbuild failed:\n%s\n%s", res.Stdout, res.Stderr)
+		for _, l := range rpmtest.Lines(res.Stderr) {
+			// The edge fixture has an absolute symlink on purpose; rpmbuild
+			// warns about those because they break inside a chroot.
+			if !strings.HasPrefix(l, "warning: absolute symlink: ") {
+				t.Errorf("rpmbuild: %s", l)
+			}
 		}
 	}
 	out := map[string]string{}
-	matches, err := filepath.Glob(filepath.Join(top, "RPMS", "noarch", "*.rpm"))
+	matches, err := filepath.Glob(filepath.Join(top, "RPMS", "*", "*.rpm"))
 	require.NoError(t, err)
 	for _, m := range matches {
 		out[filepath.Base(m)] = m

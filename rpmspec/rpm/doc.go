@@ -18,7 +18,8 @@
 // and build/pack.c), so that its output and `rpmbuild -bb` on the rendered
 // spec agree (the differential test in this package):
 //
-//   - Provides: name = V-R (the self-provide);
+//   - Provides: name = V-R (the self-provide), and name(ISA) = V-R for a
+//     package of an architecture (name(x86-64), name(aarch-64));
 //   - Provides and Requires: config(name) = V-R with RPMSENSE_CONFIG, when the
 //     package has %config files;
 //   - Requires: /bin/sh with RPMSENSE_INTERP and the scriptlet's context flag
