@@ -90,20 +90,21 @@ func rootfsDirs(files []rpmspec.File, origin string) []rpmspec.File {
 }
 
 // dropinRelations sets a drop-in package's relations as upstream's
-// packages have them: qm at least at this version (the hook package, which
-// works without qm, excepted), each package it needs at least at its version,
-// the hook package when it sets annotations, its own requires and
-// recommends, and its legacy names provided and obsoleted.
+// packages have them: qm at least as new as the qm built with it (upstream
+// requires qm >= VERSION; qm-build, which builds the set together, adds the
+// release), the hook package excepted, which works without qm; each package
+// it needs, at least as new; the hook package when it sets annotations; its
+// own requires and recommends; and its legacy names provided and obsoleted.
 func dropinRelations(p *Plan, d *rpmspec.Dropin, pkg *rpmspec.Package) error {
 	if !d.HookProgram {
-		pkg.Requires.Add(rpmspec.Relation{Name: "qm", Op: ">=", Version: p.Version})
+		pkg.Requires.Add(rpmspec.Relation{Name: "qm", Op: ">=", Version: rpmspec.EVR(p.Version, p.Release)})
 	}
 	for _, n := range d.Needs {
 		need, ok := p.Catalog.Get(n)
 		if !ok {
 			return fmt.Errorf("drop-in %s needs %q, which the catalog does not have", d.Name, n)
 		}
-		pkg.Requires.Add(rpmspec.Relation{Name: need.PackageName(), Op: ">=", Version: need.PackageVersion(p.Version)})
+		pkg.Requires.Add(rpmspec.Relation{Name: need.PackageName(), Op: ">=", Version: rpmspec.EVR(need.PackageVersion(p.Version), p.Release)})
 	}
 	if len(d.Annotations) > 0 {
 		hooks, err := HookDropin(p.Catalog)

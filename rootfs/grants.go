@@ -104,7 +104,14 @@ func fileOrigins(c *Content) map[string]string {
 		}
 	}
 	for _, tf := range c.Tree {
-		out[tf.Path] = "from the build options, stage " + tf.Stage
+		switch tf.Stage {
+		case StageQuadletDropins:
+			out[tf.Path] = "from the build options (--device, --volume, ...)"
+		case StageBlueChi:
+			out[tf.Path] = "from --controller-socket"
+		default:
+			out[tf.Path] = "from the " + tf.Stage + " stage"
+		}
 	}
 	return out
 }

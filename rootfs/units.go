@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -42,8 +43,8 @@ func enabledUnits(d *rpmspec.Dropin, files []rpmspec.File) ([]rpmspec.File, erro
 		if err != nil {
 			return nil, err
 		}
-		target := QMView(f.Path)
 		for _, l := range installLinks(uf, u) {
+			target := linkTarget(l, f.Path)
 			parent := path.Dir(l)
 			if !dirs[parent] && parent != QMUnitEtcDir {
 				dirs[parent] = true
@@ -66,6 +67,20 @@ func unitFile(files []rpmspec.File, unit string) (rpmspec.File, bool) {
 		}
 	}
 	return rpmspec.File{}, false
+}
+
+// linkTarget is what an enablement link at host path link points at: a unit
+// in QM's /etc (host /etc/qm) relatively, so that the link stays inside
+// /etc/qm seen from the host too (a host process following it must not reach
+// the host's /etc); a unit in QM's rootfs by its absolute path inside QM,
+// /usr/lib/systemd/system/UNIT, as `systemctl enable` writes it.
+func linkTarget(link, unit string) string {
+	if strings.HasPrefix(unit, QMEtc+"/") {
+		if rel, err := filepath.Rel(path.Dir(link), unit); err == nil {
+			return rel
+		}
+	}
+	return QMView(unit)
 }
 
 // installLinks are the host paths of the links `systemctl enable` makes for
