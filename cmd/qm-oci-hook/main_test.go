@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,27 +24,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// fakeDev makes a root whose /dev holds real device nodes (mknod, as root):
-// sound, a GPU, input, terminals, and nodes that are not devices.
+// fakeDev makes a root whose /dev holds real device nodes: sound, a GPU,
+// input, terminals, and nodes that are not devices.
 func fakeDev(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("making device nodes needs root (run the tests as root)")
-	}
-	root := t.TempDir()
-	for _, d := range []struct {
-		path         string
-		major, minor uint32
-	}{
-		{"dev/snd/controlC0", 116, 6}, {"dev/snd/pcmC0D0p", 116, 16},
-		{"dev/dri/card0", 226, 0}, {"dev/dri/renderD128", 226, 128},
-		{"dev/input/event3", 13, 67}, {"dev/input/mice", 13, 63},
-		{"dev/tty0", 4, 0}, {"dev/tty7", 4, 7},
-	} {
-		p := filepath.Join(root, d.path)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, syscall.Mknod(p, syscall.S_IFCHR|0o660, int(d.major<<8|d.minor)))
-	}
+	root := verifiers.DeviceRoot(t,
+		verifiers.DevNode{Path: "dev/snd/controlC0", Major: 116, Minor: 6}, verifiers.DevNode{Path: "dev/snd/pcmC0D0p", Major: 116, Minor: 16},
+		verifiers.DevNode{Path: "dev/dri/card0", Major: 226}, verifiers.DevNode{Path: "dev/dri/renderD128", Major: 226, Minor: 128},
+		verifiers.DevNode{Path: "dev/input/event3", Major: 13, Minor: 67}, verifiers.DevNode{Path: "dev/input/mice", Major: 13, Minor: 63},
+		verifiers.DevNode{Path: "dev/tty0", Major: 4}, verifiers.DevNode{Path: "dev/tty7", Major: 4, Minor: 7})
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "dev/snd/by-path"), 0o755))
 	require.NoError(t, os.Symlink("../controlC0", filepath.Join(root, "dev/snd/by-path/card0")))
 	require.NoError(t, os.WriteFile(filepath.Join(root, "dev/snd/seq-not-a-device"), nil, 0o644))
