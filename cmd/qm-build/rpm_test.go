@@ -61,6 +61,20 @@ func TestRPMCommand(t *testing.T) {
 		require.Contains(t, got, "qm >= 2.1-4,")
 		require.Contains(t, got, "qm-sound >= 2.1-4,")
 	})
+	t.Run("all without the hook program: left out, with a note", func(t *testing.T) {
+		out := t.TempDir()
+		res := runCLI(t, nil, "rpm", "--dropin", "all", "--out", out)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		require.Equal(t, "note: qm-oci-hooks: not built, no hook program (make hook; --hook-binary bin/qm-oci-hook); packages that set annotations require it\n", res.stderr)
+		require.NotContains(t, strings.Join(rpmNames(t, out), " "), "qm-oci-hooks")
+		require.Contains(t, rpmNames(t, out), "qm-sound-1.0-1.noarch.rpm")
+		named := runCLI(t, nil, "rpm", "--dropin", "oci-hooks", "--out", t.TempDir())
+		require.Equal(t, exitBadInput, named.code)
+		require.Contains(t, named.stderr, "--hook-binary: qm-oci-hooks ships QM's OCI hook program")
+		missing := runCLI(t, nil, "rpm", "--dropin", "oci-hooks", "--hook-binary", filepath.Join(out, "nosuch"), "--out", t.TempDir())
+		require.Equal(t, exitBadInput, missing.code)
+		require.Contains(t, missing.stderr, "--hook-binary: open ")
+	})
 	t.Run("all drop-ins and a user drop-in directory, as JSON", func(t *testing.T) {
 		out := t.TempDir()
 		res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "all", "--dropin-dir", composed.UserDropinDir(t), "--out", out, "--output", "json",
