@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/test/composed"
+	"github.com/qm-build/qm-build/test/verifiers"
 )
 
 const rpmTestEpoch = "SOURCE_DATE_EPOCH=1700000000"
@@ -266,5 +268,26 @@ func TestRPMCommandRefusesForeignDirectories(t *testing.T) {
 			require.Equal(t, before, treeListing(t, parent), "the refused run changed the output's parent")
 			require.Equal(t, outsideBefore, treeListing(t, outside), "the refused run wrote outside")
 		})
+	}
+}
+
+// TestMakeRPMReplacesOut: upstream's `make rpm VERSION=1.2` after `make rpm`
+// leaves only 1.2's packages in OUT/rpms (the Makefile's compatibility
+// alias; it builds bin/qm-build as `make build` does).
+func TestMakeRPMReplacesOut(t *testing.T) {
+	mk := verifiers.Need(t, "make")
+	out := t.TempDir()
+	for _, run := range []struct {
+		vars []string
+		want []string
+	}{
+		{nil, []string{"qm-1.0-1.noarch.rpm"}},
+		{[]string{"VERSION=1.2"}, []string{"qm-1.2-1.noarch.rpm"}},
+	} {
+		cmd := exec.Command(mk, append([]string{"-C", verifiers.RepoRoot(t), "rpm", "OUT=" + out}, run.vars...)...)
+		cmd.Env = append(os.Environ(), rpmTestEpoch)
+		res, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", res)
+		require.Equal(t, run.want, rpmNames(t, filepath.Join(out, "rpms")), "after make rpm %v", run.vars)
 	}
 }

@@ -6,7 +6,12 @@
 // layout/write.go).
 //
 // It is the one implementation of that pattern in qm-build: rootfs.Tree, the
-// RPM and repodata writers, the build stages and the CLI all use it.
+// RPM and repodata writers, the build stages and the CLI all use it. Dir is
+// the same pattern for a whole directory (`build --out`, `rpm --out`): staged
+// beside its place and swapped in with renameat2(2) RENAME_EXCHANGE. SetTimes
+// sets times without following symlinks (SOURCE_DATE_EPOCH on links too).
+// Temporary names have one exact form (TempName), so that a later run removes
+// what a killed one left and nothing else.
 package atomic
 
 import (
