@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/qm-build/qm-build/rootfs/atomic"
@@ -105,6 +107,33 @@ func (t *Tree) ReadFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	return t.root.ReadFile(r)
+}
+
+// ReadRegular reads an image path that must be a regular file of at most
+// limit bytes (a symlink inside the tree is followed). It opens with
+// O_NONBLOCK, so that a FIFO in its place fails at once instead of blocking;
+// a missing file gives an error satisfying errors.Is(err, fs.ErrNotExist),
+// anything else that is not a regular file a *TreeError (bad input).
+func (t *Tree) ReadRegular(p string, limit int64) ([]byte, error) {
+	r, err := rel(p)
+	if err != nil {
+		return nil, err
+	}
+	f, err := t.root.OpenFile(r, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, &TreeError{Dir: t.dir, Err: fmt.Errorf("%s: is %s, not a regular file", p, typeName(fi.Mode()))}
+	case fi.Size() > limit:
+		return nil, &TreeError{Dir: t.dir, Err: fmt.Errorf("%s: is larger than %d bytes", p, limit)}
+	}
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
 // Lstat stats an image path without following a final symlink.

@@ -126,13 +126,22 @@ var FinishTree = Stage{
 			return err
 		}
 		if n := len(res.Removed); n > 0 {
-			b.Notes = append(b.Notes, fmt.Sprintf("tree: removed %d path(s) an earlier run wrote that this plan no longer has: %s", n, strings.Join(res.Removed, ", ")))
+			b.Notes = append(b.Notes, fmt.Sprintf("tree: removed %d path(s) an earlier run wrote that this plan no longer has: %s", n, someOf(res.Removed)))
 		}
 		if n := len(res.Kept); n > 0 {
-			b.Notes = append(b.Notes, fmt.Sprintf("tree: left %d path(s) an earlier run wrote that changed since (or a directory not empty): %s", n, strings.Join(res.Kept, ", ")))
+			b.Notes = append(b.Notes, fmt.Sprintf("tree: left %d path(s) an earlier run wrote that changed since (or a directory not empty), no longer qm-build's: %s", n, someOf(res.Kept)))
 		}
 		return nil
 	},
+}
+
+// someOf lists up to ten paths, and says how many more there are.
+func someOf(paths []string) string {
+	const most = 10
+	if len(paths) <= most {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:most], ", "), len(paths)-most)
 }
 
 // writeFiles records model files for the finish-tree stage (rootfs.Tree.Add);
@@ -156,7 +165,7 @@ func writeFiles(ctx context.Context, b *Build, stage string, files []rpmspec.Fil
 // already has it (subuid(5), subgid(5)): existing lines stay as they are and
 // in their order, and running the build again adds nothing.
 func mergeLines(b *Build, stage string, f rpmspec.File) error {
-	cur, err := b.Tree.ReadFile(f.Path)
+	cur, err := b.Tree.ReadRegular(f.Path, maxMerged)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return escapeError(b, fmt.Errorf("reading %s: %w", f.Path, err))
 	}
@@ -167,6 +176,10 @@ func mergeLines(b *Build, stage string, f rpmspec.File) error {
 	b.AddArtifact(stage, "tree", f.Path, f.Body)
 	return nil
 }
+
+// maxMerged bounds a file the stages merge lines into (/etc/subuid): such
+// files are a few lines per user.
+const maxMerged = 16 << 20
 
 // MergeLines returns cur with every line of add that cur lacks appended, in
 // add's order. A cur without a final newline gets one first.

@@ -207,6 +207,11 @@ func sabotages() []sabotage {
 			require.NoError(t, os.RemoveAll(p))
 			require.NoError(t, os.MkdirAll(filepath.Join(p, "occupied"), 0o755))
 		}, "/var/qm/lib/shared/overlay-layers/layers.lock: exists and is a directory"},
+		{"a FIFO as /etc/subuid (a read that would block)", func(t *testing.T, tree, _ string) {
+			p := filepath.Join(tree, "etc/subuid")
+			require.NoError(t, os.RemoveAll(p))
+			require.NoError(t, syscall.Mkfifo(p, 0o644))
+		}, "/etc/subuid: is a FIFO, not a regular file"},
 		{"a FIFO as the manifest", func(t *testing.T, tree, _ string) {
 			p := filepath.Join(tree, strings.TrimPrefix(rootfs.ManifestPath, "/"))
 			require.NoError(t, os.RemoveAll(p))

@@ -140,7 +140,8 @@ func TestBuildOutConfinement(t *testing.T) {
 	}
 }
 
-// TestOutFlagIsBadInputWhenEmpty: --out ” names the flag, exit 2.
+// TestOutFlagIsBadInputWhenEmpty: an empty --out is bad input naming the
+// flag (exit 2).
 func TestOutFlagIsBadInputWhenEmpty(t *testing.T) {
 	for _, cmd := range []string{"build", "rpm"} {
 		r := runCLI(t, []string{treeEpoch}, cmd, "--out", "")
