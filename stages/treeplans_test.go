@@ -387,6 +387,16 @@ func TestOwnFilesChangedSinceAreKept(t *testing.T) {
 	// A third run removes nothing more and keeps nothing more.
 	b = runPlan(t, dir, plans[0], cache)
 	require.NotContains(t, strings.Join(b.Notes, "\n"), "tree: ")
+
+	// A directory only a dropped plan created stays when someone put a file
+	// into it, with the file.
+	runPlan(t, dir, plans[5], cache)
+	mine := filepath.Join(dir, "etc/qm/front-camera/mine.conf")
+	require.NoError(t, os.WriteFile(mine, []byte("mine\n"), 0o644))
+	b = runPlan(t, dir, plans[0], cache)
+	require.Regexp(t, `tree: left 1 path\(s\) .*: /etc/qm/front-camera$`, strings.Join(b.Notes, "\n"))
+	_, err = os.Stat(mine)
+	require.NoError(t, err)
 }
 
 // TestConcurrentCommitIsRefused: a second writer of the same tree waits for
