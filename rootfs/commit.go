@@ -312,14 +312,17 @@ func (t *Tree) checkStale(v *txn, old map[string]manifestEntry, planned map[stri
 		if planned[r] || v.implicit[r] || e.Status != statusCreated {
 			continue
 		}
+		if !t.stillOurs(e) {
+			if _, err := t.root.Lstat(r); err == nil {
+				v.kept = append(v.kept, "/"+r)
+			}
+			continue
+		}
+		// The parent exists (the path does): its mode and time matter.
 		if _, err := t.lookDir(v, path.Dir(r)); err != nil {
 			return err
 		}
-		if t.stillOurs(e) {
-			v.stale = append(v.stale, e)
-		} else if _, err := t.root.Lstat(r); err == nil {
-			v.kept = append(v.kept, "/"+r)
-		}
+		v.stale = append(v.stale, e)
 	}
 	return nil
 }

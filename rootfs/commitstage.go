@@ -9,7 +9,7 @@ import (
 	"path"
 	"sort"
 	"strconv"
-	"strings"
+	"syscall"
 
 	"github.com/qm-build/qm-build/rootfs/atomic"
 	"github.com/qm-build/qm-build/rpmspec"
@@ -291,9 +291,9 @@ func (s *staging) removeStale() (*Committed, map[string]bool, error) {
 	return res, gone, nil
 }
 
+// isNotEmpty reports rmdir(2)'s refusal of a directory with entries.
 func isNotEmpty(err error) bool {
-	var pe *fs.PathError
-	return errors.As(err, &pe) && (strings.Contains(pe.Err.Error(), "not empty") || strings.Contains(pe.Err.Error(), "exists"))
+	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
 }
 
 // finishDirs gives every directory its final owner and mode, deepest first:
@@ -344,8 +344,12 @@ func (s *staging) setTimes(gone map[string]bool) error {
 	for _, it := range s.v.items {
 		names = append(names, it.rel)
 	}
+	made := map[string]bool{}
+	for _, d := range s.made {
+		made[d] = true
+	}
 	for d, di := range s.v.dirs {
-		if di.err == nil && !gone[d] {
+		if di.err == nil && !gone[d] && (di.exists || made[d]) {
 			names = append(names, d)
 		}
 	}

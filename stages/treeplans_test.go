@@ -397,6 +397,20 @@ func TestOwnFilesChangedSinceAreKept(t *testing.T) {
 	require.Regexp(t, `tree: left 1 path\(s\) .*: /etc/qm/front-camera$`, strings.Join(b.Notes, "\n"))
 	_, err = os.Stat(mine)
 	require.NoError(t, err)
+
+	// A path of the manifest that someone removed, with its directory, is
+	// forgotten; the directory is not made again.
+	manifest := filepath.Join(dir, strings.TrimPrefix(rootfs.ManifestPath, "/"))
+	f, err := os.OpenFile(manifest, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("+ d - \"/srv/gone\"\n+ f 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef \"/srv/gone/x\"\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	b = runPlan(t, dir, plans[1], cache)
+	require.NoDirExists(t, filepath.Join(dir, "srv/gone"))
+	m, err = os.ReadFile(manifest)
+	require.NoError(t, err)
+	require.NotContains(t, string(m), "/srv/gone")
 }
 
 // TestConcurrentCommitIsRefused: a second writer of the same tree waits for
