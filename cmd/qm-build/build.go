@@ -31,8 +31,8 @@ SOURCE_DATE_EPOCH, when set, makes OUT byte-reproducible, down to the time of
 every file, directory and symlink.
 
 Exit status: 0 success; 1 the build failed, or the tree fails the build's own
-check (OUT is written, with check.json); 2 bad input, such as a flag asking
-for what the check forbids (--device /dev/mem).`
+check (OUT is written, with check.json); 2 bad input, such as a device the
+check forbids (--device /dev/mem), refused before anything is written.`
 
 func cmdBuild(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
