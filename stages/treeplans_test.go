@@ -44,6 +44,15 @@ func hostTree(t testing.TB, dir string) {
 	}
 	require.NoError(t, os.Symlink("../usr/share/zoneinfo/Europe/Berlin", filepath.Join(dir, "etc/localtime")))
 	fixTimes(t, dir)
+	// QM's rootfs is 0555: without root, t.TempDir could not remove it.
+	t.Cleanup(func() {
+		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				_ = os.Chmod(p, 0o755)
+			}
+			return nil
+		})
+	})
 }
 
 // fixTimes gives every path under dir, symlinks included, fixtureTime.
