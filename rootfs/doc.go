@@ -6,7 +6,10 @@
 // Compose is pure: it turns a Plan and the Facts read from a target tree into
 // Content, as data. The RPM writer, the .spec renderer, the tree stages, the
 // blueprint and manifest emitters and the checker all read that Content. Tree
-// is the only writer, and it writes through os.Root.
+// is the only writer, and it writes through os.Root: the stages Add files and
+// Commit validates the whole plan against the tree before the first write,
+// stages it, renames it into place and removes what an earlier run created
+// that the plan no longer has (ManifestPath records it; docs/outputs.md).
 //
 // Drop-in packages are derived from their declarations (dropinpkg.go): the
 // quadlet drop-in with their devices and annotations, the enablement of their

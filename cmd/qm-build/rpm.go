@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/qm-build/qm-build/rpmspec/rpm"
@@ -13,8 +14,9 @@ import (
 )
 
 // testDelayEnv is a TEST-ONLY hook: a duration (e.g. "2s") to pause after
-// each RPM is in place, so that tests can interrupt `qm-build rpm` between
-// two packages deterministically. It is not a user setting.
+// each RPM is written (into the staging directory), so that tests can
+// interrupt `qm-build rpm` between two packages deterministically. It is not
+// a user setting.
 const testDelayEnv = "QM_BUILD_TEST_RPM_DELAY"
 
 func cmdRPM(ctx context.Context, e *env, args []string) error {
@@ -23,11 +25,17 @@ func cmdRPM(ctx context.Context, e *env, args []string) error {
                [--hook-binary FILE] [--compress zstd|xz|gzip] [--sign-key FILE] [--output text|json]
 
 Writes the qm package and the chosen drop-ins as RPMs, one file per
-package, each written to a temporary file and renamed into place. They are
-noarch but for qm-oci-hooks, whose hook program (--hook-binary; make hook
-builds it) gives it its architecture; without the program that package is
-left out of "all", with a note. SOURCE_DATE_EPOCH, when set, is the build
-time and every file's time.`)
+package, into DIR. They are noarch but for qm-oci-hooks, whose hook program
+(--hook-binary; make hook builds it) gives it its architecture; without the
+program that package is left out of "all", with a note. DIR is replaced as a
+whole: the packages are written into a hidden directory beside it
+(.DIR.qm-build-XXXXXXXXXXXX) that is swapped into place at the end, so DIR
+holds exactly this run's packages (packages of an earlier run with another
+version or other drop-ins are gone), and a failed or interrupted run leaves
+DIR as it was. An existing DIR must hold only qm-*.rpm and
+osbuild-stage-qm-*.rpm files; a symlink as DIR or in place of a package is
+refused. SOURCE_DATE_EPOCH, when set, is the build time and the time of every
+file and of DIR.`)
 	pf.packageFlags(fs)
 	out := fs.String("out", "./out/rpms", "output directory")
 	compress := fs.String("compress", "zstd", "payload compression: zstd, xz or gzip")
@@ -61,7 +69,12 @@ time and every file's time.`)
 	if err != nil {
 		return err
 	}
-	files, err := stages.WriteRPMs(ctx, b, *out, o, func(name string) {
+	dir, err := newOutDir("--out", *out, rpmOutOwned, b.Epoch)
+	if err != nil {
+		return err
+	}
+	defer dir.Abort()
+	files, err := stages.WriteRPMs(ctx, b, dir.Path(), o, func(name string) {
 		e.progress("wrote %s", name)
 		pauseFor(ctx, delay)
 	})
@@ -69,11 +82,14 @@ time and every file's time.`)
 	if err != nil {
 		return err
 	}
+	if err := dir.Commit(); err != nil {
+		return err
+	}
 	if *output == "json" {
 		return writeJSON(e.stdout, b.Artifacts)
 	}
 	for _, f := range files {
-		fmt.Fprintln(e.stdout, f)
+		fmt.Fprintln(e.stdout, filepath.Join(*out, filepath.Base(f)))
 	}
 	return nil
 }
