@@ -198,11 +198,11 @@ func TestNoGrantTwice(t *testing.T) {
 		user map[string]string
 		want []string
 	}{
-		{"a --device a drop-in grants", rootfs.Options{Dropins: []string{"kvm"}, Devices: []string{"/dev/kvm"}},
-			nil, []string{"kvm.conf:4: AddDevice: AddDevice=-/dev/kvm (from qm-kvm, catalog/kvm.yaml) grants /dev/kvm, which AddDevice=-/dev/kvm (from the build options (--device, --volume, ...) at /etc/containers/systemd/qm.container.d/50-qm-build-options.conf:4) grants already; remove one"}},
 		{"a node inside a granted directory", rootfs.Options{Dropins: []string{"input"}, Devices: []string{"/dev/input/event0"}},
 			nil, []string{"AddDevice=-/dev/input (from qm-input, catalog/input.yaml) grants /dev/input, which AddDevice=-/dev/input/event0 (from the build options"}},
-		{"QM's own device", rootfs.Options{Devices: []string{"/dev/fuse"}}, nil, []string{"grants /dev/fuse"}},
+		{"a node a user drop-in grants too", rootfs.Options{Dropins: []string{"kvm"}},
+			map[string]string{"tun": "name: tun\n" + head + "devices:\n  qm: [/dev/net/tun]\n"},
+			[]string{"AddDevice=-/dev/net/tun (from qm-tun, user/tun.yaml) grants /dev/net/tun, which AddDevice=-/dev/net/tun (from qm-kvm, catalog/kvm.yaml at /etc/containers/systemd/qm.container.d/kvm.conf"}},
 		{"a volume on QM's /etc", rootfs.Options{Volumes: []string{"/srv/etc:/etc"}}, nil, []string{"Volume: Volume=/srv/etc:/etc", "mounts on /etc"}},
 		{"an annotation twice", rootfs.Options{Dropins: []string{"sound"}},
 			map[string]string{"mine": "name: mine\n" + head + "annotations:\n  org.containers.qm.device.audio: \"true\"\n"},
@@ -216,6 +216,19 @@ func TestNoGrantTwice(t *testing.T) {
 			requireBadInput(t, err, tc.want...)
 		})
 	}
+	t.Run("a --device QM has already is not added twice", func(t *testing.T) {
+		c, err := compose(t, rootfs.Options{Dropins: []string{"kvm"}, Devices: []string{"/dev/kvm", "-/dev/fuse", "/dev/null"}}, rootfs.Facts{}, nil)
+		require.NoError(t, err)
+		require.Contains(t, c.Notes, "--device /dev/kvm: QM has it already (qm-kvm); not added twice")
+		require.Contains(t, c.Notes, "--device /dev/fuse: QM has it already (qm.container); not added twice")
+		for _, tf := range c.Tree {
+			if strings.HasSuffix(tf.Path, "50-qm-build-options.conf") {
+				require.Contains(t, string(tf.Body), "AddDevice=-/dev/null\n")
+				require.NotContains(t, string(tf.Body), "/dev/kvm")
+				require.NotContains(t, string(tf.Body), "/dev/fuse")
+			}
+		}
+	})
 	t.Run("legacy drop-ins that overlap need each other instead", func(t *testing.T) {
 		c, err := compose(t, rootfs.Options{Dropins: []string{"windowmanager", "tty7", "input", "wayland"}}, rootfs.Facts{}, nil)
 		require.NoError(t, err)

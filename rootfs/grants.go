@@ -77,6 +77,31 @@ func checkGrants(c *Content) error {
 	return errs.Err()
 }
 
+// extraDevices are the --device devices QM does not get otherwise: one that
+// qm.container or a selected drop-in already adds is left out of the options
+// drop-in, with a note, rather than granted twice. (A device inside a
+// directory another grant adds, or the reverse, is still refused by
+// checkGrants: which of the two the user meant is not for qm-build to guess.)
+func extraDevices(p *Plan) (keep, notes []string) {
+	have := map[string]string{}
+	for _, d := range quadlet.QM("").AddDevice {
+		have[deviceHost(d)] = "qm.container"
+	}
+	for _, d := range p.Dropins {
+		for _, dev := range d.Devices.QM {
+			have[path.Clean(dev)] = d.PackageName()
+		}
+	}
+	for _, dev := range p.Devices {
+		if by, ok := have[deviceHost(dev)]; ok {
+			notes = append(notes, fmt.Sprintf("--device %s: QM has it already (%s); not added twice", dev, by))
+			continue
+		}
+		keep = append(keep, dev)
+	}
+	return keep, notes
+}
+
 // deviceHost is the host node of an AddDevice= value ("-/dev/kvm",
 // "/dev/a:/dev/b:rwm").
 func deviceHost(v string) string {
