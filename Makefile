@@ -1,5 +1,7 @@
-# qm-build Makefile. `make` builds bin/qm-build; `make test` runs vet, gofmt and
-# every test; `make tools` installs the real verifiers the tests use.
+# qm-build Makefile. `make` builds the programs into bin/ (qm-build,
+# qm-build-manifest, org.osbuild.qm); `make test` runs vet, gofmt and every
+# test; `make bench` the benchmarks; `make tools` installs the real verifiers
+# the tests use.
 
 GO        ?= go
 # osbuild/images needs containers_image_openpgp always (no gpgme/cgo) and
@@ -10,6 +12,10 @@ export CGO_ENABLED := 0
 export GOFLAGS     := -tags=$(TAGS) -buildvcs=false
 
 BIN          := bin/qm-build
+# The programs: qm-build; qm-build-manifest, the only one that links
+# osbuild/images (qm-build runs it for `manifest`); org.osbuild.qm, the osbuild
+# stage. qm-build finds the other two beside itself.
+CMDS         := ./cmd/qm-build ./cmd/qm-build-manifest ./cmd/org.osbuild.qm
 TOOL_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
 # VERSION is QM's version for the compatibility aliases (make rpm, make qm_dropin_<x>).
 VERSION      ?=
@@ -23,7 +29,7 @@ BENCHTIME    ?= 1s
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags "-s -w -X main.toolVersion=$(TOOL_VERSION)" -o $(BIN) ./cmd/qm-build
+	$(GO) build -trimpath -ldflags "-s -w -X main.toolVersion=$(TOOL_VERSION)" -o bin/ $(CMDS)
 
 vet:
 	$(GO) vet ./...
@@ -47,10 +53,11 @@ qm_dropin_%: build
 	$(BIN) rpm $(QMVERSION) --out $(OUT)/rpms --dropin $*
 
 # The org.osbuild.qm osbuild stage packaged as the osbuild-stage-qm RPM: the
-# static binary and its .meta.json under /usr/lib/osbuild/stages/, built for the
-# binary's architecture by qm-build's own RPM writer.
+# stage program (bin/org.osbuild.qm) and its .meta.json under
+# /usr/lib/osbuild/stages/, built for the program's architecture by
+# qm-build's own RPM writer.
 osbuild-stage-rpm: build
-	$(BIN) osbuild-stage rpm --binary $(BIN) --out $(OUT)/rpms
+	$(BIN) osbuild-stage rpm --binary bin/org.osbuild.qm --out $(OUT)/rpms
 
 tools:
 	test/tools/install-verifiers.sh

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/qm-build/qm-build/rootfs"
-	"github.com/qm-build/qm-build/rootfs/atomic"
 )
 
 // Stage is one step of a build.
@@ -52,6 +51,13 @@ type Build struct {
 	// distribution's packages from (build --packages-lock); "" falls back to
 	// $QM_BUILD_PACKAGES_LOCK.
 	PackagesLock string
+	// DropinDirs are the user drop-in directories the plan's catalog was
+	// extended with (--dropin-dir), for stages that hand the plan to another
+	// program.
+	DropinDirs []string
+	// ManifestBinary is the qm-build-manifest executable the manifest stage
+	// runs; "" means none is installed.
+	ManifestBinary string
 }
 
 // Artifact is one thing a stage wrote.
@@ -113,10 +119,4 @@ func Run(ctx context.Context, b *Build, list []Stage, progress Progress) error {
 		}
 	}
 	return nil
-}
-
-// writeOut writes an artifact into the output directory, atomically and
-// through os.Root.
-func writeOut(dir, name string, data []byte) error {
-	return atomic.WriteFileIn(dir, name, data, 0o644)
 }

@@ -22,7 +22,7 @@ func cmdBluechi(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
 	fs := newFlags(e, "bluechi", bluechiUsage)
 	root := fs.String("root", "", "read the host agent's NodeName from this image tree (optional)")
-	pf.bluechiFlags(fs)
+	pf.BluechiFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/build"
 )
 
 const buildUsage = `qm-build build [--out OUT] [--dropin NAME[,NAME...]|all]... [options] [--output text|json]
@@ -28,8 +29,8 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "./out", "output directory")
 	output := fs.String("output", "text", "summary format: text or json")
 	list := fs.Bool("list-stages", false, "print the pipeline (each stage, what it reads and writes) and exit")
-	lock := fs.String("packages-lock", "", "package lock for the manifest stage (see qm-build manifest --write-lock); default $"+stages.PackagesLockEnv)
-	pf.allFlags(fs)
+	lock := fs.String("packages-lock", "", "package lock for the manifest stage (see qm-build manifest --write-lock); default $"+build.PackagesLockEnv)
+	pf.AllFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -40,9 +41,9 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *list {
-		return printStages(e.stdout, stages.BuildStages())
+		return printStages(e.stdout, build.Stages())
 	}
-	plan, err := pf.plan(e)
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return err
 	}
@@ -52,8 +53,9 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer t.Close()
-	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(), PackagesLock: *lock}
-	err = stages.Run(ctx, b, stages.BuildStages(), stageProgress(e))
+	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(),
+		PackagesLock: *lock, DropinDirs: pf.DropinDirs, ManifestBinary: manifestBinary(e)}
+	err = stages.Run(ctx, b, build.Stages(), stageProgress(e))
 	e.progressDone()
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ Lists the drop-in catalog (built in, plus user drop-ins from --dropin-dir):
 each drop-in's name, package, summary, the legacy package names it provides,
 the drop-ins it needs, its devices, its image keys (for --image KEY=REF) and
 the files its package installs.`)
-	fs.StringArrayVar(&pf.dropinDirs, "dropin-dir", nil, "directory of user drop-in *.yaml files to list too (repeatable)")
+	fs.StringArrayVar(&pf.DropinDirs, "dropin-dir", nil, "directory of user drop-in *.yaml files to list too (repeatable)")
 	output := fs.String("output", "text", "text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -44,8 +44,8 @@ the files its package installs.`)
 	if err := outputFormat(*output, "text", "json"); err != nil {
 		return err
 	}
-	pf.o.Dropins = []string{"all"}
-	plan, err := pf.plan(e)
+	pf.O.Dropins = []string{"all"}
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return err
 	}

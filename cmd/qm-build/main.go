@@ -11,7 +11,6 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 )
 
@@ -20,14 +19,7 @@ var toolVersion = "0.1.0-dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	e := newEnv()
-	var code int
-	if filepath.Base(os.Args[0]) == osbuildStageName {
-		// Installed as /usr/lib/osbuild/stages/org.osbuild.qm, the binary is the stage.
-		code = runOsbuildStage(ctx, e)
-	} else {
-		code = run(ctx, e, os.Args[1:])
-	}
+	code := run(ctx, newEnv(), os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -53,21 +53,23 @@ func TestOsbuildStageUsageErrors(t *testing.T) {
 	}
 }
 
+// TestOsbuildStageInstall: install copies the stage program, found on PATH
+// (or beside qm-build), and its meta file into osbuild's library directory.
 func TestOsbuildStageInstall(t *testing.T) {
+	program := stageProgram(t)
+	onPath := []string{"PATH=" + filepath.Dir(program)}
 	libdir := t.TempDir()
-	r := runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir)
+	r := runCLI(t, onPath, "osbuild-stage", "install", "--libdir", libdir)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	stage := filepath.Join(libdir, "stages", osbuildStageName)
 	meta := filepath.Join(libdir, "stages", qmstage.MetaFileName)
 	require.Equal(t, stage+"\n"+meta+"\n", r.stdout)
 
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	want, err := os.ReadFile(exe)
+	want, err := os.ReadFile(program)
 	require.NoError(t, err)
 	got, err := os.ReadFile(stage)
 	require.NoError(t, err)
-	require.True(t, bytesEqual(want, got), "the installed stage is not this binary")
+	require.True(t, bytesEqual(want, got), "the installed stage is not the stage program")
 	fi, err := os.Stat(stage)
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o755), fi.Mode().Perm())
@@ -79,7 +81,7 @@ func TestOsbuildStageInstall(t *testing.T) {
 	require.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
 
 	// Installing again replaces both in place and leaves no temporary file.
-	r = runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir)
+	r = runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir, "--binary", program)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	entries, err := os.ReadDir(filepath.Join(libdir, "stages"))
 	require.NoError(t, err)
@@ -91,6 +93,16 @@ func TestOsbuildStageInstall(t *testing.T) {
 	writeArguments(t, runDir, tree, json.RawMessage(`{}`))
 	rs := runStage(t, stage, runDir)
 	require.Equal(t, exitOK, rs.code, rs.stderr)
+}
+
+// TestOsbuildStageInstallWithoutTheProgram: with no org.osbuild.qm beside
+// qm-build or on PATH, install says so and writes nothing.
+func TestOsbuildStageInstallWithoutTheProgram(t *testing.T) {
+	libdir := t.TempDir()
+	r := runCLI(t, []string{"PATH=" + t.TempDir()}, "osbuild-stage", "install", "--libdir", libdir)
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	require.Contains(t, r.stderr, "org.osbuild.qm is not installed beside qm-build or on PATH")
+	require.NoDirExists(t, filepath.Join(libdir, "stages"))
 }
 
 func TestOsbuildStageInstallBadLibdir(t *testing.T) {
@@ -109,7 +121,7 @@ func bytesEqual(a, b []byte) bool { return len(a) == len(b) && string(a) == stri
 // validates against the stage schema, and the stage run with its options
 // writes the same tree as `qm-build rootfs` with the flags.
 func TestOsbuildStageOptionsCommand(t *testing.T) {
-	bin := stageBinaryLink(t)
+	bin := stageProgram(t)
 	for _, tc := range stageCases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, nil, append([]string{"osbuild-stage", "options"}, tc.flags...)...)
@@ -146,7 +158,7 @@ func TestOsbuildStageOptionsCommand(t *testing.T) {
 func TestEveryPlanFlagIsAStageOption(t *testing.T) {
 	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	var pf planFlags
-	pf.allFlags(fs)
+	pf.AllFlags(fs)
 	fs.VisitAll(func(f *pflag.Flag) {
 		switch f.Name {
 		case "dropin-dir":
@@ -167,7 +179,8 @@ func TestEveryPlanFlagIsAStageOption(t *testing.T) {
 func TestOsbuildStageRPM(t *testing.T) {
 	rpmBin := verifiers.Need(t, "rpm")
 	out := t.TempDir()
-	env := []string{"SOURCE_DATE_EPOCH=1700000000"}
+	program := stageProgram(t)
+	env := []string{"SOURCE_DATE_EPOCH=1700000000", "PATH=" + filepath.Dir(program)}
 	r := runCLI(t, env, "osbuild-stage", "rpm", "--out", out, "--pkg-version", "0.1.0", "--compress", "gzip")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[runtime.GOARCH]
@@ -205,7 +218,8 @@ func TestOsbuildStageRPM(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, bytesEqual(a, b), "two builds of the stage RPM differ")
 
-	// Installed with rpm into a scratch root, the stage is this binary and runs.
+	// Installed with rpm into a scratch root, the stage is the stage program
+	// and runs.
 	root := t.TempDir()
 	inst := rpm.Run(t, rpmBin, "-i", "--root", root, "--dbpath", "/var/lib/rpm", "--nodeps", "--force-debian", "--nosignature", pkg)
 	if inst.Code != 0 && strings.Contains(inst.Stderr, "force-debian") {
@@ -213,13 +227,11 @@ func TestOsbuildStageRPM(t *testing.T) {
 	}
 	require.Equal(t, 0, inst.Code, inst.Stdout+inst.Stderr)
 	installed := filepath.Join(root, osbuildstage.StagePath)
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	want, err := os.ReadFile(exe)
+	want, err := os.ReadFile(program)
 	require.NoError(t, err)
 	got, err := os.ReadFile(installed)
 	require.NoError(t, err)
-	require.True(t, bytesEqual(want, got), "the packaged stage is not this binary")
+	require.True(t, bytesEqual(want, got), "the packaged stage is not the stage program")
 	tree, runDir := t.TempDir(), t.TempDir()
 	makeHostTree(t, tree)
 	writeArguments(t, runDir, tree, json.RawMessage(`{"dropins": ["kvm"]}`))
@@ -252,7 +264,7 @@ func validateStageObject(t *testing.T, stage []byte) {
 // `qm-build osbuild-stage options` prints for the same flags.
 func TestManifestQMStageValidates(t *testing.T) {
 	flags := []string{"--dropin", "kvm", "--memory-max", "2G", "--cpu-weight", "20", "--controller-socket"}
-	r := runCLI(t, pathEnv(), append([]string{"manifest", "--distro", "cs9", "--arch", "x86_64", "--packages-lock", fixtureLock, "--qm-stage"}, flags...)...)
+	r := runCLI(t, pathEnv(t), append([]string{"manifest", "--distro", "cs9", "--arch", "x86_64", "--packages-lock", fixtureLock, "--qm-stage"}, flags...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	var m struct {
 		Pipelines []struct {

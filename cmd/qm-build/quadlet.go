@@ -23,9 +23,9 @@ func cmdQuadlet(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "quadlet", quadletUsage)
 	root := fs.String("root", "", "read facts from this image tree (optional)")
 	merged := fs.Bool("merged", false, "print the effective unit with the drop-ins applied")
-	pf.packageFlags(fs)
-	pf.containerFlags(fs)
-	pf.bluechiFlags(fs)
+	pf.PackageFlags(fs)
+	pf.ContainerFlags(fs)
+	pf.BluechiFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func cmdQuadlet(ctx context.Context, e *env, args []string) error {
 // composeOnly runs the facts (from root, when given) and compose stages,
 // writing nothing.
 func composeOnly(ctx context.Context, e *env, pf *planFlags, root string) (*stages.Build, error) {
-	plan, err := pf.plan(e)
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return nil, err
 	}

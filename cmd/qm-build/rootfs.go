@@ -22,7 +22,7 @@ func cmdRootfs(ctx context.Context, e *env, args []string) error {
 	root := fs.String("root", "", "the image tree to write into (must exist)")
 	output := fs.String("output", "text", "summary format: text or json")
 	list := fs.Bool("list-stages", false, "print the pipeline and exit")
-	pf.allFlags(fs)
+	pf.AllFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func cmdRootfs(ctx context.Context, e *env, args []string) error {
 	if *list {
 		return printStages(e.stdout, stages.RootfsStages())
 	}
-	plan, err := pf.plan(e)
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return err
 	}

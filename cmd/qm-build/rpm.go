@@ -5,17 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/build"
 )
-
-// testDelayEnv is a TEST-ONLY hook: a duration (e.g. "2s") to pause after
-// each RPM is in place, so that tests can interrupt `qm-build rpm` between
-// two packages deterministically. It is not a user setting.
-const testDelayEnv = "QM_BUILD_TEST_RPM_DELAY"
 
 func cmdRPM(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
@@ -25,7 +21,7 @@ func cmdRPM(ctx context.Context, e *env, args []string) error {
 Writes the qm package and the chosen drop-ins as noarch RPMs, one file per
 package, each written to a temporary file and renamed into place.
 SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
-	pf.packageFlags(fs)
+	pf.PackageFlags(fs)
 	out := fs.String("out", "./out/rpms", "output directory")
 	compress := fs.String("compress", "zstd", "payload compression: zstd, xz or gzip")
 	keyFile := fs.String("sign-key", "", "OpenPGP secret key (armored or binary, no passphrase) to sign the packages with")
@@ -50,7 +46,7 @@ SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
 		}
 		o.Key = k
 	}
-	delay, err := rpmTestDelay(e)
+	written, err := cli.StopAfter(ctx, e.getenv, "RPM") // a test hook (cli.TestHooks)
 	if err != nil {
 		return err
 	}
@@ -58,9 +54,9 @@ SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
 	if err != nil {
 		return err
 	}
-	files, err := stages.WriteRPMs(ctx, b, *out, o, func(name string) {
+	files, err := build.WriteRPMs(ctx, b, *out, o, func(name string) {
 		e.progress("wrote %s", name)
-		pauseFor(ctx, delay)
+		written()
 	})
 	e.progressDone()
 	if err != nil {
@@ -78,15 +74,11 @@ SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
 // composePackages runs the stages the packages depend on and returns the
 // build holding their content.
 func composePackages(ctx context.Context, e *env, pf *planFlags) (*stages.Build, error) {
-	plan, err := pf.plan(e)
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return nil, err
 	}
-	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()}
-	if err := stages.Run(ctx, b, stages.PackageStages(), nil); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return stages.ComposePackages(ctx, plan, stages.RootfsRun{Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()})
 }
 
 func loadSignKey(name string) (*sign.Key, error) {
@@ -96,28 +88,4 @@ func loadSignKey(name string) (*sign.Key, error) {
 	}
 	defer f.Close()
 	return sign.LoadKey(io.Reader(f), name)
-}
-
-func rpmTestDelay(e *env) (time.Duration, error) {
-	v := e.getenv(testDelayEnv)
-	if v == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, usageErrorf("%s=%q: %v", testDelayEnv, v, err)
-	}
-	return d, nil
-}
-
-func pauseFor(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

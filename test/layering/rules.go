@@ -32,13 +32,12 @@ func QMBuild(lightImages []string) Rules {
 		ImagesModule:    "github.com/osbuild/images",
 		BlueprintModule: "github.com/osbuild/blueprint",
 		BlueprintFolder: "blueprints",
+		// The manifest binary, and the manifest package's own tests. qm-build
+		// runs the binary (for `qm-build manifest` and the manifest stage);
+		// it never links the package.
 		LinkManifest: []string{
 			"blueprints/manifest",
-			// Until the manifest stage runs the qm-build-manifest binary:
-			"stages",
-			"stages/osbuildstage",
-			"cmd/qm-build",
-			"test/mutations",
+			"cmd/qm-build-manifest",
 		},
 		Heavy: []string{
 			"github.com/containers/image",
@@ -47,5 +46,7 @@ func QMBuild(lightImages []string) Rules {
 			"google.golang.org/protobuf",
 		},
 		LightImages: lightImages,
+		// The osbuild stage, which osbuild copies into every build root.
+		Lean: []string{"cmd/org.osbuild.qm"},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -49,4 +50,33 @@ func GoProgram(t testing.TB, goarch, ldflags, message string) []byte {
 	}
 	goPrograms.Store(key, b)
 	return b
+}
+
+// BuildTags are the build tags of every qm-build binary (the Makefile's
+// TAGS): osbuild/images needs containers_image_openpgp (no gpgme, no cgo),
+// and exclude_graphdriver_btrfs when cgo is on.
+const BuildTags = "containers_image_openpgp,exclude_graphdriver_btrfs"
+
+// Binary builds one of qm-build's commands (pkg, e.g. "./cmd/qm-build-manifest")
+// as `make build` does, with the extra build tags given (e.g. the test hooks'
+// tag), into a directory of the test's, and returns its path. Go's build
+// cache makes a second build of the same package a link only.
+func Binary(t testing.TB, pkg string, tags ...string) string {
+	t.Helper()
+	return BinaryIn(t, t.TempDir(), pkg, tags...)
+}
+
+// BinaryIn is Binary into dir, for a binary shared by several tests.
+func BinaryIn(t testing.TB, dir, pkg string, tags ...string) string {
+	t.Helper()
+	goBin := Need(t, "go")
+	bin := filepath.Join(dir, filepath.Base(pkg))
+	all := strings.Join(append([]string{BuildTags}, tags...), ",")
+	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-tags", all, "-o", bin, pkg)
+	cmd.Dir = RepoRoot(t)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return bin
 }
