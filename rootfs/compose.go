@@ -15,7 +15,7 @@ func Compose(p *Plan, f Facts) (*Content, error) {
 		return nil, err
 	}
 	c.Packages = append(c.Packages, qm)
-	for _, d := range p.Dropins {
+	for _, d := range p.Selected {
 		pkg, err := dropinPackage(p, d)
 		if err != nil {
 			return nil, err

@@ -159,7 +159,7 @@ func BlueChiOptions(p *Plan, f Facts) bluechi.Options {
 	if name == "" {
 		name = bluechi.DefaultName
 	}
-	return bluechi.Options{Name: name, ControllerHost: p.ControllerHost, ControllerPort: p.ControllerPort, ControllerSocket: p.ControllerSocket}
+	return bluechi.Options{Name: name, ControllerHost: p.Controller.Host, ControllerPort: p.Controller.Port, ControllerSocket: p.Controller.Socket}
 }
 
 func bluechiFiles(p *Plan, f Facts) ([]rpmspec.File, []string) {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"gopkg.in/yaml.v3"
@@ -19,16 +20,23 @@ var builtinFS embed.FS
 
 // Builtin returns the catalog embedded in the binary.
 func Builtin() (*Catalog, error) {
-	sub, err := fs.Sub(builtinFS, "catalog")
-	if err != nil {
-		return nil, err
-	}
-	ds, err := LoadDir(sub, "catalog")
+	ds, err := builtinDropins()
 	if err != nil {
 		return nil, err
 	}
 	return NewCatalog(ds...)
 }
+
+// builtinDropins parses the embedded catalog once per process: every
+// Builtin catalog shares the parsed drop-ins, which nothing changes after
+// parsing (a catalog's own state is its index, and AddDir adds to that).
+var builtinDropins = sync.OnceValues(func() ([]*Dropin, error) {
+	sub, err := fs.Sub(builtinFS, "catalog")
+	if err != nil {
+		return nil, err
+	}
+	return LoadDir(sub, "catalog")
+})
 
 // AddDir loads user drop-ins from fsys (every *.yaml or *.yml file at its top)
 // into the catalog and returns their names. label prefixes file names in errors

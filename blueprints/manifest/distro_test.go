@@ -66,7 +66,7 @@ func TestUnknownTarget(t *testing.T) {
 func TestDropinRootfsPackagesGoIntoQMRootfs(t *testing.T) {
 	c := compose(t, rootfs.Options{Distro: "cs10", Dropins: []string{"text2speech"}})
 	var extra []string
-	for _, d := range c.Plan.Dropins {
+	for _, d := range c.Plan.Selected {
 		extra = append(extra, d.RootfsPackages...)
 	}
 	require.NotEmpty(t, extra, "text2speech declares rootfs-packages")

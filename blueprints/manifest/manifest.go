@@ -151,7 +151,7 @@ func (m *Manifest) declare(osWants []blueprints.Want) error {
 // the base set.
 func (m *Manifest) rootfsPackageNames() []string {
 	extra := map[string]bool{}
-	for _, d := range m.opts.Content.Plan.Dropins {
+	for _, d := range m.opts.Content.Plan.Selected {
 		for _, p := range d.RootfsPackages {
 			extra[p] = true
 		}

@@ -16,7 +16,7 @@ import (
 )
 
 func TestQMStageManifest(t *testing.T) {
-	o := rootfs.Options{Distro: "cs9", Arch: "aarch64", Dropins: []string{"kvm"}, MemoryMax: "2G", ControllerSocket: true}
+	o := rootfs.Options{Distro: "cs9", Arch: "aarch64", Dropins: []string{"kvm"}, MemoryMax: "2G", Controller: rootfs.Controller{Socket: true}}
 	c := compose(t, o)
 	m, err := New(Options{Content: c, QMStage: true})
 	require.NoError(t, err)
@@ -43,11 +43,11 @@ func TestQMStageManifest(t *testing.T) {
 	require.Equal(t, qmstage.OptionsFromPlan(c.Plan), opts)
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
-	p, err := opts.Plan(cat)
+	p, err := qmstage.Plan(opts, cat)
 	require.NoError(t, err)
 	require.Equal(t, c.Plan.DropinNames(), p.DropinNames())
 	require.Equal(t, "2G", p.MemoryMax)
-	require.True(t, p.ControllerSocket)
+	require.True(t, p.Controller.Socket)
 }
 
 func TestQMStageRefusesUserDropins(t *testing.T) {

@@ -72,7 +72,7 @@ func TestPlanErrorsNameTheOption(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o, err := DecodeOptions([]byte(tc.options))
 			require.NoError(t, err)
-			_, err = o.Plan(cat)
+			_, err = Plan(o, cat)
 			require.Error(t, err)
 			require.Equal(t, tc.want, errLines(err))
 		})
@@ -101,8 +101,9 @@ func errLines(err error) []string {
 	return []string{err.Error()}
 }
 
-// TestEveryFlagMapsToAnOption: the flag names NewPlan uses in its errors all
-// have a stage option, so the stage's messages never name a CLI flag.
+// TestOptionForFlag: the flags that shape the tree each set a stage option
+// of the same neutral name (rootfs.OptionFields), so the stage's messages
+// never name a CLI flag.
 func TestOptionForFlag(t *testing.T) {
 	for _, tc := range []struct{ flag, option string }{
 		{"--qm-version", "version"},
@@ -117,12 +118,13 @@ func TestOptionForFlag(t *testing.T) {
 		{"--controller-socket", "bluechi_controller.socket"},
 	} {
 		t.Run(tc.flag, func(t *testing.T) {
-			got, ok := OptionForFlag(tc.flag)
+			got, ok := rootfs.FieldForFlag(tc.flag)
 			require.True(t, ok)
 			require.Equal(t, tc.option, got)
+			require.Contains(t, OptionNames(), got)
 		})
 	}
-	_, ok := OptionForFlag("--dropin-dir")
+	_, ok := rootfs.FieldForFlag("--dropin-dir")
 	require.False(t, ok, "user drop-in directories have no stage option")
 }
 
@@ -137,11 +139,11 @@ func TestOptionsFromPlanRoundTrip(t *testing.T) {
 		o    rootfs.Options
 	}{
 		{"defaults", rootfs.Options{}},
-		{"kvm over the socket", rootfs.Options{Dropins: []string{"kvm"}, ControllerSocket: true}},
+		{"kvm over the socket", rootfs.Options{Dropins: []string{"kvm"}, Controller: rootfs.Controller{Socket: true}}},
 		{"everything", rootfs.Options{Version: "1.2", Release: "3", Dropins: []string{"sound,video"},
 			Images: map[string]string{"audio": "localhost/audio:9"}, MemoryMax: "2G", MemoryHigh: "80%", CPUWeight: "20",
 			Writable: true, Network: "private", VarPartition: true, Timezone: "Europe/Rome", Volumes: []string{"/srv:/srv:ro"},
-			Devices: []string{"/dev/ttyUSB3"}, Hostname: "ecu", ControllerHost: "10.0.0.1", ControllerPort: 2020}},
+			Devices: []string{"/dev/ttyUSB3"}, Hostname: "ecu", Controller: rootfs.Controller{Host: "10.0.0.1", Port: 2020}}},
 		{"all drop-ins", rootfs.Options{Dropins: []string{"all"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,7 +155,7 @@ func TestOptionsFromPlanRoundTrip(t *testing.T) {
 			require.True(t, ok, "OptionsFromPlan output fails the schema: %v\n%s", verr, data)
 			o, err := DecodeOptions(data)
 			require.NoError(t, err)
-			back, err := o.Plan(cat)
+			back, err := Plan(o, cat)
 			require.NoError(t, err)
 			require.Equal(t, p.DropinNames(), back.DropinNames())
 			want := p.Options

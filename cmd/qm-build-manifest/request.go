@@ -40,7 +40,7 @@ func cmdRequest(ctx context.Context, e *env, args []string) error {
 	}
 	plan, err := rootfs.NewPlan(req.Options, cat)
 	if err != nil {
-		return err
+		return rootfs.Spell(err, rootfs.FlagSpelling)
 	}
 	c, err := rootfs.Compose(plan, req.Facts)
 	if err != nil {

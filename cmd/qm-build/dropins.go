@@ -53,8 +53,8 @@ the files its package installs.`)
 	if err != nil {
 		return err
 	}
-	infos := make([]dropinInfo, 0, len(plan.Dropins))
-	for _, d := range plan.Dropins {
+	infos := make([]dropinInfo, 0, len(plan.Selected))
+	for _, d := range plan.Selected {
 		info := dropinInfo{
 			Name: d.Name, Package: d.PackageName(), Summary: d.Summary,
 			Legacy: d.Legacy, Needs: d.Needs, QMDevices: d.Devices.QM, NestedDevices: d.Devices.Nested,

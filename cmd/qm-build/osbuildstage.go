@@ -9,6 +9,7 @@ import (
 
 	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/cmd/internal/cli"
+	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/stages/osbuildstage"
@@ -128,8 +129,8 @@ func cmdOsbuildStageOptions(e *env, args []string) error {
 		return err
 	}
 	return writeJSON(e.stdout, struct {
-		Type    string          `json:"type"`
-		Options qmstage.Options `json:"options"`
+		Type    string         `json:"type"`
+		Options rootfs.Options `json:"options"`
 	}{osbuildStageName, qmstage.OptionsFromPlan(p)})
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/blueprints/qmstage"
+	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/stages/osbuildstage"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
@@ -167,8 +168,9 @@ func TestEveryPlanFlagIsAStageOption(t *testing.T) {
 			return // they change nothing in the tree (all QM packages are noarch)
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			_, ok := qmstage.OptionForFlag("--" + f.Name)
-			require.True(t, ok, "--%s has no org.osbuild.qm option", f.Name)
+			name, ok := rootfs.FieldForFlag("--" + f.Name)
+			require.True(t, ok, "--%s is not an option", f.Name)
+			require.Contains(t, qmstage.OptionNames(), name, "--%s has no org.osbuild.qm option", f.Name)
 		})
 	})
 }

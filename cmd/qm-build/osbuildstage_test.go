@@ -394,7 +394,7 @@ func declaredVersions(t *testing.T, options string) map[string]map[string]bool {
 	require.NoError(t, err)
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
-	p, err := o.Plan(cat)
+	p, err := qmstage.Plan(o, cat)
 	require.NoError(t, err)
 	dir := t.TempDir()
 	makeHostTree(t, dir)

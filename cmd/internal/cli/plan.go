@@ -56,9 +56,9 @@ func (p *PlanFlags) ContainerFlags(fs *pflag.FlagSet) {
 // BluechiFlags: QM's BlueChi agent.
 func (p *PlanFlags) BluechiFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&p.O.Hostname, "hostname", "", "QM's BlueChi NodeName is qm.HOSTNAME; default: the host agent's NodeName in the tree")
-	fs.StringVar(&p.O.ControllerHost, "controller-host", "", "BlueChi controller host (TCP)")
-	fs.IntVar(&p.O.ControllerPort, "controller-port", 0, "BlueChi controller port (TCP; default 842)")
-	fs.BoolVar(&p.O.ControllerSocket, "controller-socket", false, "reach the BlueChi controller over the host's unix socket instead of TCP")
+	fs.StringVar(&p.O.Controller.Host, "controller-host", "", "BlueChi controller host (TCP)")
+	fs.IntVar(&p.O.Controller.Port, "controller-port", 0, "BlueChi controller port (TCP; default 842)")
+	fs.BoolVar(&p.O.Controller.Socket, "controller-socket", false, "reach the BlueChi controller over the host's unix socket instead of TCP")
 }
 
 // AllFlags registers every group.
@@ -101,5 +101,6 @@ func (p *PlanFlags) Plan(getenv func(string) string) (*rootfs.Plan, error) {
 	if o.Epoch, err = SourceDateEpoch(getenv); err != nil {
 		return nil, err
 	}
-	return rootfs.NewPlan(o, cat)
+	plan, err := rootfs.NewPlan(o, cat)
+	return plan, rootfs.Spell(err, rootfs.FlagSpelling)
 }
