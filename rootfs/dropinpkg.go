@@ -10,10 +10,9 @@ import (
 
 // Paths a drop-in package derives from its declaration.
 const (
-	QuadletDropinDir     = "/etc/containers/systemd/qm.container.d"
-	NestedConfDropinDir  = "/etc/qm/containers/containers.conf.d"
-	NestedQuadletDir     = "/etc/qm/containers/systemd"
-	DropinDeclarationDir = "/usr/share/qm/dropins"
+	NestedConfDropinDir  = rpmspec.QMEtc + "/containers/containers.conf.d"
+	NestedQuadletDir     = rpmspec.QMEtc + "/containers/systemd"
+	DropinDeclarationDir = rpmspec.QMShare + "/dropins"
 )
 
 // dropinPackage derives qm-<name> from a drop-in declaration: its relations,
@@ -32,7 +31,7 @@ func dropinPackage(p *Plan, d *rpmspec.Dropin) (*rpmspec.Package, error) {
 	}
 	origin := d.Source
 	if len(d.Devices.QM) > 0 {
-		pkg.Files = append(pkg.Files, configFile(path.Join(QuadletDropinDir, d.Name+".conf"), QuadletDevicesDropin(d.Name, d.Devices.QM), origin))
+		pkg.Files = append(pkg.Files, configFile(path.Join(rpmspec.QuadletDropinDir, d.Name+".conf"), QuadletDevicesDropin(d.Name, d.Devices.QM), origin))
 	}
 	if len(d.Devices.Nested) > 0 {
 		pkg.Files = append(pkg.Files, configFile(path.Join(NestedConfDropinDir, d.Name+".conf"), NestedDevicesConf(d.Name, d.Devices.Nested), origin))

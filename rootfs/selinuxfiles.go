@@ -12,8 +12,8 @@ import (
 const (
 	SELinuxPackageDir  = "/usr/share/selinux/packages"
 	SELinuxIncludeDir  = "/usr/share/selinux/devel/include/services"
-	QMContextsPath     = QMShareDir + "/contexts"
-	QMFileContextsPath = QMShareDir + "/file_contexts"
+	QMContextsPath     = rpmspec.QMShare + "/contexts"
+	QMFileContextsPath = rpmspec.QMShare + "/file_contexts"
 )
 
 // PolicyModulePath is where the qm package installs the compiled module.

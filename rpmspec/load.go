@@ -323,8 +323,7 @@ func (p *parser) file1(n *yaml.Node, field string) (DropinFile, bool) {
 				p.fail(v, field+".mode", "%q is not an octal mode such as \"0644\"", s)
 				return
 			}
-			m, _ := strconv.ParseUint(s, 8, 32)
-			f.Mode = ModeFromRPM(uint(m))
+			f.Mode, _ = ParseOctalMode(s) // modeRE has checked it
 		},
 		"owner": func(_, v *yaml.Node) { f.Owner = p.owner(v, field+".owner") },
 		"group": func(_, v *yaml.Node) { f.Group = p.owner(v, field+".group") },

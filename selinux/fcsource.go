@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // The paths QM maps into its own root: quadlet Rootfs= and the two Volume=
 // lines of qm.container (qm-upstream.md §3). A host file-context line under
 // one of them applies inside QM at Inside.
 var qmMounts = []struct{ Host, Inside string }{
-	{"/usr/lib/qm/rootfs", "/"},
-	{"/etc/qm", "/etc"},
-	{"/var/qm", "/var"},
+	{rpmspec.QMRootfs, "/"},
+	{rpmspec.QMEtc, "/etc"},
+	{rpmspec.QMVar, "/var"},
 }
 
 // genContext matches refpolicy's gen_context(user:role:type,level) macro in

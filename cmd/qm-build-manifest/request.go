@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/qm-build/qm-build/blueprints/manifest"
 	"github.com/qm-build/qm-build/cmd/internal/cli"
@@ -37,6 +38,9 @@ func cmdRequest(ctx context.Context, e *env, args []string) error {
 		if _, err := cat.AddDir(os.DirFS(d), strings.TrimSuffix(d, "/")); err != nil {
 			return err
 		}
+	}
+	if req.Epoch != 0 {
+		req.Options.Epoch = time.Unix(req.Epoch, 0).UTC()
 	}
 	plan, err := rootfs.NewPlan(req.Options, cat)
 	if err != nil {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/qm-build/qm-build/rootfs/quadlet"
 	"github.com/qm-build/qm-build/rootfs/unitfile"
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages"
 )
 
@@ -41,7 +41,7 @@ func cmdQuadlet(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *merged {
-		fmt.Fprintf(e.stdout, "# effective %s with %d drop-in(s)\n", quadlet.Path, len(dropins))
+		fmt.Fprintf(e.stdout, "# effective %s with %d drop-in(s)\n", rpmspec.QuadletPath, len(dropins))
 		_, err := e.stdout.Write(unitfile.Merge(base, dropins...).Bytes())
 		return err
 	}

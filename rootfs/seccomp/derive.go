@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Path is where the qm package ships qm-build's own profile; BasePath is the
@@ -12,9 +14,9 @@ import (
 // (named by the options drop-in's SeccompProfile=) so that the packaged file
 // is never rewritten and `rpm -V qm` stays clean.
 const (
-	Path        = "/usr/share/qm/seccomp-no-rt.json"
+	Path        = rpmspec.QMShare + "/seccomp-no-rt.json"
 	BasePath    = "/usr/share/containers/seccomp.json"
-	DerivedPath = "/usr/share/qm/seccomp-no-rt.derived.json"
+	DerivedPath = rpmspec.QMShare + "/seccomp-no-rt.derived.json"
 )
 
 // Scheduling policies of sched_setscheduler(2) (linux/sched.h).

@@ -34,12 +34,15 @@ const ManifestBinary = "qm-build-manifest"
 // build composed with (so that the content is the build's, byte for byte),
 // the lock, qm-build's own RPMs, and the file to write.
 type ManifestRequest struct {
-	Options      rootfs.Options `json:"options"`
-	DropinDirs   []string       `json:"dropin_dirs,omitempty"`
-	Facts        rootfs.Facts   `json:"facts"`
-	PackagesLock string         `json:"packages_lock"`
-	RPMs         string         `json:"rpms"`
-	Out          string         `json:"out"`
+	Options rootfs.Options `json:"options"`
+	// Epoch is the plan's SOURCE_DATE_EPOCH in seconds (rootfs.Options
+	// leaves it out of its JSON); 0 is unset.
+	Epoch        int64        `json:"source_date_epoch,omitempty"`
+	DropinDirs   []string     `json:"dropin_dirs,omitempty"`
+	Facts        rootfs.Facts `json:"facts"`
+	PackagesLock string       `json:"packages_lock"`
+	RPMs         string       `json:"rpms"`
+	Out          string       `json:"out"`
 }
 
 // Manifest writes OUT/manifest-<distro>-<arch>.json: the osbuild manifest
@@ -77,6 +80,9 @@ var Manifest = stages.Stage{
 		}
 		req := ManifestRequest{Options: b.Plan.Options, DropinDirs: b.DropinDirs, Facts: b.Facts, PackagesLock: lockFile,
 			RPMs: filepath.Join(out, RPMsDir), Out: filepath.Join(out, name)}
+		if !b.Plan.Epoch.IsZero() {
+			req.Epoch = b.Plan.Epoch.Unix()
+		}
 		if err := runManifestBinary(ctx, b, req); err != nil {
 			return err
 		}
