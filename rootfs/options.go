@@ -1,7 +1,6 @@
 package rootfs
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -149,15 +148,11 @@ func ref(name string) string { return "{" + name + "}" }
 // option's neutral name (or starts with one) and each {name} in a message
 // become spell(name). Other errors are returned unchanged.
 func Spell(err error, spell func(field string) string) error {
-	var es rpmspec.Errors
-	var ie *rpmspec.InputError
-	switch {
-	case errors.As(err, &es):
-		for _, e := range es {
-			spellOne(e, spell)
-		}
-	case errors.As(err, &ie):
-		spellOne(ie, spell)
+	if err == nil {
+		return nil
+	}
+	for _, e := range rpmspec.AsErrors(err) {
+		spellOne(e, spell)
 	}
 	return err
 }

@@ -75,7 +75,7 @@ func TestSpell(t *testing.T) {
 		{"files[2].mode", "not an option", "files[2].mode: not an option", "files[2].mode: not an option"},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
-			cli := Spell(rpmspec.Errors{{Field: tc.field, Msg: tc.msg}}, FlagSpelling)
+			cli := Spell(rpmspec.Errors{{Field: tc.field, Msg: tc.msg}}.Err(), FlagSpelling)
 			require.Equal(t, tc.flag, cli.Error())
 			stage := Spell(&rpmspec.InputError{Field: tc.field, Msg: tc.msg}, func(f string) string { return "options." + f })
 			require.Equal(t, tc.option, stage.Error())

@@ -52,27 +52,22 @@ func OpenTree(dir string, o TreeOptions) (*Tree, error) {
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return nil, &TreeError{Dir: dir, Err: err}
+		return nil, TreeError(dir, err)
 	}
 	if !fi.IsDir() {
-		return nil, &TreeError{Dir: dir, Err: errors.New("not a directory")}
+		return nil, TreeError(dir, errors.New("not a directory"))
 	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, &TreeError{Dir: dir, Err: err}
+		return nil, TreeError(dir, err)
 	}
 	return &Tree{root: r, dir: dir, epoch: o.Epoch, chown: os.Geteuid() == 0, touched: map[string]bool{}, parents: map[string]bool{}}, nil
 }
 
-// TreeError is a target tree that cannot be used. It is bad input.
-type TreeError struct {
-	Dir string
-	Err error
+// TreeError is a target tree that cannot be used: bad input.
+func TreeError(dir string, err error) error {
+	return &rpmspec.InputError{Msg: "image tree " + dir, Err: err}
 }
-
-func (e *TreeError) Error() string  { return fmt.Sprintf("image tree %s: %v", e.Dir, e.Err) }
-func (e *TreeError) Unwrap() error  { return e.Err }
-func (e *TreeError) BadInput() bool { return true }
 
 // Close releases the tree.
 func (t *Tree) Close() error { return t.root.Close() }

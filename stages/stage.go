@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Stage is one step of a build.
@@ -93,10 +93,7 @@ func (e *StageError) Error() string { return fmt.Sprintf("stage %s: %v", e.Stage
 func (e *StageError) Unwrap() error { return e.Err }
 
 // BadInput keeps bad-input errors (exit 2) recognisable through the wrap.
-func (e *StageError) BadInput() bool {
-	var bi interface{ BadInput() bool }
-	return errors.As(e.Err, &bi) && bi.BadInput()
-}
+func (e *StageError) BadInput() bool { return rpmspec.IsBadInput(e.Err) }
 
 // Progress is told when each stage starts.
 type Progress func(i, n int, stage string)

@@ -66,11 +66,11 @@ func New(o Options) (*Manifest, error) {
 	var errs rpmspec.Errors
 	d, err := LookupDistro(plan.Distro)
 	if err != nil {
-		errs = append(errs, err.(*rpmspec.InputError))
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
 	a, err := lookupArch(plan.Arch)
 	if err != nil {
-		errs = append(errs, err.(*rpmspec.InputError))
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
 	pl, err := place(o.Content.Tree)
 	if err != nil {

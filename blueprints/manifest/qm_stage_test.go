@@ -65,5 +65,5 @@ func TestQMStageRefusesUserDropins(t *testing.T) {
 	require.NoError(t, err)
 	_, err = m.Serialize(loadLockNoUpdate(t, "cs9", "x86_64"), blueprints.LockedPackage{Name: "qm-mine", Version: "1.0", Release: "1", Arch: "noarch", Checksum: goodSum, URL: "file:///x/qm-mine.rpm"})
 	require.ErrorContains(t, err, `drop-in "mine" is not built in`)
-	require.True(t, err.(interface{ BadInput() bool }).BadInput())
+	require.True(t, rpmspec.IsBadInput(err))
 }

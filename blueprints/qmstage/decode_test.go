@@ -91,7 +91,7 @@ func joinNames(cat *rpmspec.Catalog) string {
 }
 
 func errLines(err error) []string {
-	if es, ok := err.(rpmspec.Errors); ok {
+	if es := rpmspec.AsErrors(err); len(es) > 1 {
 		out := make([]string, len(es))
 		for i, e := range es {
 			out[i] = e.Error()

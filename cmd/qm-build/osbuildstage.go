@@ -66,7 +66,7 @@ func cmdOsbuildStageInstall(e *env, args []string) error {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	if fi, err := os.Stat(*libdir); err != nil || !fi.IsDir() {
-		return &osbuildstage.LibDirError{Dir: *libdir}
+		return osbuildstage.LibDirError(*libdir)
 	}
 	exe, err := stageBinary(e, *binary)
 	if err != nil {
@@ -153,7 +153,7 @@ func cmdOsbuildStageRPM(ctx context.Context, e *env, args []string) error {
 	var errs rpmspec.Errors
 	for _, v := range []struct{ flag, v string }{{"--pkg-version", *version}, {"--release", *release}} {
 		if err := rpmspec.ValidateVersion(v.flag, v.v); err != nil {
-			errs = append(errs, err.(*rpmspec.InputError))
+			errs = append(errs, rpmspec.AsErrors(err)...)
 		}
 	}
 	if err := errs.Err(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages"
 )
 
@@ -114,18 +115,9 @@ func runManifestBinary(ctx context.Context, b *stages.Build, req ManifestRequest
 	case err == nil:
 		return nil
 	case errors.As(err, &ee) && ee.ExitCode() == 2:
-		return &manifestError{msg: msg, badInput: true}
+		return rpmspec.Invalid("%s", msg)
 	case errors.As(err, &ee):
-		return &manifestError{msg: msg}
+		return errors.New(msg)
 	}
 	return fmt.Errorf("running %s: %w", b.ManifestBinary, err)
 }
-
-// manifestError is what ManifestBinary reported.
-type manifestError struct {
-	msg      string
-	badInput bool
-}
-
-func (e *manifestError) Error() string  { return e.msg }
-func (e *manifestError) BadInput() bool { return e.badInput }

@@ -125,7 +125,7 @@ func TestOneLine(t *testing.T) {
 	err := rpmspec.Errors{
 		{Field: "options.a", Msg: "first"},
 		{Field: "options.b", Msg: "second"},
-	}
+	}.Err()
 	require.Equal(t, "options.a: first; options.b: second", OneLine(err))
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Exit statuses shared by every command.
@@ -21,30 +23,19 @@ const (
 	ExitBadInput = 2 // flags, files or targets the user gave are wrong
 )
 
-// UsageError is bad input detected by a command line itself (flags,
-// arguments).
-type UsageError struct{ Msg string }
-
-func (u *UsageError) Error() string  { return u.Msg }
-func (u *UsageError) BadInput() bool { return true }
-
-// UsageErrorf formats a UsageError.
+// UsageErrorf is bad input detected by a command line itself (flags,
+// arguments): an rpmspec.InputError, like every other bad input.
 func UsageErrorf(format string, args ...any) error {
-	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+	return rpmspec.Invalid(format, args...)
 }
 
-// badInput is implemented by every library error that is the user's fault
-// (a file:line, a field, a flag value).
-type badInput interface{ BadInput() bool }
-
 // ExitCode maps an error to an exit status: 0 for none, 2 when it is the
-// user's input, else 1.
+// user's input (rpmspec.IsBadInput), else 1.
 func ExitCode(err error) int {
-	if err == nil {
+	switch {
+	case err == nil:
 		return ExitOK
-	}
-	var bi badInput
-	if errors.As(err, &bi) && bi.BadInput() {
+	case rpmspec.IsBadInput(err):
 		return ExitBadInput
 	}
 	return ExitFailure
@@ -63,7 +54,7 @@ func NewFlags(stdout io.Writer, name, usage string) *pflag.FlagSet {
 }
 
 // ParseFlags parses args; --help prints usage (pflag calls fs.Usage itself)
-// and returns pflag.ErrHelp, a flag error becomes a UsageError naming the
+// and returns pflag.ErrHelp, a flag error becomes bad input naming the
 // flag.
 func ParseFlags(fs *pflag.FlagSet, args []string) error {
 	err := fs.Parse(args)

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // The RPM file format (rpm's lib/header.c, lib/signature.h, and
@@ -45,21 +47,12 @@ type File struct {
 	ModTime  int64 // seconds since the epoch, already clamped
 }
 
-// RPMError is an RPM that cannot be read: not an RPM, truncated or corrupt.
-// It is bad input and names the file.
-type RPMError struct {
-	File string
-	Err  error
-}
-
-func (e *RPMError) Error() string  { return fmt.Sprintf("%s: %v", e.File, e.Err) }
-func (e *RPMError) Unwrap() error  { return e.Err }
-func (e *RPMError) BadInput() bool { return true }
-
-// ErrNotRPM is wrapped by RPMError when a file does not start with the RPM lead.
+// ErrNotRPM is wrapped by the error (rpmspec.FileError) when a file does not
+// start with the RPM lead.
 var ErrNotRPM = errors.New("not an RPM file (no RPM lead)")
 
-// ErrCorrupt is wrapped by RPMError when a file looks like an RPM but its
+// ErrCorrupt is wrapped by the error (rpmspec.FileError) when a file looks
+// like an RPM but its
 // structure or one of its digests is wrong.
 var ErrCorrupt = errors.New("corrupt RPM")
 
@@ -96,7 +89,7 @@ func (rr *rpmReader) read(r io.Reader, f File, changelogLimit int) (*Package, er
 	rr.raw.Reset()
 	p, err := readRPM(rr.br, &rr.raw, r, f, changelogLimit)
 	if err != nil {
-		return nil, &RPMError{File: f.Location, Err: err}
+		return nil, rpmspec.FileError(f.Location, err)
 	}
 	return p, nil
 }

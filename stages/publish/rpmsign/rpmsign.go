@@ -21,6 +21,8 @@ import (
 	"sort"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Signer makes binary OpenPGP detached signatures; *sign.Key (rpmspec/sign)
@@ -45,12 +47,8 @@ const (
 // oldSignatureTags are dropped before signing: one package, one signer.
 var oldSignatureTags = map[uint32]bool{tagDSA: true, tagRSA: true, tagPGP: true, tagGPG: true, tagPGP5: true, tagReservedSpace: true}
 
-// Error is an RPM that cannot be signed because it is not a well-formed RPM.
-// It is bad input.
-type Error struct{ Msg string }
-
-func (e *Error) Error() string  { return "signing: " + e.Msg }
-func (e *Error) BadInput() bool { return true }
+// An RPM that cannot be signed because it is not a well-formed RPM is bad
+// input: an rpmspec.InputError saying "signing: …".
 
 const (
 	leadSize  = 96
@@ -127,7 +125,7 @@ func KeyIDs(r io.Reader) ([]string, error) {
 		}
 		p, err := packet.Read(bytes.NewReader(e.data))
 		if err != nil {
-			return nil, &Error{Msg: fmt.Sprintf("signature tag %d: %v", e.tag, err)}
+			return nil, rpmspec.Invalid("signing: signature tag %d: %v", e.tag, err)
 		}
 		if sig, ok := p.(*packet.Signature); ok && sig.IssuerKeyId != nil {
 			out = append(out, fmt.Sprintf("%016x", *sig.IssuerKeyId))
@@ -155,7 +153,7 @@ func parse(r io.Reader) (*rpmFile, error) {
 		return nil, fmt.Errorf("reading: %w", err)
 	}
 	bad := func(format string, args ...any) (*rpmFile, error) {
-		return nil, &Error{Msg: fmt.Sprintf(format, args...)}
+		return nil, rpmspec.Invalid("signing: "+format, args...)
 	}
 	if len(data) < leadSize+introSize || !bytes.Equal(data[:4], []byte{0xed, 0xab, 0xee, 0xdb}) {
 		return bad("not an RPM file")
