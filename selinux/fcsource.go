@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -86,7 +87,11 @@ func HostFileContexts() []byte {
 // line gives everything else inside QM the context of the QM root itself, as
 // on the host. Lines that only concern the host (/run/ipc on the host side)
 // are left out; lines that become identical are written once.
-func QMFileContexts() []byte {
+func QMFileContexts() []byte { return bytes.Clone(qmFileContexts()) }
+
+// qmFileContexts derives QMFileContexts once per process: the derivation
+// compiles qm.fc's regexes, and a compose asks for it twice.
+var qmFileContexts = sync.OnceValue(func() []byte {
 	src := sourceLines()
 	root := qmMounts[0].Host
 	var rootCtx string
@@ -109,7 +114,7 @@ func QMFileContexts() []byte {
 		}
 	}
 	return formatLines("# file contexts inside QM (written by qm-build from selinux/policy/qm.fc)\n", out)
-}
+})
 
 // fcLineMatches reports whether l labels the directory p.
 func fcLineMatches(l fcLine, p string) bool {

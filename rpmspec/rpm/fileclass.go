@@ -4,7 +4,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/rpmpack"
+	"github.com/qm-build/qm-build/rpmspec/rpm/internal/rpmpack"
 )
 
 // File classification tags rpmbuild writes for every package with files

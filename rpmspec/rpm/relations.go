@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/rpmpack"
+	"github.com/qm-build/qm-build/rpmspec/rpm/internal/rpmpack"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )

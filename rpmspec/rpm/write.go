@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/google/rpmpack"
+	"github.com/qm-build/qm-build/rpmspec/rpm/internal/rpmpack"
 
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/sign"

@@ -5,9 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // goPrograms caches GoProgram's builds for the life of the test binary.
@@ -79,4 +81,28 @@ func BinaryIn(t testing.TB, dir, pkg string, tags ...string) string {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
+}
+
+// MinRuns is how many times a process benchmark runs at least: its ns/op is
+// the median of the runs.
+const MinRuns = 10
+
+// Median runs a whole-process benchmark: run is called max(b.N, MinRuns)
+// times and the benchmark's ns/op is the median duration, which one slow
+// run on a loaded machine does not move. Comparisons run each side in the
+// same go test process, one after the other (make bench, test/benchratio).
+func Median(b *testing.B, run func()) {
+	b.Helper()
+	n := max(b.N, MinRuns)
+	d := make([]time.Duration, n)
+	b.ResetTimer()
+	for i := range d {
+		start := time.Now()
+		run()
+		d[i] = time.Since(start)
+	}
+	b.StopTimer()
+	slices.Sort(d)
+	b.ReportMetric(float64(d[n/2].Nanoseconds()), "ns/op")
+	b.ReportMetric(float64(n), "runs")
 }
