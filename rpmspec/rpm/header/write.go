@@ -1,9 +1,9 @@
 package header
 
 import (
-	"slices"
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"sort"
 )
 
