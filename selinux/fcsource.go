@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -121,6 +122,9 @@ func fcLineMatches(l fcLine, p string) bool {
 	if l.FileType != AnyFile && l.FileType != Directory {
 		return false
 	}
+	if !strings.HasPrefix(p, plainPrefix(l.Regex)) {
+		return false // no need to compile a regex that cannot match
+	}
 	re, err := compileAnchored(l.Regex)
 	return err == nil && re.match(p)
 }
@@ -146,4 +150,23 @@ func insideRegex(re string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// plainPrefix is the part of a file-context regex before its first special
+// character, less the character a quantifier there makes optional: every
+// path the anchored regex matches starts with it. A regex with an
+// alternation anywhere has none.
+func plainPrefix(re string) string {
+	if strings.Contains(re, "|") {
+		return ""
+	}
+	i := strings.IndexAny(re, ".[]()*+?{}^$\\")
+	if i < 0 {
+		return re
+	}
+	if strings.IndexByte("*?{", re[i]) >= 0 {
+		_, n := utf8.DecodeLastRuneInString(re[:i])
+		return re[:i-n]
+	}
+	return re[:i]
 }

@@ -88,22 +88,45 @@ func BenchmarkVsStartup(b *testing.B) {
 	})
 }
 
-// BenchmarkVsCheckSmallTree: `qm-build check` of the tree `qm-build rootfs`
-// writes into an empty directory (every rule, the report), against `find`
-// listing the same tree with modes and owners.
+// BenchmarkVsCheckSmallTree: `qm-build check` of a small tree (a skeleton
+// image without QM: the cost of starting the checker and running every
+// rule on next to nothing), against `find` listing it with modes and
+// owners.
 func BenchmarkVsCheckSmallTree(b *testing.B) {
 	benchTmp(b)
-	qm := binary(b, "./cmd/qm-build")
-	find := verifiers.Need(b, "find")
+	tree := filepath.Join(b.TempDir(), "tree")
+	for _, d := range []string{"etc/systemd/system", "usr/lib/systemd/system", "usr/share", "var/lib"} {
+		if err := os.MkdirAll(filepath.Join(tree, d), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tree, "etc/os-release"), []byte("ID=centos\nVERSION_ID=10\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	benchCheck(b, tree)
+}
+
+// BenchmarkVsCheckQMTree: `qm-build check` of the tree `qm-build rootfs`
+// writes into an empty directory (QM's packages' payload and the stages'
+// files: every rule has something to read), against `find` on it.
+func BenchmarkVsCheckQMTree(b *testing.B) {
+	benchTmp(b)
 	tree := filepath.Join(b.TempDir(), "tree")
 	if err := os.Mkdir(tree, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.Command(qm, "rootfs", "--root", tree)
+	cmd := exec.Command(binary(b, "./cmd/qm-build"), "rootfs", "--root", tree)
 	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000")
 	runQuiet(b, cmd)
+	benchCheck(b, tree)
+}
+
+// benchCheck runs the two sides of a check comparison on tree.
+func benchCheck(b *testing.B, tree string) {
+	qm := binary(b, "./cmd/qm-build")
+	find := verifiers.Need(b, "find")
 	b.Run("qm-build", func(b *testing.B) {
-		// Findings exit 1 (the tree has no host around QM); that is the
+		// Findings exit 1 (the tree is not a whole image); that is the
 		// check's answer, not a failure of the benchmark.
 		verifiers.Median(b, func() { runQuiet(b, exec.Command(qm, "check", tree), 1) })
 	})
