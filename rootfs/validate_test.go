@@ -127,3 +127,19 @@ func TestMemoryValuesSystemdAccepts(t *testing.T) {
 		require.False(t, rejected[v])
 	}
 }
+
+// TestUserDropinsThatCollide: two user drop-ins claiming one file are bad
+// input naming both, found when the packages are composed (the drop-ins are
+// rpmspec's fixtures, testdata/dropins/collide).
+func TestUserDropinsThatCollide(t *testing.T) {
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	names, err := cat.AddDir(os.DirFS(filepath.Join("..", "rpmspec", "testdata", "dropins", "collide")), "collide")
+	require.NoError(t, err)
+	plan, err := NewPlan(Options{Dropins: names}, cat)
+	require.NoError(t, err)
+	_, err = Compose(plan, Facts{})
+	require.ErrorIs(t, err, rpmspec.ErrInvalid)
+	require.True(t, rpmspec.IsBadInput(err))
+	require.Equal(t, "collide/b.yaml:5: path: /etc/qm/containers/containers.conf.d/shared.conf is claimed by both qm-first (collide/a.yaml:5) and qm-second", err.Error())
+}

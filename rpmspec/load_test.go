@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
@@ -73,16 +72,8 @@ func TestParseDropinBadInput(t *testing.T) {
 
 // TestLoadDirBadInput: directory-level problems, also named by file and line.
 func TestLoadDirBadInput(t *testing.T) {
-	cat, err := rpmspec.Builtin()
-	require.NoError(t, err)
-	t.Run("a file two packages both claim", func(t *testing.T) {
-		names, err := cat.AddDir(os.DirFS("testdata/dropins/collide"), "collide")
-		require.NoError(t, err)
-		plan, err := rootfs.NewPlan(rootfs.Options{Dropins: names}, cat)
-		require.NoError(t, err)
-		_, err = rootfs.Compose(plan, rootfs.Facts{})
-		requireBadInput(t, err, "collide/b.yaml:5: path: /etc/qm/containers/containers.conf.d/shared.conf is claimed by both qm-first (collide/a.yaml:5) and qm-second")
-	})
+	// A file two packages both claim is found when rootfs composes them
+	// (rootfs's TestUserDropinsThatCollide, on testdata/dropins/collide).
 	for _, tc := range []struct {
 		name  string
 		files fstest.MapFS

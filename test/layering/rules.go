@@ -21,7 +21,6 @@ func QMBuild(lightImages []string) Rules {
 			// `qm-build rpm` really writes, which only rootfs composes: their
 			// test binaries link rootfs and selinux, nothing above.
 			"rpmspec": {
-				"rootfs":        "drop-in collisions are found when rootfs composes (TestLoadDirBadInput)",
 				"test/composed": "the spec of every real package (TestSpecCoversEveryPackage)",
 			},
 			"rpmspec/rpm": {
