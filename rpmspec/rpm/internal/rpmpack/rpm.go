@@ -12,16 +12,6 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-// Package rpmpack packs files to rpm files.
-// It is designed to be simple to use and deploy, not requiring any filesystem access
-// to create rpm files.
-//
-// This is github.com/google/rpmpack v0.7.1 (Apache-2.0, LICENSE beside this
-// file) with one change, marked "qm-build:" in zstd.go: zstd encoders are
-// pooled and reset rather than made anew for every package, which writes the
-// same bytes without allocating an encoder's tables each time (most of what
-// `qm-build rpm` spent). The tar import and the tests stay upstream; qm-build's
-// own tests check the writer against rpmbuild and rpm.
 package rpmpack
 
 import (
