@@ -75,9 +75,9 @@ func BenchmarkVsRPMBuildProcess(b *testing.B) {
 	})
 }
 
-// BenchmarkVsStartup: `qm-build --help`, the cost of starting qm-build at
+// BenchmarkVsStartupProcess: `qm-build --help`, the cost of starting qm-build at
 // all, against `rpm --version`, a C program's.
-func BenchmarkVsStartup(b *testing.B) {
+func BenchmarkVsStartupProcess(b *testing.B) {
 	qm := binary(b, "./cmd/qm-build")
 	rpmBin := verifiers.Need(b, "rpm")
 	b.Run("qm-build", func(b *testing.B) {
@@ -88,11 +88,11 @@ func BenchmarkVsStartup(b *testing.B) {
 	})
 }
 
-// BenchmarkVsCheckSmallTree: `qm-build check` of a small tree (a skeleton
+// BenchmarkVsCheckSmallTreeProcess: `qm-build check` of a small tree (a skeleton
 // image without QM: the cost of starting the checker and running every
 // rule on next to nothing), against `find` listing it with modes and
 // owners.
-func BenchmarkVsCheckSmallTree(b *testing.B) {
+func BenchmarkVsCheckSmallTreeProcess(b *testing.B) {
 	benchTmp(b)
 	tree := filepath.Join(b.TempDir(), "tree")
 	for _, d := range []string{"etc/systemd/system", "usr/lib/systemd/system", "usr/share", "var/lib"} {
@@ -106,10 +106,10 @@ func BenchmarkVsCheckSmallTree(b *testing.B) {
 	benchCheck(b, tree)
 }
 
-// BenchmarkVsCheckQMTree: `qm-build check` of the tree `qm-build rootfs`
+// BenchmarkVsCheckQMTreeProcess: `qm-build check` of the tree `qm-build rootfs`
 // writes into an empty directory (QM's packages' payload and the stages'
 // files: every rule has something to read), against `find` on it.
-func BenchmarkVsCheckQMTree(b *testing.B) {
+func BenchmarkVsCheckQMTreeProcess(b *testing.B) {
 	benchTmp(b)
 	tree := filepath.Join(b.TempDir(), "tree")
 	if err := os.Mkdir(tree, 0o755); err != nil {
