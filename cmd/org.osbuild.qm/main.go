@@ -31,6 +31,7 @@ import (
 var toolVersion = "0.1.0-dev"
 
 func main() {
+	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	_, err := osbuildstage.Run(ctx, osbuildstage.Config{
 		Paths:       osbuildstage.PathsFromEnv(os.Getenv),

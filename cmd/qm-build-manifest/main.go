@@ -32,6 +32,7 @@ import (
 var toolVersion = "0.1.0-dev"
 
 func main() {
+	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, newEnv(), os.Args[1:])
 	stop()

@@ -12,12 +12,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 )
 
 // toolVersion is the tool's own version, set with -ldflags "-X main.toolVersion=…".
 var toolVersion = "0.1.0-dev"
 
 func main() {
+	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, newEnv(), os.Args[1:])
 	stop()
