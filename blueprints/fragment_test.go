@@ -148,7 +148,7 @@ func TestFragmentPolicyNamesThePolicy(t *testing.T) {
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.want)
 			require.Contains(t, err.Error(), "frag.toml")
-			require.True(t, err.(interface{ BadInput() bool }).BadInput())
+			require.True(t, rpmspec.IsBadInput(err))
 		})
 	}
 }
@@ -167,7 +167,7 @@ func TestParseBlueprintErrors(t *testing.T) {
 			_, err := ParseBlueprint(strings.NewReader(tc.toml), "bp.toml")
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.want)
-			require.True(t, err.(interface{ BadInput() bool }).BadInput())
+			require.True(t, rpmspec.IsBadInput(err))
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 const goodSum = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -51,7 +52,7 @@ func TestParseLockErrorsNameFileAndLine(t *testing.T) {
 			for _, w := range tc.want {
 				require.Contains(t, err.Error(), w)
 			}
-			require.True(t, err.(interface{ BadInput() bool }).BadInput())
+			require.True(t, rpmspec.IsBadInput(err))
 		})
 	}
 }
@@ -93,7 +94,7 @@ func TestVerifyLocal(t *testing.T) {
 			}
 			require.ErrorContains(t, err, tc.want)
 			require.ErrorContains(t, err, "lock.json:6")
-			require.True(t, err.(interface{ BadInput() bool }).BadInput())
+			require.True(t, rpmspec.IsBadInput(err))
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 const userBlueprint = `name = "car"
@@ -153,7 +154,7 @@ func TestMergeConflicts(t *testing.T) {
 			for _, w := range tc.want {
 				require.Contains(t, err.Error(), w)
 			}
-			require.True(t, err.(interface{ BadInput() bool }).BadInput())
+			require.True(t, rpmspec.IsBadInput(err))
 		})
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
-	"github.com/qm-build/qm-build/rootfs/quadlet"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/test/composed"
 	"github.com/qm-build/qm-build/test/verifiers"
@@ -25,7 +24,7 @@ import (
 // QM's quadlet drop-ins and the nested podman's containers.conf drop-ins.
 // Every other file of a drop-in is its own (rpmspec.Collisions), so drop-ins
 // can only interact through these.
-var sharedDirs = []string{quadlet.DropinDir, rootfs.NestedConfDropinDir}
+var sharedDirs = []string{rpmspec.QuadletDropinDir, rootfs.NestedConfDropinDir}
 
 // InteractingDropins are the catalog's drop-ins that write into one of
 // dirs (by default sharedDirs); the others write nothing there, so leaving
@@ -114,7 +113,7 @@ func podmanArgs(execStart string) map[string][]string {
 // this host has (quadlet drops an optional device the host lacks).
 func TestQuadletEveryDropinCombination(t *testing.T) {
 	q := verifiers.Quadlet(t)
-	shared := interactingDropins(t, quadlet.DropinDir)
+	shared := interactingDropins(t, rpmspec.QuadletDropinDir)
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
 	sets := combinations(t, cat, shared)
@@ -210,7 +209,7 @@ func checkCombination(t *testing.T, q, dir string, cat *rpmspec.Catalog, set []s
 			seen[v] = true
 		}
 	}
-	for _, d := range p.Dropins {
+	for _, d := range p.Selected {
 		for _, a := range d.Annotations {
 			if !contains(args["annotation"], a.Key) {
 				return fmt.Errorf("%s: annotation %s missing: %s", d.Name, a.Key, execStart)

@@ -106,14 +106,14 @@ func (t *Tree) Commit(ctx context.Context) (*Committed, error) {
 func (t *Tree) lock() (func(), error) {
 	f, err := t.root.Open(".")
 	if err != nil {
-		return nil, &TreeError{Dir: t.dir, Err: err}
+		return nil, TreeError(t.dir, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, &TreeError{Dir: t.dir, Err: errors.New("another qm-build run is writing this tree")}
+			return nil, TreeError(t.dir, errors.New("another qm-build run is writing this tree"))
 		}
-		return nil, &TreeError{Dir: t.dir, Err: fmt.Errorf("locking: %w", err)}
+		return nil, TreeError(t.dir, fmt.Errorf("locking: %w", err))
 	}
 	return func() { f.Close() }, nil
 }
@@ -218,7 +218,7 @@ func (t *Tree) validate(ctx context.Context, old map[string]manifestEntry) (*txn
 	sort.Strings(v.create)
 	fail(t.checkStale(v, old, planned))
 	if len(errs) > 0 {
-		return nil, &TreeError{Dir: t.dir, Err: errors.Join(errs...)}
+		return nil, TreeError(t.dir, errors.Join(errs...))
 	}
 	v.union, v.final = v.manifests(old)
 	return v, nil

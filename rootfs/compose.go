@@ -15,7 +15,7 @@ func Compose(p *Plan, f Facts) (*Content, error) {
 		return nil, err
 	}
 	c.Packages = append(c.Packages, qm)
-	for _, d := range p.Dropins {
+	for _, d := range p.Selected {
 		if d.HookProgram && f.HookProgram == nil {
 			// Built per architecture from a program qm-build does not
 			// compile (hookpkg.go): refused when asked for by name, left out

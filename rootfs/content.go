@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/qm-build/qm-build/rootfs/quadlet"
 	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/selinux"
@@ -79,11 +78,11 @@ func (c *Content) QuadletUnits() (*unitfile.File, []*unitfile.File, error) {
 			return nil
 		}
 		switch {
-		case f.Path == quadlet.Path:
+		case f.Path == rpmspec.QuadletPath:
 			u, err := unitfile.ParseBytes(f.Body, f.Path)
 			base = u
 			return err
-		case path.Dir(f.Path) == quadlet.DropinDir && strings.HasSuffix(f.Path, ".conf"):
+		case path.Dir(f.Path) == rpmspec.QuadletDropinDir && strings.HasSuffix(f.Path, ".conf"):
 			u, err := unitfile.ParseBytes(f.Body, f.Path)
 			dropins = append(dropins, u)
 			return err
@@ -103,7 +102,7 @@ func (c *Content) QuadletUnits() (*unitfile.File, []*unitfile.File, error) {
 		}
 	}
 	if base == nil {
-		return nil, nil, fmt.Errorf("the content has no %s", quadlet.Path)
+		return nil, nil, fmt.Errorf("the content has no %s", rpmspec.QuadletPath)
 	}
 	sort.SliceStable(dropins, func(i, j int) bool { return path.Base(dropins[i].Name) < path.Base(dropins[j].Name) })
 	return base, dropins, nil

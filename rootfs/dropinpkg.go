@@ -12,10 +12,9 @@ import (
 
 // Paths a drop-in package derives from its declaration.
 const (
-	QuadletDropinDir     = "/etc/containers/systemd/qm.container.d"
-	NestedConfDropinDir  = "/etc/qm/containers/containers.conf.d"
-	NestedQuadletDir     = "/etc/qm/containers/systemd"
-	DropinDeclarationDir = "/usr/share/qm/dropins"
+	NestedConfDropinDir  = rpmspec.QMEtc + "/containers/containers.conf.d"
+	NestedQuadletDir     = rpmspec.QMEtc + "/containers/systemd"
+	DropinDeclarationDir = rpmspec.QMShare + "/dropins"
 )
 
 // dropinPackage derives a drop-in's package from its declaration: its
@@ -38,7 +37,7 @@ func dropinPackage(p *Plan, f Facts, d *rpmspec.Dropin) (*rpmspec.Package, error
 	}
 	origin := d.Source
 	if len(d.Devices.QM) > 0 || len(d.Annotations) > 0 {
-		pkg.Files = append(pkg.Files, configFile(path.Join(QuadletDropinDir, d.Name+".conf"), QuadletDevicesDropin(d), origin))
+		pkg.Files = append(pkg.Files, configFile(path.Join(rpmspec.QuadletDropinDir, d.Name+".conf"), QuadletDevicesDropin(d), origin))
 	}
 	if len(d.Devices.Nested) > 0 {
 		pkg.Files = append(pkg.Files, configFile(path.Join(NestedConfDropinDir, d.Name+".conf"), NestedDevicesConf(d.PackageName(), d.Devices.Nested), origin))
@@ -77,13 +76,13 @@ func dropinPackage(p *Plan, f Facts, d *rpmspec.Dropin) (*rpmspec.Package, error
 // 0555 mount point in a root the image build has not filled yet.
 func rootfsDirs(files []rpmspec.File, origin string) []rpmspec.File {
 	for _, f := range files {
-		if f.Path == QMRootfs {
+		if f.Path == rpmspec.QMRootfs {
 			return nil
 		}
 	}
 	for _, f := range files {
-		if strings.HasPrefix(f.Path, QMRootfs+"/") {
-			return []rpmspec.File{dir("/usr/lib/qm", 0o755, origin), dir(QMRootfs, 0o555, origin)}
+		if strings.HasPrefix(f.Path, rpmspec.QMRootfs+"/") {
+			return []rpmspec.File{dir("/usr/lib/qm", 0o755, origin), dir(rpmspec.QMRootfs, 0o555, origin)}
 		}
 	}
 	return nil

@@ -16,7 +16,7 @@ import (
 )
 
 // plan resolves options against the built-in catalog plus user drop-ins
-// given as name → YAML.
+// given as name → YAML. Its errors are spelled as the CLI spells them.
 func plan(t *testing.T, o rootfs.Options, user map[string]string) (*rootfs.Plan, error) {
 	t.Helper()
 	cat, err := rpmspec.Builtin()
@@ -30,7 +30,8 @@ func plan(t *testing.T, o rootfs.Options, user map[string]string) (*rootfs.Plan,
 		require.NoError(t, err)
 		o.Dropins = append(o.Dropins, names...)
 	}
-	return rootfs.NewPlan(o, cat)
+	p, err := rootfs.NewPlan(o, cat)
+	return p, rootfs.Spell(err, rootfs.FlagSpelling)
 }
 
 func compose(t *testing.T, o rootfs.Options, f rootfs.Facts, user map[string]string) (*rootfs.Content, error) {
@@ -252,10 +253,10 @@ func TestImages(t *testing.T) {
 	}{
 		{"a fully qualified override", rootfs.Options{Dropins: []string{"kvm"}, Images: map[string]string{"kvm": "registry.example.com:5000/vm/kvm@sha256:" + strings.Repeat("a", 64)}}, nil, nil},
 		{"a short name", rootfs.Options{Images: map[string]string{"kvm": "qm-images/kvm:latest"}}, nil,
-			[]string{`--image: kvm="qm-images/kvm:latest" is a short name`, "(--allow-short-names)"}},
+			[]string{`--image kvm: "qm-images/kvm:latest" is a short name`, "or allow short names (--allow-short-names)"}},
 		{"a short name allowed", rootfs.Options{Images: map[string]string{"kvm": "qm-images/kvm:latest"}, AllowShortNames: true}, nil, nil},
 		{"no tag", rootfs.Options{Images: map[string]string{"ros2": "quay.io/fedora-sig-robotics/ros2"}}, nil, []string{"names no tag or digest"}},
-		{"an unknown key", rootfs.Options{Images: map[string]string{"teleport": "quay.io/a/b:1"}}, nil, []string{`--image: unknown image key "teleport"; known keys: audio, kvm,`}},
+		{"an unknown key", rootfs.Options{Images: map[string]string{"teleport": "quay.io/a/b:1"}}, nil, []string{`--image teleport: unknown image key "teleport"; known keys: audio, kvm,`}},
 		{"a newline", rootfs.Options{Images: map[string]string{"kvm": "quay.io/a/b:1\nPodmanArgs=--privileged"}, AllowShortNames: true}, nil,
 			[]string{"has a space, a newline or a control character"}},
 		{"a literal short image in a drop-in's quadlet", rootfs.Options{}, literal("fedora"), []string{"user/lit.yaml:", "/etc/qm/containers/systemd/lit.container:2: Image", `"fedora" is a short name`}},

@@ -2,6 +2,8 @@ package rootfs
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -9,28 +11,26 @@ import (
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
-// validateImages checks the --image overrides: each key is one a drop-in of
+// validateImages checks the image overrides: each key is one a drop-in of
 // the catalog declares, and each reference is one word and fully qualified
-// (rpmspec.CheckImageRef), unless short names are allowed.
+// (rpmspec.CheckImageRef), unless short names are allowed. Each problem
+// names the key (images.KEY).
 func validateImages(o Options, cat *rpmspec.Catalog) rpmspec.Errors {
 	var errs rpmspec.Errors
 	keys := ImageKeys(cat)
-	given := make([]string, 0, len(o.Images))
-	for k := range o.Images {
-		given = append(given, k)
-	}
-	sort.Strings(given)
-	for _, k := range given {
-		if !contains(keys, k) {
-			errs = append(errs, &rpmspec.InputError{Field: "--image", Msg: fmt.Sprintf("unknown image key %q; known keys: %s", k, strings.Join(keys, ", "))})
+	for _, k := range slices.Sorted(maps.Keys(o.Images)) {
+		field := FieldImages + "." + k
+		if !slices.Contains(keys, k) {
+			errs = append(errs, &rpmspec.InputError{Field: field, Msg: fmt.Sprintf("unknown image key %q; known keys: %s", k, strings.Join(keys, ", "))})
 			continue
 		}
-		if err := rpmspec.CheckImageRef(o.Images[k], o.AllowShortNames); err != nil {
+		image := o.Images[k]
+		if err := rpmspec.CheckImageRef(image, o.AllowShortNames); err != nil {
 			msg := err.Error()
-			if ie, ok := err.(*rpmspec.ImageRefError); ok && ie.Short {
-				msg += " (--allow-short-names)"
+			if rpmspec.IsShortImageName(image) {
+				msg += ", or allow short names (" + ref(FieldAllowShortNames) + ")"
 			}
-			errs = append(errs, &rpmspec.InputError{Field: "--image", Msg: k + "=" + msg})
+			errs = append(errs, &rpmspec.InputError{Field: field, Msg: msg})
 		}
 	}
 	return errs
@@ -75,13 +75,4 @@ func validateAnnotations(ds []*rpmspec.Dropin) rpmspec.Errors {
 		}
 	}
 	return errs
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -87,7 +87,7 @@ func extraDevices(p *Plan) (keep, notes []string) {
 	for _, d := range quadlet.QM("").AddDevice {
 		have[deviceHost(d)] = "qm.container"
 	}
-	for _, d := range p.Dropins {
+	for _, d := range p.Selected {
 		for _, dev := range d.Devices.QM {
 			have[path.Clean(dev)] = d.PackageName()
 		}
@@ -179,7 +179,11 @@ func checkNestedImages(p *Plan, pkgs []*rpmspec.Package) error {
 					continue
 				}
 				if err := rpmspec.CheckImageRef(e.Value, p.AllowShortNames); err != nil {
-					errs = append(errs, &rpmspec.InputError{File: orGenerated(f.Origin), Field: fmt.Sprintf("%s:%d: Image", f.Path, e.Line), Msg: err.Error()})
+					msg := err.Error()
+					if rpmspec.IsShortImageName(e.Value) {
+						msg += ", or allow short names"
+					}
+					errs = append(errs, &rpmspec.InputError{File: orGenerated(f.Origin), Field: fmt.Sprintf("%s:%d: Image", f.Path, e.Line), Msg: msg})
 				}
 			}
 		}

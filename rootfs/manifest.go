@@ -22,7 +22,7 @@ import (
 // path, whether qm-build created it or found it there, and the digest of
 // what it wrote. A later run reads it to remove its own paths that the new
 // plan no longer has, and nothing else. docs/outputs.md describes the format.
-const ManifestPath = QMShareDir + "/qm-build.manifest"
+const ManifestPath = rpmspec.QMShare + "/qm-build.manifest"
 
 // manifestHeader is the first line of every manifest; the format's version
 // is its last word.
@@ -175,7 +175,7 @@ func (t *Tree) readManifest() (map[string]manifestEntry, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return map[string]manifestEntry{}, nil
 	case err != nil:
-		return nil, &TreeError{Dir: t.dir, Err: fmt.Errorf("reading %s: %w", ManifestPath, err)}
+		return nil, TreeError(t.dir, fmt.Errorf("reading %s: %w", ManifestPath, err))
 	}
 	m, err := parseManifest(bytes.NewReader(data), name)
 	if err != nil {

@@ -1,22 +1,24 @@
 package rootfs
 
+import "github.com/qm-build/qm-build/rpmspec"
+
 // Configuration of the podman nested in QM (qm-upstream.md §4). Inside QM,
 // /etc is the host's /etc/qm, so QM's /etc/containers/containers.conf is the
 // host's /etc/qm/containers/containers.conf.
 
 // Paths as on the image.
 const (
-	NestedConfDir        = QMEtc + "/containers"
+	NestedConfDir        = rpmspec.QMEtc + "/containers"
 	NestedContainersConf = NestedConfDir + "/containers.conf"
 	NestedStorageConf    = NestedConfDir + "/storage.conf"
 	// SharedContainersConf is the qm package's copy of containers.conf, as
 	// upstream ships it (/usr/share/qm/containers.conf).
-	SharedContainersConf = QMShareDir + "/containers.conf"
+	SharedContainersConf = rpmspec.QMShare + "/containers.conf"
 	// NestedContextsPath is podman's SELinux contexts file inside QM's rootfs.
-	NestedContextsPath = QMRootfs + "/usr/share/containers/selinux/contexts"
+	NestedContextsPath = rpmspec.QMRootfs + "/usr/share/containers/selinux/contexts"
 	// NestedFileContextsPath is QM's own file_contexts (QM's
 	// /etc/selinux/targeted/contexts/files/file_contexts).
-	NestedFileContextsPath = QMEtc + "/selinux/targeted/contexts/files/file_contexts"
+	NestedFileContextsPath = rpmspec.QMEtc + "/selinux/targeted/contexts/files/file_contexts"
 	// SharedImageStore is the nested podman's read-only additional image
 	// store, as QM sees it (/var/lib/shared); on the host /var/qm/lib/shared.
 	SharedImageStore = "/var/lib/shared"

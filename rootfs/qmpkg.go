@@ -4,15 +4,9 @@ import (
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
-// Paths of the qm package.
-const (
-	QMRootfs         = "/usr/lib/qm/rootfs"
-	QMShareDir       = "/usr/share/qm"
-	QuadletPath      = "/usr/share/containers/systemd/qm.container"
-	QMEtc            = "/etc/qm"
-	QMVar            = "/var/qm"
-	qmPackageSummary = "Containerized environment for Quality Management software"
-)
+// The qm package's paths are rpmspec's (rpmspec.QMRootfs and the others).
+
+const qmPackageSummary = "Containerized environment for Quality Management software"
 
 const qmPackageDescription = `QM runs Quality Management (QM) software in a partition of its own: a second
 systemd and podman started from /usr/lib/qm/rootfs by the podman quadlet
@@ -29,11 +23,11 @@ func qmPackage(p *Plan, f Facts) (*rpmspec.Package, error) {
 	pkg.Requires.Add(rpmspec.Relation{Name: "containers-common"})
 	const origin = "rootfs/qmpkg.go"
 	pkg.Files = append(pkg.Files,
-		dir(QuadletDropinDir, 0o755, origin),
-		dir(QMShareDir, 0o755, origin),
+		dir(rpmspec.QuadletDropinDir, 0o755, origin),
+		dir(rpmspec.QMShare, 0o755, origin),
 		dir(DropinDeclarationDir, 0o755, origin),
 		ghostDir("/usr/lib/qm", 0o755, origin),
-		ghostDir(QMRootfs, 0o555, origin),
+		ghostDir(rpmspec.QMRootfs, 0o555, origin),
 	)
 	qf, err := quadletPackageFiles(p, f)
 	if err != nil {

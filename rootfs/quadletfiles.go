@@ -21,7 +21,7 @@ func quadletPackageFiles(p *Plan, f Facts) ([]rpmspec.File, error) {
 	sec := configFile(seccomp.Path, profile, origin)
 	return []rpmspec.File{
 		ghostDir("/usr/share/containers/systemd", 0o755, origin),
-		file(QuadletPath, 0o644, quadlet.QM("").Bytes(), origin),
+		file(rpmspec.QuadletPath, 0o644, quadlet.QM("").Bytes(), origin),
 		file(SharedContainersConf, 0o644, NestedContainersConfBody(), origin),
 		sec,
 	}, nil

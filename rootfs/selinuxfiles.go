@@ -12,8 +12,8 @@ import (
 const (
 	SELinuxPackageDir  = "/usr/share/selinux/packages"
 	SELinuxIncludeDir  = "/usr/share/selinux/devel/include/services"
-	QMContextsPath     = QMShareDir + "/contexts"
-	QMFileContextsPath = QMShareDir + "/file_contexts"
+	QMContextsPath     = rpmspec.QMShare + "/contexts"
+	QMFileContextsPath = rpmspec.QMShare + "/file_contexts"
 )
 
 // PolicyModulePath is where the qm package installs the compiled module.
@@ -31,7 +31,7 @@ var PolicyModulePath = path.Join(SELinuxPackageDir, selinux.PackageFileBz2)
 // before any package is written.
 func selinuxPackageFiles(p *Plan, f Facts) ([]rpmspec.File, rpmspec.Scriptlets, []rpmspec.Relation, error) {
 	const origin = "rootfs/selinuxfiles.go"
-	if err := selinux.CheckModuleVersion("--qm-version", p.Version); err != nil {
+	if err := selinux.CheckModuleVersion(FieldVersion, p.Version); err != nil {
 		return nil, rpmspec.Scriptlets{}, nil, err
 	}
 	files := []rpmspec.File{
@@ -63,7 +63,7 @@ func checkPolicyModule(pp []byte, version string) error {
 		return fmt.Errorf("reading the compiled qm module: %w", err)
 	}
 	if name != selinux.ModuleName || modVersion != version {
-		return &rpmspec.InputError{Field: "--qm-version", Msg: fmt.Sprintf(
+		return &rpmspec.InputError{Field: FieldVersion, Msg: fmt.Sprintf(
 			"the compiled SELinux module is %s %s, but the package is qm %s: the module version must equal the package version", name, modVersion, version)}
 	}
 	return nil

@@ -60,27 +60,22 @@ func OpenTree(dir string, o TreeOptions) (*Tree, error) {
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return nil, &TreeError{Dir: dir, Err: err}
+		return nil, TreeError(dir, err)
 	}
 	if !fi.IsDir() {
-		return nil, &TreeError{Dir: dir, Err: errors.New("not a directory")}
+		return nil, TreeError(dir, errors.New("not a directory"))
 	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, &TreeError{Dir: dir, Err: err}
+		return nil, TreeError(dir, err)
 	}
 	return &Tree{root: r, dir: dir, epoch: o.Epoch, chown: os.Geteuid() == 0, parents: map[string]bool{}}, nil
 }
 
-// TreeError is a target tree that cannot be used. It is bad input.
-type TreeError struct {
-	Dir string
-	Err error
+// TreeError is a target tree that cannot be used: bad input.
+func TreeError(dir string, err error) error {
+	return &rpmspec.InputError{Msg: "image tree " + dir, Err: err}
 }
-
-func (e *TreeError) Error() string  { return fmt.Sprintf("image tree %s: %v", e.Dir, e.Err) }
-func (e *TreeError) Unwrap() error  { return e.Err }
-func (e *TreeError) BadInput() bool { return true }
 
 // Close releases the tree.
 func (t *Tree) Close() error { return t.root.Close() }
@@ -129,9 +124,9 @@ func (t *Tree) ReadRegular(p string, limit int64) ([]byte, error) {
 	case err != nil:
 		return nil, err
 	case !fi.Mode().IsRegular():
-		return nil, &TreeError{Dir: t.dir, Err: fmt.Errorf("%s: is %s, not a regular file", p, typeName(fi.Mode()))}
+		return nil, TreeError(t.dir, fmt.Errorf("%s: is %s, not a regular file", p, typeName(fi.Mode())))
 	case fi.Size() > limit:
-		return nil, &TreeError{Dir: t.dir, Err: fmt.Errorf("%s: is larger than %d bytes", p, limit)}
+		return nil, TreeError(t.dir, fmt.Errorf("%s: is larger than %d bytes", p, limit))
 	}
 	return io.ReadAll(io.LimitReader(f, limit+1))
 }

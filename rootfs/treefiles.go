@@ -26,9 +26,9 @@ var TreeStages = []string{StageSkeleton, StageNestedConfig, StageQuadletDropins,
 
 // Host paths of QM's /var.
 const (
-	QMVarTmp       = QMVar + "/tmp"
-	QMVarImagesTmp = QMVar + "/tmp.images"
-	QMSharedStore  = QMVar + "/lib/shared"
+	QMVarTmp       = rpmspec.QMVar + "/tmp"
+	QMVarImagesTmp = rpmspec.QMVar + "/tmp.images"
+	QMSharedStore  = rpmspec.QMVar + "/lib/shared"
 )
 
 // treeFiles are the files the build stages write besides package payloads,
@@ -68,7 +68,7 @@ func skeletonFiles() []rpmspec.File {
 	const origin = "rootfs/treefiles.go"
 	files := []rpmspec.File{
 		dir("/usr/lib/qm", 0o755, origin),
-		dir(QMRootfs, 0o555, origin),
+		dir(rpmspec.QMRootfs, 0o555, origin),
 	}
 	for _, d := range []struct {
 		name string
@@ -77,14 +77,14 @@ func skeletonFiles() []rpmspec.File {
 		{"dev", 0o755}, {"etc", 0o755}, {"proc", 0o555}, {"run", 0o755},
 		{"sys", 0o555}, {"tmp", 0o1777}, {"usr", 0o755}, {"var", 0o755},
 	} {
-		files = append(files, dir(path.Join(QMRootfs, d.name), d.mode, origin))
+		files = append(files, dir(path.Join(rpmspec.QMRootfs, d.name), d.mode, origin))
 	}
 	files = append(files,
-		dir(QMEtc, 0o755, origin),
-		dir(QMVar, 0o755, origin),
+		dir(rpmspec.QMEtc, 0o755, origin),
+		dir(rpmspec.QMVar, 0o755, origin),
 		dir(QMVarTmp, 0o1777, origin),
 		dir(QMVarImagesTmp, 0o1777, origin),
-		dir(QMVar+"/lib", 0o755, origin),
+		dir(rpmspec.QMVar+"/lib", 0o755, origin),
 		// An additional image store needs its layout and lock files before
 		// podman will read it (containers-storage.conf(5)).
 		dir(QMSharedStore, 0o755, origin),
@@ -114,8 +114,8 @@ func nestedConfigFiles() []rpmspec.File {
 func subIDFiles() []rpmspec.File {
 	const origin = "rootfs/treefiles.go"
 	return []rpmspec.File{
-		file(QMEtc+"/subuid", 0o644, []byte(QMSubIDs), origin),
-		file(QMEtc+"/subgid", 0o644, []byte(QMSubIDs), origin),
+		file(rpmspec.QMEtc+"/subuid", 0o644, []byte(QMSubIDs), origin),
+		file(rpmspec.QMEtc+"/subgid", 0o644, []byte(QMSubIDs), origin),
 		file("/etc/subuid", 0o644, []byte(HostSubIDs), origin),
 		file("/etc/subgid", 0o644, []byte(HostSubIDs), origin),
 	}
@@ -149,7 +149,7 @@ func quadletDropinFiles(p *Plan, f Facts) []rpmspec.File {
 	if u == nil {
 		return nil
 	}
-	return []rpmspec.File{file(path.Join(quadlet.DropinDir, quadlet.OptionsDropinName), 0o644, u.Bytes(), "rootfs/treefiles.go")}
+	return []rpmspec.File{file(path.Join(rpmspec.QuadletDropinDir, quadlet.OptionsDropinName), 0o644, u.Bytes(), "rootfs/treefiles.go")}
 }
 
 // BlueChiOptions resolves QM's BlueChi agent options: the node name is the
@@ -162,7 +162,7 @@ func BlueChiOptions(p *Plan, f Facts) bluechi.Options {
 	if name == "" {
 		name = bluechi.DefaultName
 	}
-	return bluechi.Options{Name: name, ControllerHost: p.ControllerHost, ControllerPort: p.ControllerPort, ControllerSocket: p.ControllerSocket}
+	return bluechi.Options{Name: name, ControllerHost: p.Controller.Host, ControllerPort: p.Controller.Port, ControllerSocket: p.Controller.Socket}
 }
 
 func bluechiFiles(p *Plan, f Facts) ([]rpmspec.File, []string) {
@@ -175,7 +175,7 @@ func bluechiFiles(p *Plan, f Facts) ([]rpmspec.File, []string) {
 		{Path: bluechi.QMWants, Kind: rpmspec.KindSymlink, Mode: 0o777, Target: bluechi.QMUnit, Origin: origin},
 	}
 	if o.ControllerSocket {
-		files = append(files, file(path.Join(quadlet.DropinDir, quadlet.BlueChiSocketDropinName), 0o644, quadlet.BlueChiSocketDropin().Bytes(), origin))
+		files = append(files, file(path.Join(rpmspec.QuadletDropinDir, quadlet.BlueChiSocketDropinName), 0o644, quadlet.BlueChiSocketDropin().Bytes(), origin))
 	}
 	notes := bluechi.Notes(o)
 	if p.Hostname == "" && f.HostNodeName == "" {

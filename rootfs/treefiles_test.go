@@ -52,7 +52,7 @@ func TestNestedConfigIsStrictTOML(t *testing.T) {
 }
 
 func TestTreeFilesPerStage(t *testing.T) {
-	p, err := newPlan(t, Options{ControllerSocket: true, Hostname: "car1", MemoryMax: "1G"})
+	p, err := newPlan(t, Options{Controller: Controller{Socket: true}, Hostname: "car1", MemoryMax: "1G"})
 	require.NoError(t, err)
 	files, notes, err := treeFiles(p, Facts{Seccomp: []byte(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]}`)})
 	require.NoError(t, err)

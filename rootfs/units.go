@@ -13,8 +13,8 @@ import (
 // Where a drop-in's enabled units are enabled inside QM: QM's /etc is the
 // host's /etc/qm, and QM's presets live in its rootfs.
 const (
-	QMUnitEtcDir   = QMEtc + "/systemd/system"
-	QMPresetDir    = QMRootfs + "/usr/lib/systemd/system-preset"
+	QMUnitEtcDir   = rpmspec.QMEtc + "/systemd/system"
+	QMPresetDir    = rpmspec.QMRootfs + "/usr/lib/systemd/system-preset"
 	presetPriority = "50"
 )
 
@@ -75,7 +75,7 @@ func unitFile(files []rpmspec.File, unit string) (rpmspec.File, bool) {
 // the host's /etc); a unit in QM's rootfs by its absolute path inside QM,
 // /usr/lib/systemd/system/UNIT, as `systemctl enable` writes it.
 func linkTarget(link, unit string) string {
-	if strings.HasPrefix(unit, QMEtc+"/") {
+	if strings.HasPrefix(unit, rpmspec.QMEtc+"/") {
 		if rel, err := filepath.Rel(path.Dir(link), unit); err == nil {
 			return rel
 		}
@@ -108,7 +108,7 @@ func installLinks(u *unitfile.File, unit string) []string {
 // QM's /, /etc/qm its /etc and /var/qm its /var. Other paths are returned as
 // they are.
 func QMView(p string) string {
-	for _, m := range []struct{ host, qm string }{{QMRootfs, "/"}, {QMEtc, "/etc"}, {QMVar, "/var"}} {
+	for _, m := range []struct{ host, qm string }{{rpmspec.QMRootfs, "/"}, {rpmspec.QMEtc, "/etc"}, {rpmspec.QMVar, "/var"}} {
 		if p == m.host {
 			return m.qm
 		}

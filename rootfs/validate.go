@@ -13,49 +13,50 @@ import (
 )
 
 // validateOptions checks and normalises the QM container and BlueChi options.
-// Each problem names its flag; every problem is reported at once.
+// Each problem names its option (by its neutral name); every problem is
+// reported at once.
 func validateOptions(o *Options) rpmspec.Errors {
 	var errs rpmspec.Errors
-	bad := func(flag, format string, args ...any) {
-		errs = append(errs, &rpmspec.InputError{Field: flag, Msg: fmt.Sprintf(format, args...)})
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &rpmspec.InputError{Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	switch o.Arch {
 	case "x86_64", "aarch64":
 	default:
-		bad("--arch", "unknown architecture %q; supported: x86_64, aarch64", o.Arch)
+		bad(FieldArch, "unknown architecture %q; supported: x86_64, aarch64", o.Arch)
 	}
-	for _, s := range []struct{ flag, v string }{{"--memory-max", o.MemoryMax}, {"--memory-high", o.MemoryHigh}} {
+	for _, s := range []struct{ field, v string }{{FieldMemoryMax, o.MemoryMax}, {FieldMemoryHigh, o.MemoryHigh}} {
 		if s.v != "" {
 			if err := ValidMemory(s.v); err != nil {
-				bad(s.flag, "%v", err)
+				bad(s.field, "%v", err)
 			}
 		}
 	}
 	if o.CPUWeight != "" {
 		if err := ValidCPUWeight(o.CPUWeight); err != nil {
-			bad("--cpu-weight", "%v", err)
+			bad(FieldCPUWeight, "%v", err)
 		}
 	}
 	if o.Network != "" {
 		if err := ValidNetwork(o.Network); err != nil {
-			bad("--network", "%v", err)
+			bad(FieldNetwork, "%v", err)
 		}
 	}
 	if o.Timezone != "" {
 		if err := ValidTimezone(o.Timezone); err != nil {
-			bad("--timezone", "%v", err)
+			bad(FieldTimezone, "%v", err)
 		}
 	}
 	for _, v := range o.Volumes {
 		if err := ValidVolume(v); err != nil {
-			bad("--volume", "%v", err)
+			bad(FieldVolumes, "%v", err)
 		}
 	}
 	for i, d := range o.Devices {
 		if err := ValidDevice(d); err != nil {
-			bad("--device", "%v", err)
+			bad(FieldDevices, "%v", err)
 		} else if err := CheckDeviceAllowed(d); err != nil {
-			bad("--device", "%v", err)
+			bad(FieldDevices, "%v", err)
 		}
 		o.Devices[i] = strings.TrimPrefix(d, "-")
 	}
@@ -65,28 +66,29 @@ func validateOptions(o *Options) rpmspec.Errors {
 
 func validateBlueChi(o *Options) rpmspec.Errors {
 	var errs rpmspec.Errors
-	bad := func(flag, format string, args ...any) {
-		errs = append(errs, &rpmspec.InputError{Field: flag, Msg: fmt.Sprintf(format, args...)})
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &rpmspec.InputError{Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	if o.Hostname != "" {
 		if err := bluechi.ValidName(o.Hostname); err != nil {
-			bad("--hostname", "%v", err)
+			bad(FieldHostname, "%v", err)
 		}
 	}
-	if o.ControllerHost != "" {
-		if err := ValidHost(o.ControllerHost); err != nil {
-			bad("--controller-host", "%v", err)
+	c := o.Controller
+	if c.Host != "" {
+		if err := ValidHost(c.Host); err != nil {
+			bad(FieldControllerHost, "%v", err)
 		}
-		if o.ControllerSocket {
-			bad("--controller-socket", "reaches the controller over its unix socket; do not also give --controller-host")
+		if c.Socket {
+			bad(FieldControllerSocket, "reaches the controller over its unix socket; do not also give %s", ref(FieldControllerHost))
 		}
 	}
-	if o.ControllerPort != 0 {
+	if c.Port != 0 {
 		switch {
-		case o.ControllerPort < 1 || o.ControllerPort > 65535:
-			bad("--controller-port", "%d is not a TCP port (1-65535)", o.ControllerPort)
-		case o.ControllerHost == "":
-			bad("--controller-port", "needs --controller-host")
+		case c.Port < 1 || c.Port > 65535:
+			bad(FieldControllerPort, "%d is not a TCP port (1-65535)", c.Port)
+		case c.Host == "":
+			bad(FieldControllerPort, "needs %s", ref(FieldControllerHost))
 		}
 	}
 	return errs

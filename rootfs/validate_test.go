@@ -22,6 +22,9 @@ func newPlan(t *testing.T, o Options) (*Plan, error) {
 	return NewPlan(o, cat)
 }
 
+// TestBadOptionsNameTheirFlag: each problem names its option by its neutral
+// name, and the CLI's spelling of it (Spell with FlagSpelling) names the
+// flag, in the field and in the message.
 func TestBadOptionsNameTheirFlag(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -49,14 +52,19 @@ func TestBadOptionsNameTheirFlag(t *testing.T) {
 		{"forbidden device", Options{Devices: []string{"/dev/mem"}}, "--device", "QM must never get /dev/mem: it reaches the host's physical memory"},
 		{"forbidden device, optional, renamed", Options{Devices: []string{"-/dev/sda1:/dev/disk0:r"}}, "--device", "QM must never get /dev/sda1: it is a host block device"},
 		{"forbidden device family", Options{Devices: []string{"/dev/disk/by-label/data"}}, "--device", "QM must never get /dev/disk/by-label/data"},
-		{"controller host", Options{ControllerHost: "bad host"}, "--controller-host", "not an IP address or host name"},
-		{"port without host", Options{ControllerPort: 842}, "--controller-port", "needs --controller-host"},
-		{"port out of range", Options{ControllerHost: "ctl", ControllerPort: 70000}, "--controller-port", "not a TCP port"},
-		{"socket and host", Options{ControllerHost: "ctl", ControllerSocket: true}, "--controller-socket", "do not also give --controller-host"},
+		{"controller host", Options{Controller: Controller{Host: "bad host"}}, "--controller-host", "not an IP address or host name"},
+		{"port without host", Options{Controller: Controller{Port: 842}}, "--controller-port", "needs --controller-host"},
+		{"port out of range", Options{Controller: Controller{Host: "ctl", Port: 70000}}, "--controller-port", "not a TCP port"},
+		{"socket and host", Options{Controller: Controller{Host: "ctl", Socket: true}}, "--controller-socket", "do not also give --controller-host"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := newPlan(t, tc.o)
 			require.Error(t, err)
+			name, ok := FieldForFlag(tc.flag)
+			require.True(t, ok, tc.flag)
+			require.Contains(t, err.Error(), name+": ", "the neutral name")
+			require.NotContains(t, err.Error(), "--", "no flag before a front end spells it")
+			err = Spell(err, FlagSpelling)
 			require.Contains(t, err.Error(), tc.flag+": ")
 			require.Contains(t, err.Error(), tc.msg)
 			var bi interface{ BadInput() bool }
@@ -69,6 +77,7 @@ func TestBadOptionsNameTheirFlag(t *testing.T) {
 func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 	_, err := newPlan(t, Options{MemoryMax: "12XB", Network: "wifi", Hostname: "-x"})
 	require.Error(t, err)
+	err = Spell(err, FlagSpelling)
 	for _, flag := range []string{"--memory-max", "--network", "--hostname"} {
 		require.Contains(t, err.Error(), flag)
 	}
@@ -79,7 +88,7 @@ func TestGoodOptions(t *testing.T) {
 		MemoryMax: "2G", MemoryHigh: "75%", CPUWeight: "idle", Network: "ns:/run/netns/qm",
 		Timezone: "America/Argentina/Buenos_Aires", Volumes: []string{"/srv:/srv:ro,Z", "/a:/b"},
 		Devices: []string{"-/dev/dri", "/dev/ttyUSB0:/dev/ttyUSB0:rw"}, Hostname: "ecu-7.lab",
-		ControllerHost: "fd00::1", ControllerPort: 2020,
+		Controller: Controller{Host: "fd00::1", Port: 2020},
 	})
 	require.NoError(t, err)
 	require.Equal(t, []string{"/dev/dri", "/dev/ttyUSB0:/dev/ttyUSB0:rw"}, p.Devices, "a leading '-' is dropped: every extra device is optional")
@@ -120,4 +129,20 @@ func TestMemoryValuesSystemdAccepts(t *testing.T) {
 		require.NoError(t, ValidMemory(v))
 		require.False(t, rejected[v])
 	}
+}
+
+// TestUserDropinsThatCollide: two user drop-ins claiming one file are bad
+// input naming both, found when the packages are composed (the drop-ins are
+// rpmspec's fixtures, testdata/dropins/collide).
+func TestUserDropinsThatCollide(t *testing.T) {
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	names, err := cat.AddDir(os.DirFS(filepath.Join("..", "rpmspec", "testdata", "dropins", "collide")), "collide")
+	require.NoError(t, err)
+	plan, err := NewPlan(Options{Dropins: names}, cat)
+	require.NoError(t, err)
+	_, err = Compose(plan, Facts{})
+	require.ErrorIs(t, err, rpmspec.ErrInvalid)
+	require.True(t, rpmspec.IsBadInput(err))
+	require.Equal(t, "collide/b.yaml:5: path: /etc/qm/containers/containers.conf.d/shared.conf is claimed by both qm-first (collide/a.yaml:5) and qm-second", err.Error())
 }

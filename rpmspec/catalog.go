@@ -110,7 +110,7 @@ func (c *Catalog) Select(names []string) ([]*Dropin, error) {
 				}
 			default:
 				if _, ok := c.byName[n]; !ok {
-					errs.add("", 0, "--dropin", "unknown drop-in %q; known drop-ins: %s, all", n, strings.Join(c.Names(), ", "))
+					errs.add("", 0, "dropins", "unknown drop-in %q; known drop-ins: %s, all", n, strings.Join(c.Names(), ", "))
 					continue
 				}
 				want[n] = true

@@ -36,9 +36,9 @@ func TestCatalogSelect(t *testing.T) {
 		{"needs closure: text2speech pulls sound", []string{"text2speech"}, []string{"sound", "text2speech"}, ""},
 		{"all", []string{"all"}, cat.Names(), ""},
 		{"all with others", []string{"kvm,all"}, cat.Names(), ""},
-		{"unknown lists the known names", []string{"kvm,nosuch"}, nil, `--dropin: unknown drop-in "nosuch"; known drop-ins: ` + known},
-		{"every unknown is reported", []string{"x", "y"}, nil, `--dropin: unknown drop-in "x"; known drop-ins: ` + known + "\n" + `--dropin: unknown drop-in "y"; known drop-ins: ` + known},
-		{"names are case-sensitive", []string{"KVM"}, nil, `--dropin: unknown drop-in "KVM"; known drop-ins: ` + known},
+		{"unknown lists the known names", []string{"kvm,nosuch"}, nil, `dropins: unknown drop-in "nosuch"; known drop-ins: ` + known},
+		{"every unknown is reported", []string{"x", "y"}, nil, `dropins: unknown drop-in "x"; known drop-ins: ` + known + "\n" + `dropins: unknown drop-in "y"; known drop-ins: ` + known},
+		{"names are case-sensitive", []string{"KVM"}, nil, `dropins: unknown drop-in "KVM"; known drop-ins: ` + known},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := cat.Select(tc.args)

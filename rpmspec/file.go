@@ -95,16 +95,7 @@ func (f File) GroupName() string {
 // RPMMode returns the mode as rpm stores it: type bits and permissions, e.g.
 // 0100644 for a regular file (rpm's FILEMODES tag, st_mode encoding).
 func (f File) RPMMode() uint {
-	perm := uint(f.Mode.Perm())
-	if f.Mode&fs.ModeSetuid != 0 {
-		perm |= 0o4000
-	}
-	if f.Mode&fs.ModeSetgid != 0 {
-		perm |= 0o2000
-	}
-	if f.Mode&fs.ModeSticky != 0 {
-		perm |= 0o1000
-	}
+	perm := uint(PermBits(f.Mode))
 	switch f.Kind {
 	case KindDir:
 		return 0o040000 | perm
@@ -114,25 +105,12 @@ func (f File) RPMMode() uint {
 	return 0o100000 | perm
 }
 
-// ModeFromRPM converts permission bits as written in octal (0644, 4755) to a
-// fs.FileMode with Go's setuid/setgid/sticky bits.
-func ModeFromRPM(m uint) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
-}
-
 // OctalMode formats the permission bits as four octal digits ("0644", "4755").
 func (f File) OctalMode() string {
-	return fmt.Sprintf("%04o", f.RPMMode()&0o7777)
+	if f.Kind == KindSymlink {
+		return "0777"
+	}
+	return OctalMode(f.Mode)
 }
 
 // CheckPath reports whether p is an absolute, clean path without "..", the only

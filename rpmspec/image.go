@@ -8,17 +8,6 @@ import (
 	"github.com/distribution/reference"
 )
 
-// ImageRefError says why an image reference is refused.
-type ImageRefError struct {
-	Ref string
-	// Short is set when the reference is valid but not fully qualified,
-	// the one problem --allow-short-names lets pass.
-	Short bool
-	Msg   string
-}
-
-func (e *ImageRefError) Error() string { return quote(e.Ref) + " " + e.Msg }
-
 // CheckImageRef checks a container image reference for a nested quadlet's
 // Image= line: no space or control character (it lands on one line of a
 // unit file), valid in the containers' reference grammar
@@ -31,37 +20,51 @@ func (e *ImageRefError) Error() string { return quote(e.Ref) + " " + e.Msg }
 // unqualified-search registries of registries.conf(5); with
 // short-name-mode = "enforcing", CentOS's default, that needs a terminal to
 // pick a registry, which a nested quadlet never has, so the container would
-// not start. allowShort accepts short names that are otherwise valid.
+// not start. allowShort accepts short names that are otherwise valid
+// (IsShortImageName). A refusal is an *InputError whose message starts with
+// the quoted reference; callers add where it was given, and whether short
+// names can be allowed there.
 func CheckImageRef(ref string, allowShort bool) error {
-	if ref == "" {
-		return &ImageRefError{Ref: ref, Msg: "is empty"}
+	msg, short := imageRefProblem(ref)
+	if msg == "" || short && allowShort {
+		return nil
 	}
-	if i := strings.IndexFunc(ref, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
-		return &ImageRefError{Ref: ref, Msg: "has a space, a newline or a control character; an image reference is one word"}
+	return &InputError{Msg: quote(ref) + " " + msg}
+}
+
+// IsShortImageName reports whether ref is a valid image reference that is
+// not fully qualified: the one problem CheckImageRef's allowShort lets pass.
+func IsShortImageName(ref string) bool {
+	msg, short := imageRefProblem(ref)
+	return msg != "" && short
+}
+
+// imageRefProblem says what is wrong with ref ("" for nothing), and whether
+// that is only that ref is a short name.
+func imageRefProblem(ref string) (msg string, short bool) {
+	if ref == "" {
+		return "is empty", false
+	}
+	if strings.IndexFunc(ref, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return "has a space, a newline or a control character; an image reference is one word", false
 	}
 	named, err := reference.ParseNamed(ref)
 	switch {
 	case errors.Is(err, reference.ErrNameNotCanonical):
 		if _, perr := reference.ParseNormalizedNamed(ref); perr != nil {
-			return &ImageRefError{Ref: ref, Msg: "is not an image reference: " + perr.Error()}
+			return "is not an image reference: " + perr.Error(), false
 		}
-		if allowShort {
-			return nil
-		}
-		return &ImageRefError{Ref: ref, Short: true, Msg: "is a short name: give the registry, the repository and a tag or digest " +
-			"(e.g. quay.io/qm-images/kvm:latest), or allow short names"}
+		return "is a short name: give the registry, the repository and a tag or digest " +
+			"(e.g. quay.io/qm-images/kvm:latest)", true
 	case err != nil:
-		return &ImageRefError{Ref: ref, Msg: "is not an image reference: " + err.Error()}
+		return "is not an image reference: " + err.Error(), false
 	}
 	_, tagged := named.(reference.Tagged)
 	_, digested := named.(reference.Digested)
 	if !tagged && !digested {
-		if allowShort {
-			return nil
-		}
-		return &ImageRefError{Ref: ref, Short: true, Msg: fmt.Sprintf("names no tag or digest: give one (e.g. %s:latest), or allow short names", ref)}
+		return fmt.Sprintf("names no tag or digest: give one (e.g. %s:latest)", ref), true
 	}
-	return nil
+	return "", false
 }
 
 // IsQuadletImageUnit reports whether an Image= value names another quadlet

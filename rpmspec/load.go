@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"gopkg.in/yaml.v3"
@@ -19,16 +20,23 @@ var builtinFS embed.FS
 
 // Builtin returns the catalog embedded in the binary.
 func Builtin() (*Catalog, error) {
-	sub, err := fs.Sub(builtinFS, "catalog")
-	if err != nil {
-		return nil, err
-	}
-	ds, err := LoadDir(sub, "catalog")
+	ds, err := builtinDropins()
 	if err != nil {
 		return nil, err
 	}
 	return NewCatalog(ds...)
 }
+
+// builtinDropins parses the embedded catalog once per process: every
+// Builtin catalog shares the parsed drop-ins, which nothing changes after
+// parsing (a catalog's own state is its index, and AddDir adds to that).
+var builtinDropins = sync.OnceValues(func() ([]*Dropin, error) {
+	sub, err := fs.Sub(builtinFS, "catalog")
+	if err != nil {
+		return nil, err
+	}
+	return LoadDir(sub, "catalog")
+})
 
 // AddDir loads user drop-ins from fsys (every *.yaml or *.yml file at its top)
 // into the catalog and returns their names. label prefixes file names in errors
@@ -256,7 +264,7 @@ func (p *parser) dropin(n *yaml.Node) *Dropin {
 		"version": func(_, v *yaml.Node) {
 			d.Version = p.nonEmpty(v, "version")
 			if err := ValidateVersion("version", d.Version); d.Version != "" && err != nil {
-				p.fail(v, "version", "%s", err.(*InputError).Msg)
+				p.fail(v, "version", "%s", messageOf(err))
 			}
 		},
 		"status": func(_, v *yaml.Node) {
@@ -382,7 +390,7 @@ func (p *parser) relations(v *yaml.Node, field string) Relations {
 		}
 		r, err := ParseRelation(s)
 		if err != nil {
-			p.fail(v.Content[i], fmt.Sprintf("%s[%d]", field, i), "%s", err.(*InputError).Msg)
+			p.fail(v.Content[i], fmt.Sprintf("%s[%d]", field, i), "%s", messageOf(err))
 			continue
 		}
 		out.Add(r)
@@ -436,8 +444,7 @@ func (p *parser) file1(n *yaml.Node, field string) (DropinFile, bool) {
 				p.fail(v, field+".mode", "%q is not an octal mode such as \"0644\"", s)
 				return
 			}
-			m, _ := strconv.ParseUint(s, 8, 32)
-			f.Mode = ModeFromRPM(uint(m))
+			f.Mode, _ = ParseOctalMode(s) // modeRE has checked it
 		},
 		"owner": func(_, v *yaml.Node) { f.Owner = p.owner(v, field+".owner") },
 		"group": func(_, v *yaml.Node) { f.Group = p.owner(v, field+".group") },

@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
@@ -57,8 +56,8 @@ func TestParseDropinBadInput(t *testing.T) {
 			`bad/model-problems.yaml:10: annotations.org.containers.qm.device.audio: "two words": a value is one word without quotes or backslashes`,
 			`bad/model-problems.yaml:11: requires[0]: "podman >=": operator >= without a version`,
 			`bad/model-problems.yaml:12: hook-program: want true or false, got a scalar`,
-			`bad/model-problems.yaml:14: images.short: image reference "fedora:40" is a short name: give the registry, the repository and a tag or digest (e.g. quay.io/qm-images/kvm:latest), or allow short names`,
-			`bad/model-problems.yaml:15: images.untagged: image reference "quay.io/qm-images/kvm" names no tag or digest: give one (e.g. quay.io/qm-images/kvm:latest), or allow short names`,
+			`bad/model-problems.yaml:14: images.short: image reference "fedora:40" is a short name: give the registry, the repository and a tag or digest (e.g. quay.io/qm-images/kvm:latest)`,
+			`bad/model-problems.yaml:15: images.untagged: image reference "quay.io/qm-images/kvm" names no tag or digest: give one (e.g. quay.io/qm-images/kvm:latest)`,
 			`bad/model-problems.yaml:16: images.injected: image reference "quay.io/x/y:1\nPodmanArgs=--privileged" has a space, a newline or a control character; an image reference is one word`,
 			`bad/model-problems.yaml:17: enable[0]: "not-a-unit" is not a unit name (name.service, .socket, .timer, .path, .target or .mount)`,
 			`bad/model-problems.yaml:17: enable[1]: missing.service is not among the drop-in's files in a unit directory of QM (/usr/lib/qm/rootfs/usr/lib/systemd/system, /etc/qm/systemd/system)`,
@@ -88,16 +87,8 @@ func TestParseDropinBadInput(t *testing.T) {
 
 // TestLoadDirBadInput: directory-level problems, also named by file and line.
 func TestLoadDirBadInput(t *testing.T) {
-	cat, err := rpmspec.Builtin()
-	require.NoError(t, err)
-	t.Run("a file two packages both claim", func(t *testing.T) {
-		names, err := cat.AddDir(os.DirFS("testdata/dropins/collide"), "collide")
-		require.NoError(t, err)
-		plan, err := rootfs.NewPlan(rootfs.Options{Dropins: names}, cat)
-		require.NoError(t, err)
-		_, err = rootfs.Compose(plan, rootfs.Facts{})
-		requireBadInput(t, err, "collide/b.yaml:5: path: /etc/qm/containers/containers.conf.d/shared.conf is claimed by both qm-first (collide/a.yaml:5) and qm-second")
-	})
+	// A file two packages both claim is found when rootfs composes them
+	// (rootfs's TestUserDropinsThatCollide, on testdata/dropins/collide).
 	for _, tc := range []struct {
 		name  string
 		files fstest.MapFS

@@ -85,7 +85,7 @@ func (p *Package) Validate() error {
 	}
 	for _, f := range []struct{ field, v string }{{"version", p.Version}, {"release", p.Release}} {
 		if err := ValidateVersion(f.field, f.v); err != nil {
-			errs = append(errs, err.(*InputError))
+			errs = append(errs, AsErrors(err)...)
 		}
 	}
 	seen := map[string]string{}

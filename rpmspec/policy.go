@@ -7,10 +7,10 @@ import "strings"
 // shared data. Anything else on the host is out of a drop-in's reach, in the
 // spirit of images' pathpolicy tables.
 var DropinPathPrefixes = []string{
-	"/etc/containers/systemd/qm.container.d/",
-	"/etc/qm/",
-	"/usr/lib/qm/rootfs/",
-	"/usr/share/qm/",
+	QuadletDropinDir + "/",
+	QMEtc + "/",
+	QMRootfs + "/",
+	QMShare + "/",
 }
 
 // AllowedDropinPath reports whether a drop-in may own p.

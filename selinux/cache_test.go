@@ -2,7 +2,10 @@ package selinux
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -69,4 +72,44 @@ func TestBuildModule(t *testing.T) {
 	_, hit, err = BuildModule(ctx, srcs, tools, nil, "1.0")
 	require.NoError(t, err)
 	require.False(t, hit)
+}
+
+// TestCompileKey: the key changes with the sources, and when a header is
+// added or replaced the way package managers replace files (a new file
+// renamed into place), but not from one call to the next.
+func TestCompileKey(t *testing.T) {
+	dir := t.TempDir()
+	inc := filepath.Join(dir, "include", "kernel")
+	require.NoError(t, os.MkdirAll(inc, 0o755))
+	mk := filepath.Join(dir, "Makefile")
+	require.NoError(t, os.WriteFile(mk, []byte("all:\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(inc, "files.if"), []byte("v1\n"), 0o644))
+	prog := filepath.Join(dir, "prog")
+	require.NoError(t, os.WriteFile(prog, []byte("#!/bin/sh\n"), 0o755))
+	tools := Tools{Make: prog, Checkmodule: prog, Bzip2: prog, DevelMakefile: mk}
+	srcs, err := Sources("1.0")
+	require.NoError(t, err)
+	key := func() string {
+		k, err := compileKey(srcs, tools)
+		require.NoError(t, err)
+		return k
+	}
+	first := key()
+	require.Equal(t, first, key(), "stable")
+
+	srcs2, err := Sources("2.0")
+	require.NoError(t, err)
+	k2, err := compileKey(srcs2, tools)
+	require.NoError(t, err)
+	require.NotEqual(t, first, k2, "the sources are in the key")
+
+	// A package upgrade: the new header written beside and renamed over.
+	old, err := os.Stat(inc)
+	require.NoError(t, err)
+	tmp := filepath.Join(inc, ".files.if.new")
+	require.NoError(t, os.WriteFile(tmp, []byte("v2\n"), 0o644))
+	require.NoError(t, os.Rename(tmp, filepath.Join(inc, "files.if")))
+	later := old.ModTime().Add(time.Second) // coarse file-system clocks
+	require.NoError(t, os.Chtimes(inc, later, later))
+	require.NotEqual(t, first, key(), "a replaced header changes the key")
 }

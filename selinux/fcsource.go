@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // The paths QM maps into its own root: quadlet Rootfs= and the two Volume=
 // lines of qm.container (qm-upstream.md §3). A host file-context line under
 // one of them applies inside QM at Inside.
 var qmMounts = []struct{ Host, Inside string }{
-	{"/usr/lib/qm/rootfs", "/"},
-	{"/etc/qm", "/etc"},
-	{"/var/qm", "/var"},
+	{rpmspec.QMRootfs, "/"},
+	{rpmspec.QMEtc, "/etc"},
+	{rpmspec.QMVar, "/var"},
 }
 
 // genContext matches refpolicy's gen_context(user:role:type,level) macro in
@@ -84,7 +88,11 @@ func HostFileContexts() []byte {
 // line gives everything else inside QM the context of the QM root itself, as
 // on the host. Lines that only concern the host (/run/ipc on the host side)
 // are left out; lines that become identical are written once.
-func QMFileContexts() []byte {
+func QMFileContexts() []byte { return bytes.Clone(qmFileContexts()) }
+
+// qmFileContexts derives QMFileContexts once per process: the derivation
+// compiles qm.fc's regexes, and a compose asks for it twice.
+var qmFileContexts = sync.OnceValue(func() []byte {
 	src := sourceLines()
 	root := qmMounts[0].Host
 	var rootCtx string
@@ -107,12 +115,15 @@ func QMFileContexts() []byte {
 		}
 	}
 	return formatLines("# file contexts inside QM (written by qm-build from selinux/policy/qm.fc)\n", out)
-}
+})
 
 // fcLineMatches reports whether l labels the directory p.
 func fcLineMatches(l fcLine, p string) bool {
 	if l.FileType != AnyFile && l.FileType != Directory {
 		return false
+	}
+	if !strings.HasPrefix(p, plainPrefix(l.Regex)) {
+		return false // no need to compile a regex that cannot match
 	}
 	re, err := compileAnchored(l.Regex)
 	return err == nil && re.match(p)
@@ -139,4 +150,23 @@ func insideRegex(re string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// plainPrefix is the part of a file-context regex before its first special
+// character, less the character a quantifier there makes optional: every
+// path the anchored regex matches starts with it. A regex with an
+// alternation anywhere has none.
+func plainPrefix(re string) string {
+	if strings.Contains(re, "|") {
+		return ""
+	}
+	i := strings.IndexAny(re, ".[]()*+?{}^$\\")
+	if i < 0 {
+		return re
+	}
+	if strings.IndexByte("*?{", re[i]) >= 0 {
+		_, n := utf8.DecodeLastRuneInString(re[:i])
+		return re[:i-n]
+	}
+	return re[:i]
 }

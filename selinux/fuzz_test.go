@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +30,26 @@ func FuzzParseFileContexts(f *testing.F) {
 			if s := fc.Match(path, m); s != nil && s.Context == "" {
 				t.Fatalf("matched a line without context: %+v", s)
 			}
+		}
+	})
+}
+
+// FuzzPlainPrefix: whenever an anchored file-context regex matches a path,
+// the path starts with the regex's plain prefix, so skipping the regexes
+// whose prefix a path lacks loses no match.
+func FuzzPlainPrefix(f *testing.F) {
+	for _, l := range sourceLines() {
+		f.Add(l.Regex, "/usr/lib/qm/rootfs")
+	}
+	f.Add("/a|/b", "/b")
+	f.Add(`/usr/lib/qm\\.d(/.*)?`, "/usr/lib/qm.d/x")
+	f.Fuzz(func(t *testing.T, re, p string) {
+		cr, err := compileAnchored(re)
+		if err != nil || !cr.match(p) {
+			return
+		}
+		if !strings.HasPrefix(p, plainPrefix(re)) {
+			t.Fatalf("%q matches %q but lacks the prefix %q", re, p, plainPrefix(re))
 		}
 	})
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
-	"github.com/qm-build/qm-build/rootfs/quadlet"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages/check"
 	"github.com/qm-build/qm-build/stages/check/target"
@@ -46,7 +45,7 @@ func TestCheckEveryDropinCombination(t *testing.T) {
 		require.NoError(t, err)
 		shared := false
 		for _, f := range c.Package(d.PackageName()).Files {
-			if dir := path.Dir(f.Path); dir == quadlet.DropinDir || dir == rootfs.NestedConfDropinDir {
+			if dir := path.Dir(f.Path); dir == rpmspec.QuadletDropinDir || dir == rootfs.NestedConfDropinDir {
 				shared = true
 			}
 		}

@@ -1,27 +1,8 @@
 package stages
 
-// The pipelines. Each list is the whole story of its command, in order.
-
-// BuildStages are the stages of `qm-build build`, in order.
-func BuildStages() []Stage {
-	return []Stage{
-		SELinuxPolicy,
-		Facts,
-		Compose,
-		RPMs,
-		Payload,
-		Skeleton,
-		NestedConfig,
-		QuadletDropins,
-		BlueChi,
-		Seccomp,
-		FinishTree,
-		Repo,
-		Manifest,
-		Blueprint,
-		Check,
-	}
-}
+// The pipelines of the commands that write QM's content. Each list is the
+// whole story of its command, in order; the pipeline of `qm-build build`,
+// which adds the stages writing OUT/, is stages/build.Stages.
 
 // RootfsStages are the stages of `qm-build rootfs` and of the org.osbuild.qm
 // osbuild stage: everything that writes QM's content into an image tree.

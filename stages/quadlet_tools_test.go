@@ -30,7 +30,7 @@ func quadletCases(t *testing.T) []quadletCase {
 		{name: "no drop-in", flags: []string{"--read-only", "--network private", "--tz UTC"}, absent: []string{"--read-only=false", "/run/bluechi"}},
 		{name: "options drop-in", o: rootfs.Options{MemoryMax: "2G", Writable: true, Network: "host", Timezone: "Europe/Berlin", Volumes: []string{"/srv/maps:/srv/maps:ro"}, Devices: []string{"/dev/null"}},
 			devices: []string{"/dev/null"}, flags: []string{"--read-only=false", "--network host", "--tz Europe/Berlin", "-v /srv/maps:/srv/maps:ro"}},
-		{name: "bluechi socket drop-in", o: rootfs.Options{ControllerSocket: true, Hostname: "car1"},
+		{name: "bluechi socket drop-in", o: rootfs.Options{Controller: rootfs.Controller{Socket: true}, Hostname: "car1"},
 			flags: []string{"-v /run/bluechi/bluechi.sock:/run/bluechi.sock", "--read-only"}},
 	}
 	all := quadletCase{name: "all drop-ins", o: allOptions(), devices: []string{"/dev/null"},

@@ -18,6 +18,8 @@ type RootfsRun struct {
 	// HookProgram is the OCI hook program of the hook package
 	// (rootfs.Facts.HookProgram); nil leaves that package out.
 	HookProgram []byte
+	// Env looks up environment variables (Build.Env); nil means none set.
+	Env func(string) string
 }
 
 // WriteRootfs runs RootfsStages for p into the open tree t: it reads the
@@ -25,7 +27,7 @@ type RootfsRun struct {
 // finish-tree stage. It returns the finished Build (content, artifacts,
 // notes). The org.osbuild.qm stage and `qm-build rootfs` both call it.
 func WriteRootfs(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan, o RootfsRun) (*Build, error) {
-	b := &Build{Plan: p, Tree: t, Epoch: p.Epoch, Log: o.Log, CacheDir: o.CacheDir}
+	b := &Build{Plan: p, Tree: t, Epoch: p.Epoch, Log: o.Log, CacheDir: o.CacheDir, Env: o.Env}
 	b.Facts.HookProgram = o.HookProgram
 	if err := Run(ctx, b, RootfsStages(), o.Progress); err != nil {
 		return b, err
@@ -42,4 +44,15 @@ func RunRootfs(ctx context.Context, dir string, p *rootfs.Plan, o RootfsRun) (*B
 	}
 	defer t.Close()
 	return WriteRootfs(ctx, t, p, o)
+}
+
+// ComposePackages runs PackageStages for p, writing nothing: the packages'
+// content (Build.Content) as `qm-build rpm`, `spec` and `manifest` write it.
+func ComposePackages(ctx context.Context, p *rootfs.Plan, o RootfsRun) (*Build, error) {
+	b := &Build{Plan: p, Epoch: p.Epoch, Log: o.Log, CacheDir: o.CacheDir, Env: o.Env}
+	b.Facts.HookProgram = o.HookProgram
+	if err := Run(ctx, b, PackageStages(), o.Progress); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

@@ -123,8 +123,8 @@ func BuildPolicy(ctx context.Context, version string, o PolicyOptions) (*PolicyR
 // the host's /etc/qm, so QM's own file_contexts lives under /etc/qm
 // (qm-upstream.md §4, §6).
 const (
-	NestedContextsPath   = rootfs.QMRootfs + "/usr/share/containers/selinux/contexts"
-	QMInsideFileContexts = rootfs.QMEtc + "/selinux/targeted/contexts/files/file_contexts"
+	NestedContextsPath   = rpmspec.QMRootfs + "/usr/share/containers/selinux/contexts"
+	QMInsideFileContexts = rpmspec.QMEtc + "/selinux/targeted/contexts/files/file_contexts"
 )
 
 // ContextFiles are the SELinux context files of a QM image: the nested

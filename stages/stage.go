@@ -4,13 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/qm-build/qm-build/rootfs"
-	"github.com/qm-build/qm-build/rootfs/atomic"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Stage is one step of a build.
@@ -61,6 +60,13 @@ type Build struct {
 	// distribution's packages from (build --packages-lock); "" falls back to
 	// $QM_BUILD_PACKAGES_LOCK.
 	PackagesLock string
+	// DropinDirs are the user drop-in directories the plan's catalog was
+	// extended with (--dropin-dir), for stages that hand the plan to another
+	// program.
+	DropinDirs []string
+	// ManifestBinary is the qm-build-manifest executable the manifest stage
+	// runs; "" means none is installed.
+	ManifestBinary string
 }
 
 // Artifact is one thing a stage wrote.
@@ -104,10 +110,7 @@ func (e *StageError) Error() string { return fmt.Sprintf("stage %s: %v", e.Stage
 func (e *StageError) Unwrap() error { return e.Err }
 
 // BadInput keeps bad-input errors (exit 2) recognisable through the wrap.
-func (e *StageError) BadInput() bool {
-	var bi interface{ BadInput() bool }
-	return errors.As(e.Err, &bi) && bi.BadInput()
-}
+func (e *StageError) BadInput() bool { return rpmspec.IsBadInput(e.Err) }
 
 // Progress is told when each stage starts.
 type Progress func(i, n int, stage string)
@@ -130,10 +133,4 @@ func Run(ctx context.Context, b *Build, list []Stage, progress Progress) error {
 		}
 	}
 	return nil
-}
-
-// writeOut writes an artifact into the output directory, atomically and
-// through os.Root.
-func writeOut(dir, name string, data []byte) error {
-	return atomic.WriteFileIn(dir, name, data, 0o644)
 }

@@ -214,9 +214,9 @@ func escapeError(b *Build, err error) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "path escapes from parent"):
-		return &rootfs.TreeError{Dir: b.Tree.Dir(), Err: fmt.Errorf("%w (a symlink in the tree points outside it; qm-build writes only inside the tree)", err)}
+		return rootfs.TreeError(b.Tree.Dir(), fmt.Errorf("%w (a symlink in the tree points outside it; qm-build writes only inside the tree)", err))
 	case strings.Contains(msg, "exists and is not a directory"), strings.Contains(msg, "exists and is a directory"):
-		return &rootfs.TreeError{Dir: b.Tree.Dir(), Err: err}
+		return rootfs.TreeError(b.Tree.Dir(), err)
 	}
 	return err
 }

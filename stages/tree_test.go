@@ -48,7 +48,7 @@ func allOptions() rootfs.Options {
 		MemoryMax: "2G", MemoryHigh: "1536M", CPUWeight: "100", Writable: true,
 		Network: "host", VarPartition: true, Timezone: "Europe/Berlin",
 		Volumes: []string{"/srv/maps:/srv/maps:ro"}, Devices: []string{"/dev/null"},
-		Hostname: "car1", ControllerSocket: true,
+		Hostname: "car1", Controller: rootfs.Controller{Socket: true},
 	}
 }
 

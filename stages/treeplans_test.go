@@ -111,8 +111,8 @@ func treePlans() []treePlan {
 		{name: "defaults"},
 		{name: "kvm, memory", o: rootfs.Options{Dropins: []string{"kvm"}, MemoryMax: "2G", MemoryHigh: "1536M", CPUWeight: "100"}},
 		{name: "all drop-ins, devices, volumes", o: rootfs.Options{Dropins: []string{"all"}, Devices: []string{"/dev/null", "/dev/fuse"}, Volumes: []string{"/srv/maps:/srv/maps:ro"}}},
-		{name: "TCP controller", o: rootfs.Options{Hostname: "car1", ControllerHost: "10.0.0.1", ControllerPort: 2020, Dropins: []string{"sound"}}},
-		{name: "socket, var partition, writable", o: rootfs.Options{ControllerSocket: true, VarPartition: true, Writable: true, Timezone: "UTC", Network: "none"}},
+		{name: "TCP controller", o: rootfs.Options{Hostname: "car1", Controller: rootfs.Controller{Host: "10.0.0.1", Port: 2020}, Dropins: []string{"sound"}}},
+		{name: "socket, var partition, writable", o: rootfs.Options{Controller: rootfs.Controller{Socket: true}, VarPartition: true, Writable: true, Timezone: "UTC", Network: "none"}},
 		{name: "user drop-in, version 1.2", o: rootfs.Options{Version: "1.2", Dropins: []string{"front-camera", "video"}}, user: true},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/osbuild/blueprint/pkg/blueprint"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/rpmspec"
 
 	"github.com/stretchr/testify/require"
 )
@@ -80,7 +81,7 @@ func TestBaseBlueprintErrors(t *testing.T) {
 			for _, w := range tc.want {
 				require.Contains(t, err.Error(), w)
 			}
-			require.True(t, err.(interface{ BadInput() bool }).BadInput())
+			require.True(t, rpmspec.IsBadInput(err))
 		})
 	}
 }

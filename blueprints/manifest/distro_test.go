@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/rpmspec"
 
 	"github.com/stretchr/testify/require"
 
@@ -58,7 +59,7 @@ func TestEveryTarget(t *testing.T) {
 func TestUnknownTarget(t *testing.T) {
 	_, err := LookupDistro("rhel-10")
 	require.ErrorContains(t, err, `unknown distribution "rhel-10"; supported: cs9, cs10, autosd9, autosd10, fedora-42`)
-	require.True(t, err.(interface{ BadInput() bool }).BadInput())
+	require.True(t, rpmspec.IsBadInput(err))
 	_, err = lookupArch("ppc64le")
 	require.ErrorContains(t, err, `unknown architecture "ppc64le"; supported: x86_64, aarch64`)
 }
@@ -66,7 +67,7 @@ func TestUnknownTarget(t *testing.T) {
 func TestDropinRootfsPackagesGoIntoQMRootfs(t *testing.T) {
 	c := compose(t, rootfs.Options{Distro: "cs10", Dropins: []string{"wayland"}})
 	var extra []string
-	for _, d := range c.Plan.Dropins {
+	for _, d := range c.Plan.Selected {
 		extra = append(extra, d.RootfsPackages...)
 	}
 	require.NotEmpty(t, extra, "wayland declares rootfs-packages (qm-oci-hooks inside QM)")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/rpmspec"
 
 	"github.com/stretchr/testify/require"
 )
@@ -57,7 +58,7 @@ func TestSerializeRefusesAnIncompleteLock(t *testing.T) {
 				require.Contains(t, err.Error(), w)
 			}
 			require.Contains(t, err.Error(), lockFixture("cs9", "x86_64"))
-			require.True(t, err.(interface{ BadInput() bool }).BadInput())
+			require.True(t, rpmspec.IsBadInput(err))
 		})
 	}
 }

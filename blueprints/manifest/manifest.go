@@ -66,11 +66,11 @@ func New(o Options) (*Manifest, error) {
 	var errs rpmspec.Errors
 	d, err := LookupDistro(plan.Distro)
 	if err != nil {
-		errs = append(errs, err.(*rpmspec.InputError))
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
 	a, err := lookupArch(plan.Arch)
 	if err != nil {
-		errs = append(errs, err.(*rpmspec.InputError))
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
 	pl, err := place(o.Content.Tree)
 	if err != nil {
@@ -151,7 +151,7 @@ func (m *Manifest) declare(osWants []blueprints.Want) error {
 // the base set.
 func (m *Manifest) rootfsPackageNames() []string {
 	extra := map[string]bool{}
-	for _, d := range m.opts.Content.Plan.Dropins {
+	for _, d := range m.opts.Content.Plan.Selected {
 		for _, p := range d.RootfsPackages {
 			extra[p] = true
 		}

@@ -29,9 +29,9 @@ type placement struct {
 // again as the host's /etc/qm and /var/qm, which the qm quadlet mounts over
 // the rootfs's own at run time.
 var qmMounts = []struct{ image, tree string }{
-	{rootfs.QMRootfs, "/"},
-	{rootfs.QMEtc, "/etc"},
-	{rootfs.QMVar, "/var"},
+	{rpmspec.QMRootfs, "/"},
+	{rpmspec.QMEtc, "/etc"},
+	{rpmspec.QMVar, "/var"},
 }
 
 // rootfsPath maps an image path into the qm_rootfs tree.

@@ -16,7 +16,7 @@ import (
 )
 
 func TestQMStageManifest(t *testing.T) {
-	o := rootfs.Options{Distro: "cs9", Arch: "aarch64", Dropins: []string{"kvm"}, MemoryMax: "2G", ControllerSocket: true}
+	o := rootfs.Options{Distro: "cs9", Arch: "aarch64", Dropins: []string{"kvm"}, MemoryMax: "2G", Controller: rootfs.Controller{Socket: true}}
 	c := compose(t, o)
 	m, err := New(Options{Content: c, QMStage: true})
 	require.NoError(t, err)
@@ -43,11 +43,11 @@ func TestQMStageManifest(t *testing.T) {
 	require.Equal(t, qmstage.OptionsFromPlan(c.Plan), opts)
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
-	p, err := opts.Plan(cat)
+	p, err := qmstage.Plan(opts, cat)
 	require.NoError(t, err)
 	require.Equal(t, c.Plan.DropinNames(), p.DropinNames())
 	require.Equal(t, "2G", p.MemoryMax)
-	require.True(t, p.ControllerSocket)
+	require.True(t, p.Controller.Socket)
 }
 
 func TestQMStageRefusesUserDropins(t *testing.T) {
@@ -65,5 +65,5 @@ func TestQMStageRefusesUserDropins(t *testing.T) {
 	require.NoError(t, err)
 	_, err = m.Serialize(loadLockNoUpdate(t, "cs9", "x86_64"), blueprints.LockedPackage{Name: "qm-mine", Version: "1.0", Release: "1", Arch: "noarch", Checksum: goodSum, URL: "file:///x/qm-mine.rpm"})
 	require.ErrorContains(t, err, `drop-in "mine" is not built in`)
-	require.True(t, err.(interface{ BadInput() bool }).BadInput())
+	require.True(t, rpmspec.IsBadInput(err))
 }

@@ -56,7 +56,7 @@ version = "1.0.0"
 		},
 		o: rootfs.Options{
 			Arch: "aarch64", Distro: "autosd10", Dropins: []string{"input", "sound", "video"},
-			MemoryMax: "75%", CPUWeight: "idle", Hostname: "automotive", ControllerSocket: true,
+			MemoryMax: "75%", CPUWeight: "idle", Hostname: "automotive", Controller: rootfs.Controller{Socket: true},
 		},
 		base: `name = "qm-automotive-aarch64"
 description = "An aarch64 automotive image: BlueChi on the host, QM with sound, video and input"
@@ -113,7 +113,7 @@ func readyFlags(o rootfs.Options) string {
 			f = append(f, kv[0]+" "+kv[1])
 		}
 	}
-	if o.ControllerSocket {
+	if o.Controller.Socket {
 		f = append(f, "--controller-socket")
 	}
 	if len(f) == 0 {

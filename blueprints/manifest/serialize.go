@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/rpmspec"
 
 	"github.com/osbuild/images/pkg/depsolvednf"
 	imanifest "github.com/osbuild/images/pkg/manifest"
@@ -95,7 +96,7 @@ func (m *Manifest) qmRootfsPipeline(pkgs rpmmd.PackageList, inline *[]string) (r
 
 // qmDirs are the directories the os pipeline creates for QM before it copies
 // the qm_rootfs tree in (AIB: mkdir with parents and exist_ok).
-var qmDirs = []string{"/usr/lib/qm/rootfs", "/etc/qm", "/var/qm", "/var/qm/tmp"}
+var qmDirs = []string{rpmspec.QMRootfs, rpmspec.QMEtc, rpmspec.QMVar, rpmspec.QMVar + "/tmp"}
 
 // osStages are what qm-build adds to os. The main part goes before
 // org.osbuild.selinux, so that the qm module's file contexts label

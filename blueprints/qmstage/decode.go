@@ -5,76 +5,62 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 	"strings"
 
+	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
-// field is one stage option: its name in the schema, the `qm-build rootfs`
-// flag it mirrors, and how its JSON value is decoded. The decoder is written
-// apart from the schema on purpose; the differential test keeps them in step.
+// field is one stage option: its name in the schema (a neutral option name,
+// rootfs.OptionFields) and how its JSON value is decoded into
+// rootfs.Options. The decoder is written apart from the schema on purpose;
+// the differential test keeps them in step.
 type field struct {
 	name   string
-	flag   string
-	decode func(o *Options, v json.RawMessage) error
+	decode func(o *rootfs.Options, v json.RawMessage) error
 }
 
 // fields are the options, in the schema's order. Names are case-sensitive,
 // as JSON Schema's properties are (encoding/json alone would fold case).
+// arch and distro are rootfs.Options' but not the stage's (see options.go).
 var fields = []field{
-	{"version", "--qm-version", str(func(o *Options) *string { return &o.Version })},
-	{"release", "--release", str(func(o *Options) *string { return &o.Release })},
-	{"dropins", "--dropin", strs(func(o *Options) *[]string { return &o.Dropins })},
-	{"images", "--image", decodeImages},
-	{"memory_max", "--memory-max", str(func(o *Options) *string { return &o.MemoryMax })},
-	{"memory_high", "--memory-high", str(func(o *Options) *string { return &o.MemoryHigh })},
-	{"cpu_weight", "--cpu-weight", str(func(o *Options) *string { return &o.CPUWeight })},
-	{"writable", "--writable", boolean(func(o *Options) *bool { return &o.Writable })},
-	{"network", "--network", str(func(o *Options) *string { return &o.Network })},
-	{"var_partition", "--var-partition", boolean(func(o *Options) *bool { return &o.VarPartition })},
-	{"timezone", "--timezone", str(func(o *Options) *string { return &o.Timezone })},
-	{"volumes", "--volume", strs(func(o *Options) *[]string { return &o.Volumes })},
-	{"devices", "--device", strs(func(o *Options) *[]string { return &o.Devices })},
-	{"hostname", "--hostname", str(func(o *Options) *string { return &o.Hostname })},
-	{"bluechi_controller", "", decodeController},
+	{rootfs.FieldVersion, str(func(o *rootfs.Options) *string { return &o.Version })},
+	{rootfs.FieldRelease, str(func(o *rootfs.Options) *string { return &o.Release })},
+	{rootfs.FieldDropins, strs(func(o *rootfs.Options) *[]string { return &o.Dropins })},
+	{rootfs.FieldImages, decodeImages},
+	{rootfs.FieldMemoryMax, str(func(o *rootfs.Options) *string { return &o.MemoryMax })},
+	{rootfs.FieldMemoryHigh, str(func(o *rootfs.Options) *string { return &o.MemoryHigh })},
+	{rootfs.FieldCPUWeight, str(func(o *rootfs.Options) *string { return &o.CPUWeight })},
+	{rootfs.FieldWritable, boolean(func(o *rootfs.Options) *bool { return &o.Writable })},
+	{rootfs.FieldNetwork, str(func(o *rootfs.Options) *string { return &o.Network })},
+	{rootfs.FieldVarPartition, boolean(func(o *rootfs.Options) *bool { return &o.VarPartition })},
+	{rootfs.FieldTimezone, str(func(o *rootfs.Options) *string { return &o.Timezone })},
+	{rootfs.FieldVolumes, strs(func(o *rootfs.Options) *[]string { return &o.Volumes })},
+	{rootfs.FieldDevices, strs(func(o *rootfs.Options) *[]string { return &o.Devices })},
+	{rootfs.FieldHostname, str(func(o *rootfs.Options) *string { return &o.Hostname })},
+	{rootfs.FieldController, decodeController},
 }
 
 // controllerFields are the properties of bluechi_controller.
 var controllerFields = []struct {
-	name, flag string
-	decode     func(c *Controller, v json.RawMessage) error
+	name   string
+	decode func(c *rootfs.Controller, v json.RawMessage) error
 }{
-	{"host", "--controller-host", func(c *Controller, v json.RawMessage) error { return decodeString(v, &c.Host) }},
-	{"port", "--controller-port", decodePort},
-	{"socket", "--controller-socket", func(c *Controller, v json.RawMessage) error { return decodeBool(v, &c.Socket) }},
-}
-
-// OptionForFlag returns the stage option that mirrors a `qm-build rootfs`
-// flag ("--memory-max" → "memory_max", "--controller-host" →
-// "bluechi_controller.host").
-func OptionForFlag(flag string) (string, bool) {
-	for _, f := range fields {
-		if f.flag == flag && f.flag != "" {
-			return f.name, true
-		}
-	}
-	for _, f := range controllerFields {
-		if f.flag == flag {
-			return "bluechi_controller." + f.name, true
-		}
-	}
-	return "", false
+	{"host", func(c *rootfs.Controller, v json.RawMessage) error { return decodeString(v, &c.Host) }},
+	{"port", decodePort},
+	{"socket", func(c *rootfs.Controller, v json.RawMessage) error { return decodeBool(v, &c.Socket) }},
 }
 
 // DecodeOptions decodes the stage's options strictly: the value must be a
 // JSON object; an unknown option (names are case-sensitive), a null, or a
 // value of the wrong type is an error naming the option. It reports every
 // problem at once, each an *rpmspec.InputError (bad input). It does not check
-// values; Validate does.
-func DecodeOptions(data []byte) (Options, error) {
-	var o Options
+// values; Plan does.
+func DecodeOptions(data []byte) (rootfs.Options, error) {
+	var o rootfs.Options
 	var obj map[string]json.RawMessage
 	if err := checkKind(data, "object"); err != nil {
 		return o, &rpmspec.InputError{Field: "options", Msg: err.Error()}
@@ -83,7 +69,7 @@ func DecodeOptions(data []byte) (Options, error) {
 		return o, &rpmspec.InputError{Field: "options", Msg: err.Error()}
 	}
 	var errs rpmspec.Errors
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		f, ok := lookupField(k)
 		if !ok {
 			errs = append(errs, &rpmspec.InputError{Field: "options." + k, Msg: "unknown option; known options: " + strings.Join(fieldNames(), ", ")})
@@ -94,6 +80,22 @@ func DecodeOptions(data []byte) (Options, error) {
 		}
 	}
 	return o, errs.Err()
+}
+
+// OptionNames lists the options the stage takes by their neutral names
+// (rootfs.OptionFields), nested ones dotted.
+func OptionNames() []string {
+	var out []string
+	for _, f := range fields {
+		if f.name != rootfs.FieldController {
+			out = append(out, f.name)
+			continue
+		}
+		for _, c := range controllerFields {
+			out = append(out, f.name+"."+c.name)
+		}
+	}
+	return out
 }
 
 func lookupField(name string) (field, bool) {
@@ -116,7 +118,8 @@ func fieldNames() []string {
 // prefixed turns a decoding error into an InputError for field, keeping a
 // nested field name ("options.images.kvm") when the error carries one.
 func prefixed(field string, err error) *rpmspec.InputError {
-	if ie, ok := err.(*rpmspec.InputError); ok {
+	var ie *rpmspec.InputError
+	if errors.As(err, &ie) {
 		switch {
 		case strings.HasPrefix(ie.Field, "["):
 			ie.Field = field + ie.Field
@@ -130,16 +133,16 @@ func prefixed(field string, err error) *rpmspec.InputError {
 	return &rpmspec.InputError{Field: field, Msg: err.Error()}
 }
 
-func str(at func(*Options) *string) func(*Options, json.RawMessage) error {
-	return func(o *Options, v json.RawMessage) error { return decodeString(v, at(o)) }
+func str(at func(*rootfs.Options) *string) func(*rootfs.Options, json.RawMessage) error {
+	return func(o *rootfs.Options, v json.RawMessage) error { return decodeString(v, at(o)) }
 }
 
-func boolean(at func(*Options) *bool) func(*Options, json.RawMessage) error {
-	return func(o *Options, v json.RawMessage) error { return decodeBool(v, at(o)) }
+func boolean(at func(*rootfs.Options) *bool) func(*rootfs.Options, json.RawMessage) error {
+	return func(o *rootfs.Options, v json.RawMessage) error { return decodeBool(v, at(o)) }
 }
 
-func strs(at func(*Options) *[]string) func(*Options, json.RawMessage) error {
-	return func(o *Options, v json.RawMessage) error {
+func strs(at func(*rootfs.Options) *[]string) func(*rootfs.Options, json.RawMessage) error {
+	return func(o *rootfs.Options, v json.RawMessage) error {
 		if err := checkKind(v, "array"); err != nil {
 			return err
 		}
@@ -158,7 +161,7 @@ func strs(at func(*Options) *[]string) func(*Options, json.RawMessage) error {
 	}
 }
 
-func decodeImages(o *Options, v json.RawMessage) error {
+func decodeImages(o *rootfs.Options, v json.RawMessage) error {
 	if err := checkKind(v, "object"); err != nil {
 		return err
 	}
@@ -167,7 +170,7 @@ func decodeImages(o *Options, v json.RawMessage) error {
 		return err
 	}
 	o.Images = make(map[string]string, len(obj))
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		var s string
 		if err := decodeString(obj[k], &s); err != nil {
 			return &rpmspec.InputError{Field: k, Msg: err.Error()}
@@ -177,7 +180,7 @@ func decodeImages(o *Options, v json.RawMessage) error {
 	return nil
 }
 
-func decodeController(o *Options, v json.RawMessage) error {
+func decodeController(o *rootfs.Options, v json.RawMessage) error {
 	if err := checkKind(v, "object"); err != nil {
 		return err
 	}
@@ -185,13 +188,13 @@ func decodeController(o *Options, v json.RawMessage) error {
 	if err := json.Unmarshal(v, &obj); err != nil {
 		return err
 	}
-	c := &Controller{}
-	for _, k := range sortedKeys(obj) {
+	var c rootfs.Controller
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		found := false
 		for _, f := range controllerFields {
 			if f.name == k {
 				found = true
-				if err := f.decode(c, obj[k]); err != nil {
+				if err := f.decode(&c, obj[k]); err != nil {
 					return &rpmspec.InputError{Field: k, Msg: err.Error()}
 				}
 			}
@@ -228,7 +231,7 @@ func decodeBool(v json.RawMessage, out *bool) error {
 
 // decodePort decodes a TCP port, 1..65535. (0 would mean the default to
 // rootfs.Options; the schema does not allow it.)
-func decodePort(c *Controller, v json.RawMessage) error {
+func decodePort(c *rootfs.Controller, v json.RawMessage) error {
 	if err := decodeInt(v, &c.Port); err != nil {
 		return err
 	}
@@ -289,13 +292,4 @@ func article(kind string) string {
 		return "an"
 	}
 	return "a"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

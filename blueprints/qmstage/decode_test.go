@@ -54,6 +54,8 @@ func TestPlanErrorsNameTheOption(t *testing.T) {
 			[]string{`options.dropins[1]: unknown drop-in "teleport"; known drop-ins: ` + joinNames(cat) + `, all`}},
 		{"comma list", `{"dropins": ["kvm,sound"]}`,
 			[]string{`options.dropins[0]: unknown drop-in "kvm,sound"; known drop-ins: ` + joinNames(cat) + `, all`}},
+		{"short image name", `{"images": {"kvm": "qm-images/kvm:latest"}}`,
+			[]string{`options.images.kvm: "qm-images/kvm:latest" is a short name: give the registry, the repository and a tag or digest (e.g. quay.io/qm-images/kvm:latest)`}},
 		{"unknown image key", `{"images": {"teleport": "localhost/t"}}`,
 			[]string{`options.images.teleport: unknown image key "teleport"; known keys: audio, kvm, qm-dbus-broker, rear-camera, ros2, text2speech, wayland-compositor`}},
 		{"NewPlan's flags renamed", `{"memory_max": "12XB", "bluechi_controller": {"port": 842}}`,
@@ -72,7 +74,7 @@ func TestPlanErrorsNameTheOption(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o, err := DecodeOptions([]byte(tc.options))
 			require.NoError(t, err)
-			_, err = o.Plan(cat)
+			_, err = Plan(o, cat)
 			require.Error(t, err)
 			require.Equal(t, tc.want, errLines(err))
 		})
@@ -91,7 +93,7 @@ func joinNames(cat *rpmspec.Catalog) string {
 }
 
 func errLines(err error) []string {
-	if es, ok := err.(rpmspec.Errors); ok {
+	if es := rpmspec.AsErrors(err); len(es) > 1 {
 		out := make([]string, len(es))
 		for i, e := range es {
 			out[i] = e.Error()
@@ -101,8 +103,9 @@ func errLines(err error) []string {
 	return []string{err.Error()}
 }
 
-// TestEveryFlagMapsToAnOption: the flag names NewPlan uses in its errors all
-// have a stage option, so the stage's messages never name a CLI flag.
+// TestOptionForFlag: the flags that shape the tree each set a stage option
+// of the same neutral name (rootfs.OptionFields), so the stage's messages
+// never name a CLI flag.
 func TestOptionForFlag(t *testing.T) {
 	for _, tc := range []struct{ flag, option string }{
 		{"--qm-version", "version"},
@@ -117,12 +120,13 @@ func TestOptionForFlag(t *testing.T) {
 		{"--controller-socket", "bluechi_controller.socket"},
 	} {
 		t.Run(tc.flag, func(t *testing.T) {
-			got, ok := OptionForFlag(tc.flag)
+			got, ok := rootfs.FieldForFlag(tc.flag)
 			require.True(t, ok)
 			require.Equal(t, tc.option, got)
+			require.Contains(t, OptionNames(), got)
 		})
 	}
-	_, ok := OptionForFlag("--dropin-dir")
+	_, ok := rootfs.FieldForFlag("--dropin-dir")
 	require.False(t, ok, "user drop-in directories have no stage option")
 }
 
@@ -137,11 +141,11 @@ func TestOptionsFromPlanRoundTrip(t *testing.T) {
 		o    rootfs.Options
 	}{
 		{"defaults", rootfs.Options{}},
-		{"kvm over the socket", rootfs.Options{Dropins: []string{"kvm"}, ControllerSocket: true}},
+		{"kvm over the socket", rootfs.Options{Dropins: []string{"kvm"}, Controller: rootfs.Controller{Socket: true}}},
 		{"everything", rootfs.Options{Version: "1.2", Release: "3", Dropins: []string{"sound,video"},
 			Images: map[string]string{"audio": "localhost/audio:9"}, MemoryMax: "2G", MemoryHigh: "80%", CPUWeight: "20",
 			Writable: true, Network: "private", VarPartition: true, Timezone: "Europe/Rome", Volumes: []string{"/srv:/srv:ro"},
-			Devices: []string{"/dev/ttyUSB3"}, Hostname: "ecu", ControllerHost: "10.0.0.1", ControllerPort: 2020}},
+			Devices: []string{"/dev/ttyUSB3"}, Hostname: "ecu", Controller: rootfs.Controller{Host: "10.0.0.1", Port: 2020}}},
 		{"all drop-ins", rootfs.Options{Dropins: []string{"all"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,7 +157,7 @@ func TestOptionsFromPlanRoundTrip(t *testing.T) {
 			require.True(t, ok, "OptionsFromPlan output fails the schema: %v\n%s", verr, data)
 			o, err := DecodeOptions(data)
 			require.NoError(t, err)
-			back, err := o.Plan(cat)
+			back, err := Plan(o, cat)
 			require.NoError(t, err)
 			// The stage builds every drop-in but the hook package, whose
 			// program it is not given (stageDropins).

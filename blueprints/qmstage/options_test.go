@@ -23,7 +23,7 @@ func TestOptionsFromPlanGolden(t *testing.T) {
 		Version: "1.2", Release: "3", Dropins: []string{"text2speech", "kvm"},
 		Images: map[string]string{"kvm": "localhost/kvm:9"}, MemoryMax: "2G", MemoryHigh: "80%", CPUWeight: "20",
 		Writable: true, Network: "none", VarPartition: true, Timezone: "Europe/Rome", Volumes: []string{"/srv:/srv:ro"},
-		Devices: []string{"/dev/ttyUSB3"}, Hostname: "ecu", ControllerHost: "10.0.0.1", ControllerPort: 2020,
+		Devices: []string{"/dev/ttyUSB3"}, Hostname: "ecu", Controller: rootfs.Controller{Host: "10.0.0.1", Port: 2020},
 	}, cat)
 	require.NoError(t, err)
 	got, err := json.MarshalIndent(OptionsFromPlan(p), "", "  ")

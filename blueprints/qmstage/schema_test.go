@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
@@ -50,7 +51,7 @@ func goAccepts(t testing.TB, cat *rpmspec.Catalog, options string) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	if _, err := o.Plan(cat); err != nil {
+	if _, err := Plan(o, cat); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -94,13 +95,13 @@ func TestSchemaPropertiesAreTheOptions(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal(props[n], &p))
 		require.NotEmpty(t, p.Description, "option %s has no description", n)
-		if f, _ := lookupField(n); f.flag != "" {
-			require.Contains(t, p.Description, "("+f.flag, "option %s names its CLI flag", n)
+		if flag := rootfs.FlagSpelling(n); flag != n {
+			require.Contains(t, p.Description, "("+flag, "option %s names its CLI flag", n)
 		}
 	}
-	tags, err := json.Marshal(Options{Version: "x", Release: "x", Dropins: []string{"x"},
+	tags, err := json.Marshal(rootfs.Options{Version: "x", Release: "x", Dropins: []string{"x"},
 		Images: map[string]string{"x": "x"}, MemoryMax: "x", MemoryHigh: "x", CPUWeight: "x", Writable: true, Network: "x",
-		VarPartition: true, Timezone: "x", Volumes: []string{"x"}, Devices: []string{"x"}, Hostname: "x", Controller: &Controller{Socket: true}})
+		VarPartition: true, Timezone: "x", Volumes: []string{"x"}, Devices: []string{"x"}, Hostname: "x", Controller: rootfs.Controller{Socket: true}})
 	require.NoError(t, err)
 	tagNames, _ := orderedKeys(t, tags)
 	require.Equal(t, fieldNames(), tagNames, "Options' json tags")

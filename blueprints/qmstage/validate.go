@@ -1,36 +1,31 @@
 package qmstage
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
-// Plan validates the options against the catalog and resolves them into a
-// rootfs.Plan, the same way `qm-build rootfs` does: it checks what the stage
-// spells differently from the CLI (one drop-in per item, image keys), then
-// calls rootfs.NewPlan, whose errors name CLI flags; those are renamed to the
-// stage's options ("--memory-max" → "options.memory_max"). It reports every
+// Plan validates the stage's options against the catalog and resolves them
+// into a rootfs.Plan, the same way `qm-build rootfs` does: it checks what
+// the stage takes differently from the CLI (one drop-in per item, image
+// keys), then calls rootfs.NewPlan, whose errors name options by their
+// neutral names; the stage spells them "options.NAME". It reports every
 // problem at once.
-func (o Options) Plan(cat *rpmspec.Catalog) (*rootfs.Plan, error) {
-	errs, bad := o.checkNames(cat)
-	ro := o.RootfsOptions()
+func Plan(o rootfs.Options, cat *rpmspec.Catalog) (*rootfs.Plan, error) {
+	errs, bad := checkNames(o, cat)
 	// Leave the names already reported out, so that NewPlan does not report
-	// them again under the CLI's flag, and check the rest.
-	ro.Dropins = without(ro.Dropins, bad)
-	for k := range ro.Images {
-		if bad["images."+k] {
-			delete(ro.Images, k)
-		}
-	}
-	p, err := rootfs.NewPlan(ro, cat)
+	// them again, and check the rest.
+	o.Dropins = without(o.Dropins, bad)
+	o.Images = maps.Clone(o.Images)
+	maps.DeleteFunc(o.Images, func(k, _ string) bool { return bad["images."+k] })
+	p, err := rootfs.NewPlan(o, cat)
 	if err != nil {
-		errs = append(errs, asErrors(renameFlags(err))...)
+		errs = append(errs, rpmspec.AsErrors(rootfs.Spell(err, stageSpelling))...)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
@@ -38,18 +33,8 @@ func (o Options) Plan(cat *rpmspec.Catalog) (*rootfs.Plan, error) {
 	return p, nil
 }
 
-// asErrors flattens a validation error into its InputErrors.
-func asErrors(err error) rpmspec.Errors {
-	var es rpmspec.Errors
-	if errors.As(err, &es) {
-		return es
-	}
-	var ie *rpmspec.InputError
-	if errors.As(err, &ie) {
-		return rpmspec.Errors{ie}
-	}
-	return rpmspec.Errors{{Field: "options", Msg: err.Error()}}
-}
+// stageSpelling is how the stage names an option in errors.
+func stageSpelling(field string) string { return "options." + field }
 
 func without(list []string, bad map[string]bool) []string {
 	var out []string
@@ -64,9 +49,9 @@ func without(list []string, bad map[string]bool) []string {
 // checkNames checks the drop-in names and images. The CLI splits comma
 // lists and knows user drop-ins; the stage takes one built-in name per item
 // (or "all"), as the schema's enum does. Image keys must be the catalog's,
-// and a reference has no space or control character (it lands on an Image=
-// line).
-func (o Options) checkNames(cat *rpmspec.Catalog) (errs rpmspec.Errors, bad map[string]bool) {
+// and a reference must be fully qualified (rpmspec.CheckImageRef): the
+// stage, run unattended in an image build, has no allow_short_names.
+func checkNames(o rootfs.Options, cat *rpmspec.Catalog) (errs rpmspec.Errors, bad map[string]bool) {
 	bad = map[string]bool{}
 	known := map[string]bool{"all": true}
 	for _, n := range cat.Names() {
@@ -82,94 +67,49 @@ func (o Options) checkNames(cat *rpmspec.Catalog) (errs rpmspec.Errors, bad map[
 		}
 	}
 	keys := ImageKeys(cat)
-	for _, k := range sortedKeys(o.Images) {
+	for _, k := range slices.Sorted(maps.Keys(o.Images)) {
 		switch {
-		case !contains(keys, k):
+		case !slices.Contains(keys, k):
 			bad["images."+k] = true
 			errs = append(errs, &rpmspec.InputError{
 				Field: "options.images." + k,
 				Msg:   fmt.Sprintf("unknown image key %q; known keys: %s", k, strings.Join(keys, ", ")),
 			})
-		case strings.ContainsFunc(o.Images[k], func(r rune) bool { return r <= ' ' || r == 0x7f }):
-			bad["images."+k] = true
-			errs = append(errs, &rpmspec.InputError{
-				Field: "options.images." + k,
-				Msg:   fmt.Sprintf("%q is not an image reference: it contains a space or a control character", o.Images[k]),
-			})
+		default:
+			if err := rpmspec.CheckImageRef(o.Images[k], false); err != nil {
+				bad["images."+k] = true
+				errs = append(errs, &rpmspec.InputError{Field: "options.images." + k, Msg: err.Error()})
+			}
 		}
 	}
 	return errs, bad
 }
 
-// ImageKeys lists every image key the catalog's drop-ins declare, sorted.
-func ImageKeys(cat *rpmspec.Catalog) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, d := range cat.All() {
-		for k := range d.Images {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+// ImageKeys lists every image key the catalog's drop-ins declare, sorted
+// (rootfs.ImageKeys).
+func ImageKeys(cat *rpmspec.Catalog) []string { return rootfs.ImageKeys(cat) }
 
 // BuiltinOnly reports an error naming every drop-in of p that is not in the
-// built-in catalog (one added with --dropin-dir): the stage cannot build it.
+// built-in catalog (one added with --dropin-dir): the stage cannot build it;
+// and every image override that is a short name (let through by
+// --allow-short-names, which the stage does not take).
 func BuiltinOnly(p *rootfs.Plan) error {
 	builtin, err := rpmspec.Builtin()
 	if err != nil {
 		return err
 	}
 	var errs rpmspec.Errors
-	for _, d := range p.Dropins {
+	for _, d := range p.Selected {
 		if _, ok := builtin.Get(d.Name); !ok {
 			errs = append(errs, &rpmspec.InputError{File: d.Source, Line: d.Line, Field: "--dropin-dir",
 				Msg: fmt.Sprintf("drop-in %q is not built in; the org.osbuild.qm stage knows only built-in drop-ins", d.Name)})
 		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(p.Images)) {
+		if rpmspec.IsShortImageName(p.Images[k]) {
+			errs = append(errs, &rpmspec.InputError{Field: "--image " + k,
+				Msg: fmt.Sprintf("%q is a short name; the org.osbuild.qm stage takes fully qualified images only", p.Images[k])})
+		}
+	}
 	return errs.Err()
-}
-
-// renameFlags rewrites every InputError in err to name the stage's options
-// instead of the CLI flags they mirror, in its Field and in its message.
-func renameFlags(err error) error {
-	var es rpmspec.Errors
-	var ie *rpmspec.InputError
-	switch {
-	case errors.As(err, &es):
-		for _, e := range es {
-			renameField(e)
-		}
-	case errors.As(err, &ie):
-		renameField(ie)
-	}
-	return err
-}
-
-func renameField(e *rpmspec.InputError) {
-	if name, ok := OptionForFlag(e.Field); ok {
-		e.Field = "options." + name
-	}
-	e.Msg = flagRE.ReplaceAllStringFunc(e.Msg, func(flag string) string {
-		if name, ok := OptionForFlag(flag); ok {
-			return "options." + name
-		}
-		return flag
-	})
-}
-
-// flagRE matches a long flag in a message ("needs --controller-host").
-var flagRE = regexp.MustCompile(`--[a-z][a-z-]*[a-z]`)
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

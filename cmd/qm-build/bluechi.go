@@ -7,6 +7,7 @@ import (
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rootfs/bluechi"
 	"github.com/qm-build/qm-build/rootfs/quadlet"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 const bluechiUsage = `qm-build bluechi [--hostname NAME] [--controller-host HOST [--controller-port PORT] | --controller-socket] [--root DIR]
@@ -22,7 +23,7 @@ func cmdBluechi(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
 	fs := newFlags(e, "bluechi", bluechiUsage)
 	root := fs.String("root", "", "read the host agent's NodeName from this image tree (optional)")
-	pf.bluechiFlags(fs)
+	pf.BluechiFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func cmdBluechi(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if o.ControllerSocket {
-		fmt.Fprintf(e.stdout, "\n# %s/%s\n", quadlet.DropinDir, quadlet.BlueChiSocketDropinName)
+		fmt.Fprintf(e.stdout, "\n# %s/%s\n", rpmspec.QuadletDropinDir, quadlet.BlueChiSocketDropinName)
 		if _, err := e.stdout.Write(quadlet.BlueChiSocketDropin().Bytes()); err != nil {
 			return err
 		}

@@ -22,9 +22,9 @@ under /etc (qm.container.d options, /etc/qm content). QM's rootfs comes from
 the RPMs or the manifest (qm-build manifest): blueprints may not write /usr.
 "merge" adds fragments to your blueprint: packages and services are
 de-duplicated, a path written differently on both sides is an error.`)
-	pf.packageFlags(fs)
-	pf.containerFlags(fs)
-	pf.bluechiFlags(fs)
+	pf.PackageFlags(fs)
+	pf.ContainerFlags(fs)
+	pf.BluechiFlags(fs)
 	name := fs.String("name", "qm", "the fragment's blueprint name")
 	out := fs.String("out", "", "write to FILE (atomically) instead of stdout")
 	if err := parseFlags(fs, args); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/build"
 )
 
 const buildUsage = `qm-build build [--out OUT] [--dropin NAME[,NAME...]|all]... [options] [--output text|json]
@@ -40,8 +41,8 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "./out", "output directory")
 	output := fs.String("output", "text", "summary format: text or json")
 	list := fs.Bool("list-stages", false, "print the pipeline (each stage, what it reads and writes) and exit")
-	lock := fs.String("packages-lock", "", "package lock for the manifest stage (see qm-build manifest --write-lock); default $"+stages.PackagesLockEnv)
-	pf.allFlags(fs)
+	lock := fs.String("packages-lock", "", "package lock for the manifest stage (see qm-build manifest --write-lock); default $"+build.PackagesLockEnv)
+	pf.AllFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -52,9 +53,9 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *list {
-		return printStages(e.stdout, stages.BuildStages())
+		return printStages(e.stdout, build.Stages())
 	}
-	plan, err := pf.plan(e)
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return err
 	}
@@ -68,11 +69,12 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer t.Close()
-	b := &stages.Build{Plan: plan, Tree: t, OutDir: o.Path(), OutPath: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(), PackagesLock: *lock}
-	if b.Facts.HookProgram, err = pf.hookProgram(); err != nil {
+	b := &stages.Build{Plan: plan, Tree: t, OutDir: o.Path(), OutPath: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(),
+		PackagesLock: *lock, DropinDirs: pf.DropinDirs, ManifestBinary: manifestBinary(e)}
+	if b.Facts.HookProgram, err = pf.HookProgram(); err != nil {
 		return err
 	}
-	err = stages.Run(ctx, b, stages.BuildStages(), stageProgress(e))
+	err = stages.Run(ctx, b, build.Stages(), stageProgress(e))
 	e.progressDone()
 	if err != nil {
 		return err
@@ -85,7 +87,7 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	}
 	if len(b.Failures) > 0 {
 		for _, f := range b.Failures {
-			fmt.Fprintf(e.stderr, "qm-build build: %s (see %s)\n", f, filepath.Join(*out, stages.CheckReport))
+			fmt.Fprintf(e.stderr, "qm-build build: %s (see %s)\n", f, filepath.Join(*out, build.CheckReport))
 		}
 		return &findingsError{n: len(b.Failures)}
 	}

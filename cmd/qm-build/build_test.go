@@ -95,18 +95,18 @@ func TestBuildPackagesLock(t *testing.T) {
 	verifiers.Need(t, "dnf")
 	repo := manifestStubRepo(t, "x86_64", "kvm")
 	lock := filepath.Join(t.TempDir(), "lock.json")
-	r := runCLI(t, pathEnv(), "manifest", "--distro", "cs10", "--dropin", "kvm", "--depsolve", "dnf", "--repo", "stub="+repo, "--write-lock", lock, "--out", filepath.Join(t.TempDir(), "m.json"))
+	r := runCLI(t, pathEnv(t), "manifest", "--distro", "cs10", "--dropin", "kvm", "--depsolve", "dnf", "--repo", "stub="+repo, "--write-lock", lock, "--out", filepath.Join(t.TempDir(), "m.json"))
 	require.Equal(t, exitOK, r.code, r.stderr)
 
 	out := filepath.Join(t.TempDir(), "out")
-	r = runCLI(t, append(pathEnv(), treeEpoch, "QM_BUILD_PACKAGES_LOCK=/nonexistent"), "build", "--out", out, "--dropin", "kvm", "--packages-lock", lock)
+	r = runCLI(t, append(pathEnv(t), treeEpoch, "QM_BUILD_PACKAGES_LOCK=/nonexistent"), "build", "--out", out, "--dropin", "kvm", "--packages-lock", lock)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	data, err := os.ReadFile(filepath.Join(out, "manifest-cs10-x86_64.json"))
 	require.NoError(t, err)
 	require.Contains(t, string(data), "file://"+filepath.Join(out, "rpms", "qm-kvm-1.0-1.noarch.rpm"))
 	require.NotContains(t, r.stdout, "not written")
 
-	r = runCLI(t, append(pathEnv(), treeEpoch), "build", "--out", filepath.Join(t.TempDir(), "o2"), "--packages-lock", filepath.Join(t.TempDir(), "missing.json"))
+	r = runCLI(t, append(pathEnv(t), treeEpoch), "build", "--out", filepath.Join(t.TempDir(), "o2"), "--packages-lock", filepath.Join(t.TempDir(), "missing.json"))
 	require.Equal(t, exitBadInput, r.code, r.stderr)
 	require.Contains(t, r.stderr, "stage manifest: reading packages lock")
 }

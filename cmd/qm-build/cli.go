@@ -2,23 +2,23 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/qm-build/qm-build/cmd/internal/cli"
+	"github.com/qm-build/qm-build/rootfs/atomic"
 )
 
-// Exit statuses shared by every command.
+// Exit statuses shared by every command (cmd/internal/cli).
 const (
-	exitOK       = 0
-	exitFailure  = 1 // the work failed, or a check found something
-	exitBadInput = 2 // flags, files or targets the user gave are wrong
+	exitOK       = cli.ExitOK
+	exitFailure  = cli.ExitFailure
+	exitBadInput = cli.ExitBadInput
 )
 
 // env is everything a command may touch outside its arguments. Tests build
@@ -28,17 +28,20 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// environ is the environment programs qm-build runs inherit.
+	environ []string
 	// tty reports whether stderr is a terminal; progress is shown only then.
 	tty bool
 }
 
 func newEnv() *env {
 	return &env{
-		stdin:  os.Stdin,
-		stdout: os.Stdout,
-		stderr: os.Stderr,
-		getenv: os.Getenv,
-		tty:    isTerminal(os.Stderr),
+		stdin:   os.Stdin,
+		stdout:  os.Stdout,
+		stderr:  os.Stderr,
+		getenv:  os.Getenv,
+		environ: os.Environ(),
+		tty:     isTerminal(os.Stderr),
 	}
 }
 
@@ -62,39 +65,11 @@ func (e *env) progressDone() {
 	}
 }
 
-// sourceDateEpoch returns SOURCE_DATE_EPOCH as a time, or the zero time when it
-// is unset. A malformed value is bad input.
-func (e *env) sourceDateEpoch() (time.Time, error) {
-	v := strings.TrimSpace(e.getenv("SOURCE_DATE_EPOCH"))
-	if v == "" {
-		return time.Time{}, nil
-	}
-	var secs int64
-	if _, err := fmt.Sscan(v, &secs); err != nil || secs < 0 || fmt.Sprint(secs) != v {
-		return time.Time{}, usageErrorf("SOURCE_DATE_EPOCH=%q is not a non-negative integer", v)
-	}
-	return time.Unix(secs, 0).UTC(), nil
-}
+// sourceDateEpoch returns SOURCE_DATE_EPOCH (cli.SourceDateEpoch).
+func (e *env) sourceDateEpoch() (time.Time, error) { return cli.SourceDateEpoch(e.getenv) }
 
-// cacheDir is where builds keep results between runs (compiled SELinux
-// modules): $QM_BUILD_CACHE ("off" disables it), else
-// $XDG_CACHE_HOME/qm-build, else $HOME/.cache/qm-build, else none.
-func (e *env) cacheDir() string {
-	switch v := e.getenv("QM_BUILD_CACHE"); v {
-	case "off":
-		return ""
-	case "":
-	default:
-		return v
-	}
-	if x := e.getenv("XDG_CACHE_HOME"); x != "" {
-		return filepath.Join(x, "qm-build")
-	}
-	if h := e.getenv("HOME"); h != "" {
-		return filepath.Join(h, ".cache", "qm-build")
-	}
-	return ""
-}
+// cacheDir is where builds keep results between runs (cli.CacheDir).
+func (e *env) cacheDir() string { return cli.CacheDir(e.getenv) }
 
 type command struct {
 	name    string
@@ -102,19 +77,7 @@ type command struct {
 	run     func(ctx context.Context, e *env, args []string) error
 }
 
-// usageError is bad input detected by the CLI itself (flags, arguments).
-type usageError struct{ msg string }
-
-func (u *usageError) Error() string  { return u.msg }
-func (u *usageError) BadInput() bool { return true }
-
-func usageErrorf(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// badInput is implemented by every library error that is the user's fault
-// (a file:line, a field, a flag value). The CLI maps it to exit status 2.
-type badInput interface{ BadInput() bool }
+func usageErrorf(format string, args ...any) error { return cli.UsageErrorf(format, args...) }
 
 // findingsError means the command worked and found problems (exit 1, no extra
 // message beyond what the command already printed).
@@ -122,16 +85,7 @@ type findingsError struct{ n int }
 
 func (f *findingsError) Error() string { return fmt.Sprintf("%d finding(s)", f.n) }
 
-func exitCode(err error) int {
-	if err == nil {
-		return exitOK
-	}
-	var bi badInput
-	if errors.As(err, &bi) && bi.BadInput() {
-		return exitBadInput
-	}
-	return exitFailure
-}
+func exitCode(err error) int { return cli.ExitCode(err) }
 
 // run dispatches args to a command and maps its error to an exit status.
 func run(ctx context.Context, e *env, args []string) int {
@@ -161,6 +115,10 @@ func run(ctx context.Context, e *env, args []string) int {
 		if errors.As(err, &fe) {
 			return exitFailure
 		}
+		var es *exitStatus
+		if errors.As(err, &es) {
+			return es.code
+		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "qm-build %s: %v\n", c.name, err)
 		}
@@ -176,45 +134,22 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nRun 'qm-build COMMAND --help' for a command's flags. 'qm-build --version' prints the version.\n")
+	fmt.Fprint(w, "\n'qm-build manifest' (and the manifest stage of 'qm-build build') runs qm-build-manifest,\n"+
+		"the one program that links osbuild/images; it is looked up beside this executable, then on PATH.\n"+
+		"The osbuild stage is the program org.osbuild.qm (see 'qm-build osbuild-stage --help').\n")
 }
 
-// newFlags returns a flag set for a command. usage is the synopsis line(s)
-// shown by --help, before the flag list.
-func newFlags(e *env, name, usage string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SortFlags = false
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stdout, "Usage:\n  %s\n\nFlags:\n%s", strings.TrimSpace(usage), fs.FlagUsages())
-	}
-	return fs
-}
+// newFlags returns a flag set for a command (cli.NewFlags).
+func newFlags(e *env, name, usage string) *pflag.FlagSet { return cli.NewFlags(e.stdout, name, usage) }
 
-// parseFlags parses args; --help prints usage (pflag calls fs.Usage itself)
-// and returns pflag.ErrHelp, a flag error becomes a usageError naming the flag.
-func parseFlags(fs *pflag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if errors.Is(err, pflag.ErrHelp) {
-		return pflag.ErrHelp
-	}
-	if err != nil {
-		return usageErrorf("%v (see --help)", err)
-	}
-	return nil
-}
+func parseFlags(fs *pflag.FlagSet, args []string) error { return cli.ParseFlags(fs, args) }
 
-// outputFormat validates an --output value against the allowed formats.
-func outputFormat(v string, allowed ...string) error {
-	for _, a := range allowed {
-		if v == a {
-			return nil
-		}
-	}
-	return usageErrorf("--output %q: want one of %s", v, strings.Join(allowed, ", "))
-}
+func outputFormat(v string, allowed ...string) error { return cli.OutputFormat(v, allowed...) }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+func writeJSON(w io.Writer, v any) error { return cli.WriteJSON(w, v) }
+
+// writeFileAtomic writes data to name through a temporary file beside it,
+// so a reader never sees half a file.
+func writeFileAtomic(name string, data []byte) error {
+	return atomic.WritePath(name, data, 0o644)
 }

@@ -11,7 +11,7 @@ var commands = []command{
 	{name: "quadlet", summary: "print qm.container and its drop-ins", run: cmdQuadlet},
 	{name: "bluechi", summary: "print QM's BlueChi agent configuration", run: cmdBluechi},
 	{name: "selinux", summary: "the qm policy module, its file contexts, an offline label check", run: cmdSELinux},
-	{name: "manifest", summary: "emit an osbuild manifest with QM pipelines", run: cmdManifest},
+	{name: "manifest", summary: "emit an osbuild manifest with QM pipelines (runs qm-build-manifest)", run: cmdManifest},
 	{name: "blueprint", summary: "emit or merge osbuild blueprint fragments", run: cmdBlueprint},
 	{name: "check", summary: "check a finished image offline for QM's isolation promises", run: cmdCheck},
 	{name: "repo", summary: "write yum repodata for a directory of RPMs", run: cmdRepo},

@@ -50,7 +50,7 @@ it), its summary, the legacy package names it provides, the drop-ins it
 needs, its devices, the annotations it sets on QM (devices from
 qm-oci-hooks), its image keys (for --image KEY=REF) and the files its package
 installs.`)
-	fs.StringArrayVar(&pf.dropinDirs, "dropin-dir", nil, "directory of user drop-in *.yaml files to list too (repeatable)")
+	fs.StringArrayVar(&pf.DropinDirs, "dropin-dir", nil, "directory of user drop-in *.yaml files to list too (repeatable)")
 	output := fs.String("output", "text", "text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -61,8 +61,8 @@ installs.`)
 	if err := outputFormat(*output, "text", "json"); err != nil {
 		return err
 	}
-	pf.o.Dropins = []string{"all"}
-	plan, err := pf.plan(e)
+	pf.O.Dropins = []string{"all"}
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return err
 	}
@@ -70,8 +70,8 @@ installs.`)
 	if err != nil {
 		return err
 	}
-	infos := make([]dropinInfo, 0, len(plan.Dropins))
-	for _, d := range plan.Dropins {
+	infos := make([]dropinInfo, 0, len(plan.Selected))
+	for _, d := range plan.Selected {
 		infos = append(infos, infoOf(d, content))
 	}
 	if *output == "json" {

@@ -20,10 +20,10 @@ func TestImageFlag(t *testing.T) {
 		{"fully qualified", []string{"--image", "kvm=registry.example.com/vm/kvm:2"}, exitOK, ""},
 		{"by digest", []string{"--image", "kvm=quay.io/qm-images/kvm@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}, exitOK, ""},
 		{"a short name", []string{"--image", "kvm=qm-images/kvm:latest"}, exitBadInput,
-			`--image: kvm="qm-images/kvm:latest" is a short name: give the registry, the repository and a tag or digest (e.g. quay.io/qm-images/kvm:latest), or allow short names (--allow-short-names)`},
+			`--image kvm: "qm-images/kvm:latest" is a short name: give the registry, the repository and a tag or digest (e.g. quay.io/qm-images/kvm:latest), or allow short names (--allow-short-names)`},
 		{"a short name allowed", []string{"--image", "kvm=qm-images/kvm:latest", "--allow-short-names"}, exitOK, ""},
 		{"no tag", []string{"--image", "kvm=quay.io/qm-images/kvm"}, exitBadInput, "names no tag or digest"},
-		{"an unknown key", []string{"--image", "kvmm=quay.io/qm-images/kvm:1"}, exitBadInput, `--image: unknown image key "kvmm"; known keys: audio, kvm,`},
+		{"an unknown key", []string{"--image", "kvmm=quay.io/qm-images/kvm:1"}, exitBadInput, `--image kvmm: unknown image key "kvmm"; known keys: audio, kvm,`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()

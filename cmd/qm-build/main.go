@@ -11,23 +11,18 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
+
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 )
 
 // toolVersion is the tool's own version, set with -ldflags "-X main.toolVersion=…".
 var toolVersion = "0.1.0-dev"
 
 func main() {
+	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	e := newEnv()
-	var code int
-	if filepath.Base(os.Args[0]) == osbuildStageName {
-		// Installed as /usr/lib/osbuild/stages/org.osbuild.qm, the binary is the stage.
-		code = runOsbuildStage(ctx, e)
-	} else {
-		code = run(ctx, e, os.Args[1:])
-	}
+	code := run(ctx, newEnv(), os.Args[1:])
 	stop()
 	os.Exit(code)
 }

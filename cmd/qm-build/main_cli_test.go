@@ -28,13 +28,26 @@ func TestTopLevel(t *testing.T) {
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
+	path := pathEnv(t) // `manifest --help` is qm-build-manifest's
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
-			r := runCLI(t, nil, c.name, "--help")
+			r := runCLI(t, path, c.name, "--help")
 			require.Equal(t, exitOK, r.code, r.stderr)
 			require.Equal(t, 1, strings.Count(r.stdout, "Usage:"), "usage printed once:\n%s", r.stdout)
 		})
 	}
+}
+
+// TestManifestWithoutItsProgram: `qm-build manifest` says which program it
+// needs and where it looks, when neither beside qm-build nor on PATH.
+func TestManifestWithoutItsProgram(t *testing.T) {
+	r := runCLI(t, []string{"PATH=" + t.TempDir()}, "manifest", "--distro", "cs9")
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	require.Contains(t, r.stderr, "qm-build-manifest is not installed")
+	require.Empty(t, r.stdout)
+	help := runCLI(t, nil, "--help")
+	require.Contains(t, help.stdout, "runs qm-build-manifest")
+	require.Contains(t, help.stdout, "beside this executable, then on PATH")
 }
 
 func TestSourceDateEpochMustBeAnInteger(t *testing.T) {

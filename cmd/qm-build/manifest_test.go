@@ -28,10 +28,10 @@ func manifestStubRepo(t *testing.T, arch string, dropins ...string) string {
 	for _, d := range dropins {
 		args = append(args, "--dropin", d)
 	}
-	r := runCLI(t, pathEnv(), args...)
+	r := runCLI(t, pathEnv(t), args...)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	var pf planFlags
-	pf.o.Dropins = dropins
+	pf.O.Dropins = dropins
 	b, err := composePackages(context.Background(), &env{stderr: io.Discard, getenv: func(string) string { return "" }}, &pf)
 	require.NoError(t, err)
 	_, err = stubrepo.WriteStubs(dir, arch, b.Content.Packages)
@@ -40,8 +40,6 @@ func manifestStubRepo(t *testing.T, arch string, dropins ...string) string {
 	require.Zero(t, res.Code, res.Stderr)
 	return dir
 }
-
-func pathEnv() []string { return []string{"PATH=" + os.Getenv("PATH")} }
 
 func TestManifestBadInput(t *testing.T) {
 	for _, tc := range []struct {
@@ -62,7 +60,7 @@ func TestManifestBadInput(t *testing.T) {
 		{"a base blueprint with containers", []string{"--distro", "cs9", "--dropin", "kvm", "--packages-lock", fixtureLock, "--blueprint", writeTemp(t, "base.toml", "name = \"b\"\n[[containers]]\nsource = \"localhost/x\"\n")}, []string{"base.toml", "containers"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runCLI(t, pathEnv(), append([]string{"manifest"}, tc.args...)...)
+			r := runCLI(t, pathEnv(t), append([]string{"manifest"}, tc.args...)...)
 			require.Equal(t, exitBadInput, r.code, r.stderr)
 			for _, w := range tc.want {
 				require.Contains(t, r.stderr, w)
@@ -79,7 +77,7 @@ func writeTemp(t *testing.T, name, text string) string {
 }
 
 func TestManifestFromTheFixtureLock(t *testing.T) {
-	r := runCLI(t, pathEnv(), "manifest", "--distro", "cs9", "--arch", "x86_64", "--dropin", "kvm", "--packages-lock", fixtureLock)
+	r := runCLI(t, pathEnv(t), "manifest", "--distro", "cs9", "--arch", "x86_64", "--dropin", "kvm", "--packages-lock", fixtureLock)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	golden, err := os.ReadFile("../../blueprints/manifest/testdata/manifest-cs9-x86_64-kvm.json")
 	require.NoError(t, err)
@@ -87,7 +85,7 @@ func TestManifestFromTheFixtureLock(t *testing.T) {
 
 	t.Run("with the org.osbuild.qm stage", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "m.json")
-		r := runCLI(t, pathEnv(), "manifest", "--distro", "cs9", "--dropin", "kvm", "--memory-max", "1G", "--packages-lock", fixtureLock, "--qm-stage", "--out", out)
+		r := runCLI(t, pathEnv(t), "manifest", "--distro", "cs9", "--dropin", "kvm", "--memory-max", "1G", "--packages-lock", fixtureLock, "--qm-stage", "--out", out)
 		require.Equal(t, exitOK, r.code, r.stderr)
 		data, err := os.ReadFile(out)
 		require.NoError(t, err)
@@ -104,7 +102,7 @@ func TestManifestDepsolveLockAndBadLocks(t *testing.T) {
 	lockPath, out := filepath.Join(dir, "lock.json"), filepath.Join(dir, "manifest.json")
 	args := []string{"manifest", "--distro", "autosd10", "--arch", "aarch64", "--dropin", "kvm"}
 
-	r := runCLI(t, pathEnv(), append(args, "--depsolve", "dnf", "--repo", "stub="+repo, "--write-lock", lockPath, "--out", out)...)
+	r := runCLI(t, pathEnv(t), append(args, "--depsolve", "dnf", "--repo", "stub="+repo, "--write-lock", lockPath, "--out", out)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	resolved, err := os.ReadFile(out)
 	require.NoError(t, err)
@@ -116,7 +114,7 @@ func TestManifestDepsolveLockAndBadLocks(t *testing.T) {
 	require.NotContains(t, string(resolved), "x86_64")
 
 	t.Run("the written lock gives the same manifest offline", func(t *testing.T) {
-		r := runCLI(t, pathEnv(), append(args, "--packages-lock", lockPath)...)
+		r := runCLI(t, pathEnv(t), append(args, "--packages-lock", lockPath)...)
 		require.Equal(t, exitOK, r.code, r.stderr)
 		require.Equal(t, string(resolved), r.stdout)
 	})
@@ -154,7 +152,7 @@ func TestManifestDepsolveLockAndBadLocks(t *testing.T) {
 		}, []string{"is missing", "gone.rpm does not exist"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runCLI(t, pathEnv(), append(args, "--packages-lock", edit(t, tc.f))...)
+			r := runCLI(t, pathEnv(t), append(args, "--packages-lock", edit(t, tc.f))...)
 			require.Equal(t, exitBadInput, r.code, r.stderr)
 			for _, w := range tc.want {
 				require.Contains(t, r.stderr, w)
@@ -163,7 +161,7 @@ func TestManifestDepsolveLockAndBadLocks(t *testing.T) {
 	}
 
 	t.Run("own RPMs from a directory", func(t *testing.T) {
-		r := runCLI(t, pathEnv(), append(args, "--packages-lock", lockPath, "--rpms", repo)...)
+		r := runCLI(t, pathEnv(t), append(args, "--packages-lock", lockPath, "--rpms", repo)...)
 		require.Equal(t, exitOK, r.code, r.stderr)
 		require.Contains(t, r.stdout, "file://"+repo+"/qm-1.0-1.noarch.rpm")
 	})
@@ -177,7 +175,7 @@ func TestManifestDepsolveNamesTheMissingRequirement(t *testing.T) {
 	}
 	r := verifiers.Run(t, verifiers.Need(t, "createrepo_c"), "-q", "--no-database", repo)
 	require.Zero(t, r.Code, r.Stderr)
-	res := runCLI(t, pathEnv(), "manifest", "--distro", "cs9", "--depsolve", "dnf", "--repo", "stub="+repo)
+	res := runCLI(t, pathEnv(t), "manifest", "--distro", "cs9", "--depsolve", "dnf", "--repo", "stub="+repo)
 	require.Equal(t, exitBadInput, res.code, res.stderr)
 	require.Contains(t, res.stderr, "missing podman")
 	require.Contains(t, res.stderr, "qm_rootfs")
@@ -189,11 +187,11 @@ func TestBuildWritesTheManifestWithALock(t *testing.T) {
 	verifiers.Need(t, "dnf")
 	repo := manifestStubRepo(t, "x86_64", "kvm")
 	lock := filepath.Join(t.TempDir(), "lock.json")
-	r := runCLI(t, pathEnv(), "manifest", "--distro", "cs10", "--dropin", "kvm", "--depsolve", "dnf", "--repo", "stub="+repo, "--write-lock", lock, "--out", filepath.Join(t.TempDir(), "m.json"))
+	r := runCLI(t, pathEnv(t), "manifest", "--distro", "cs10", "--dropin", "kvm", "--depsolve", "dnf", "--repo", "stub="+repo, "--write-lock", lock, "--out", filepath.Join(t.TempDir(), "m.json"))
 	require.Equal(t, exitOK, r.code, r.stderr)
 
 	out := t.TempDir()
-	r = runCLI(t, append(pathEnv(), "QM_BUILD_PACKAGES_LOCK="+lock, "SOURCE_DATE_EPOCH=1700000000"), "build", "--out", out, "--dropin", "kvm")
+	r = runCLI(t, append(pathEnv(t), "QM_BUILD_PACKAGES_LOCK="+lock, "SOURCE_DATE_EPOCH=1700000000"), "build", "--out", out, "--dropin", "kvm")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	data, err := os.ReadFile(filepath.Join(out, "manifest-cs10-x86_64.json"))
 	require.NoError(t, err)
@@ -202,7 +200,7 @@ func TestBuildWritesTheManifestWithALock(t *testing.T) {
 	require.FileExists(t, filepath.Join(out, "blueprint.toml"))
 	require.NotContains(t, r.stdout, "not written")
 
-	r = runCLI(t, append(pathEnv(), "SOURCE_DATE_EPOCH=1700000000"), "build", "--out", t.TempDir(), "--dropin", "kvm")
+	r = runCLI(t, append(pathEnv(t), "SOURCE_DATE_EPOCH=1700000000"), "build", "--out", t.TempDir(), "--dropin", "kvm")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.Contains(t, r.stdout+r.stderr, "manifest-cs10-x86_64.json not written", "without a lock the summary says why")
 }

@@ -8,42 +8,29 @@ import (
 	"path/filepath"
 
 	"github.com/qm-build/qm-build/blueprints/qmstage"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
+	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/stages/osbuildstage"
 )
 
-// osbuildStageName is the argv[0] under which the binary is the osbuild stage.
+// osbuildStageName is the osbuild stage's type name, and the name of its
+// program (cmd/org.osbuild.qm).
 const osbuildStageName = qmstage.StageName
-
-// runOsbuildStage is the binary run by osbuild as org.osbuild.qm: one line on
-// stderr and a non-zero status on failure (2 for bad input), nothing
-// written into the tree unless the arguments and options are good.
-func runOsbuildStage(ctx context.Context, e *env) int {
-	_, err := osbuildstage.Run(ctx, osbuildstage.Config{
-		Paths:       osbuildstage.PathsFromEnv(e.getenv),
-		Getenv:      e.getenv,
-		CacheDir:    e.cacheDir(),
-		ToolVersion: toolVersion,
-		Stdout:      e.stdout,
-	})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %s\n", osbuildStageName, osbuildstage.OneLine(err))
-		return exitCode(err)
-	}
-	return exitOK
-}
 
 const osbuildStageUsage = `qm-build osbuild-stage SUBCOMMAND [flags]
 
 Subcommands:
-  install [--libdir DIR]     install stages/org.osbuild.qm (this binary) and its .meta.json
+  install [--libdir DIR]     install stages/org.osbuild.qm (the stage program) and its .meta.json
   schema                     print org.osbuild.qm.meta.json (the stage's option schema)
   options [plan flags]       print an org.osbuild.qm stage object for a manifest
   rpm --out DIR              package the stage as the osbuild-stage-qm RPM
 
-osbuild runs the stage: this binary, invoked as org.osbuild.qm, reads
-/run/osbuild/api/arguments and writes QM's content into the tree.`
+osbuild runs the stage: the program org.osbuild.qm (built beside qm-build by
+make build), which reads /run/osbuild/api/arguments and writes QM's content
+into the tree. install and rpm take it from --binary, else from beside this
+executable, else from PATH.`
 
 func cmdOsbuildStage(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 {
@@ -71,14 +58,17 @@ func cmdOsbuildStage(ctx context.Context, e *env, args []string) error {
 func cmdOsbuildStageInstall(e *env, args []string) error {
 	fs := newFlags(e, "osbuild-stage install", "qm-build osbuild-stage install [--libdir DIR] [--binary PATH]")
 	libdir := fs.String("libdir", osbuildstage.DefaultLibDir, "osbuild's library directory; the stage goes to LIBDIR/stages/")
-	binary := fs.String("binary", "", "the qm-build binary to install as the stage (default: this one)")
+	binary := fs.String("binary", "", "the org.osbuild.qm program to install (default: beside qm-build, else on PATH)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	exe, err := stageBinary(*binary)
+	if fi, err := os.Stat(*libdir); err != nil || !fi.IsDir() {
+		return osbuildstage.LibDirError(*libdir)
+	}
+	exe, err := stageBinary(e, *binary)
 	if err != nil {
 		return err
 	}
@@ -93,15 +83,14 @@ func cmdOsbuildStageInstall(e *env, args []string) error {
 	return nil
 }
 
-// stageBinary opens the binary to install or package: --binary, or the
-// running executable.
-func stageBinary(path string) (*os.File, error) {
+// stageBinary opens the stage program to install or package: --binary, or
+// org.osbuild.qm beside this executable, else on PATH.
+func stageBinary(e *env, path string) (*os.File, error) {
 	if path == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("finding this executable: %w", err)
+		path = cli.FindBinary(osbuildStageName, e.getenv)
+		if path == "" {
+			return nil, fmt.Errorf("%s is not installed beside qm-build or on PATH: build it (make build) or give --binary", osbuildStageName)
 		}
-		path = exe
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -125,14 +114,14 @@ func cmdOsbuildStageSchema(e *env, args []string) error {
 func cmdOsbuildStageOptions(e *env, args []string) error {
 	fs := newFlags(e, "osbuild-stage options", "qm-build osbuild-stage options [--dropin …] [options]\n\nPrints {\"type\": \"org.osbuild.qm\", \"options\": …} for the flags, as `qm-build manifest --qm-stage` puts it in a manifest.")
 	var pf planFlags
-	pf.allFlags(fs)
+	pf.AllFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	p, err := pf.plan(e)
+	p, err := pf.Plan(e.getenv)
 	if err != nil {
 		return err
 	}
@@ -140,15 +129,15 @@ func cmdOsbuildStageOptions(e *env, args []string) error {
 		return err
 	}
 	return writeJSON(e.stdout, struct {
-		Type    string          `json:"type"`
-		Options qmstage.Options `json:"options"`
+		Type    string         `json:"type"`
+		Options rootfs.Options `json:"options"`
 	}{osbuildStageName, qmstage.OptionsFromPlan(p)})
 }
 
 func cmdOsbuildStageRPM(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "osbuild-stage rpm", "qm-build osbuild-stage rpm --out DIR [--binary PATH] [--pkg-version V] [--release R]")
 	out := fs.String("out", "", "directory to write the osbuild-stage-qm RPM to (required)")
-	binary := fs.String("binary", "", "the qm-build binary to package as the stage (default: this one)")
+	binary := fs.String("binary", "", "the org.osbuild.qm program to package (default: beside qm-build, else on PATH)")
 	version := fs.String("pkg-version", osbuildstage.PackageVersion(toolVersion), "package version (default: qm-build's version)")
 	release := fs.String("release", rpmspec.DefaultRelease, "package release")
 	compress := fs.String("compress", "", "payload compression: zstd (default), xz or gzip")
@@ -161,7 +150,16 @@ func cmdOsbuildStageRPM(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	f, err := stageBinary(*binary)
+	var errs rpmspec.Errors
+	for _, v := range []struct{ flag, v string }{{"--pkg-version", *version}, {"--release", *release}} {
+		if err := rpmspec.ValidateVersion(v.flag, v.v); err != nil {
+			errs = append(errs, rpmspec.AsErrors(err)...)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	f, err := stageBinary(e, *binary)
 	if err != nil {
 		return err
 	}
@@ -169,15 +167,6 @@ func cmdOsbuildStageRPM(ctx context.Context, e *env, args []string) error {
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", f.Name(), err)
-	}
-	var errs rpmspec.Errors
-	for _, v := range []struct{ flag, v string }{{"--pkg-version", *version}, {"--release", *release}} {
-		if err := rpmspec.ValidateVersion(v.flag, v.v); err != nil {
-			errs = append(errs, err.(*rpmspec.InputError))
-		}
-	}
-	if err := errs.Err(); err != nil {
-		return err
 	}
 	pkg, err := osbuildstage.RPMPackage(exe, *version, *release)
 	if err != nil {

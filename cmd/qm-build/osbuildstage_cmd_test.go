@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/blueprints/qmstage"
+	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/stages/osbuildstage"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
@@ -53,21 +54,23 @@ func TestOsbuildStageUsageErrors(t *testing.T) {
 	}
 }
 
+// TestOsbuildStageInstall: install copies the stage program, found on PATH
+// (or beside qm-build), and its meta file into osbuild's library directory.
 func TestOsbuildStageInstall(t *testing.T) {
+	program := stageProgram(t)
+	onPath := []string{"PATH=" + filepath.Dir(program)}
 	libdir := t.TempDir()
-	r := runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir)
+	r := runCLI(t, onPath, "osbuild-stage", "install", "--libdir", libdir)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	stage := filepath.Join(libdir, "stages", osbuildStageName)
 	meta := filepath.Join(libdir, "stages", qmstage.MetaFileName)
 	require.Equal(t, stage+"\n"+meta+"\n", r.stdout)
 
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	want, err := os.ReadFile(exe)
+	want, err := os.ReadFile(program)
 	require.NoError(t, err)
 	got, err := os.ReadFile(stage)
 	require.NoError(t, err)
-	require.True(t, bytesEqual(want, got), "the installed stage is not this binary")
+	require.True(t, bytesEqual(want, got), "the installed stage is not the stage program")
 	fi, err := os.Stat(stage)
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o755), fi.Mode().Perm())
@@ -79,7 +82,7 @@ func TestOsbuildStageInstall(t *testing.T) {
 	require.Equal(t, os.FileMode(0o644), fi.Mode().Perm())
 
 	// Installing again replaces both in place and leaves no temporary file.
-	r = runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir)
+	r = runCLI(t, nil, "osbuild-stage", "install", "--libdir", libdir, "--binary", program)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	entries, err := os.ReadDir(filepath.Join(libdir, "stages"))
 	require.NoError(t, err)
@@ -91,6 +94,16 @@ func TestOsbuildStageInstall(t *testing.T) {
 	writeArguments(t, runDir, tree, json.RawMessage(`{}`))
 	rs := runStage(t, stage, runDir)
 	require.Equal(t, exitOK, rs.code, rs.stderr)
+}
+
+// TestOsbuildStageInstallWithoutTheProgram: with no org.osbuild.qm beside
+// qm-build or on PATH, install says so and writes nothing.
+func TestOsbuildStageInstallWithoutTheProgram(t *testing.T) {
+	libdir := t.TempDir()
+	r := runCLI(t, []string{"PATH=" + t.TempDir()}, "osbuild-stage", "install", "--libdir", libdir)
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	require.Contains(t, r.stderr, "org.osbuild.qm is not installed beside qm-build or on PATH")
+	require.NoDirExists(t, filepath.Join(libdir, "stages"))
 }
 
 func TestOsbuildStageInstallBadLibdir(t *testing.T) {
@@ -109,7 +122,7 @@ func bytesEqual(a, b []byte) bool { return len(a) == len(b) && string(a) == stri
 // validates against the stage schema, and the stage run with its options
 // writes the same tree as `qm-build rootfs` with the flags.
 func TestOsbuildStageOptionsCommand(t *testing.T) {
-	bin := stageBinaryLink(t)
+	bin := stageProgram(t)
 	for _, tc := range stageCases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, nil, append([]string{"osbuild-stage", "options"}, tc.flags...)...)
@@ -138,29 +151,39 @@ func TestOsbuildStageOptionsCommand(t *testing.T) {
 	r := runCLI(t, nil, "osbuild-stage", "options", "--dropin-dir", dir)
 	require.Equal(t, exitBadInput, r.code, r.stdout)
 	require.Contains(t, r.stderr, `drop-in "mine" is not built in`)
+	// A short image name --allow-short-names lets through is one the stage
+	// would refuse: refused up front too.
+	r = runCLI(t, nil, "osbuild-stage", "options", "--dropin", "kvm", "--allow-short-names", "--image", "kvm=qm-images/kvm:latest")
+	require.Equal(t, exitBadInput, r.code, r.stdout)
+	require.Contains(t, r.stderr, `--image kvm: "qm-images/kvm:latest" is a short name; the org.osbuild.qm stage takes fully qualified images only`)
 }
 
 // TestEveryPlanFlagIsAStageOption: each flag of `qm-build rootfs` that shapes
 // the tree has a stage option, so the stage can do what the CLI does and
-// NewPlan's errors translate.
+// NewPlan's errors translate. The exceptions are listed: options of
+// rootfs.Options the stage does not take (arch, distro, allow_short_names),
+// and the CLI-only flags that are files of the machine running qm-build,
+// not options (--dropin-dir, --hook-binary).
 func TestEveryPlanFlagIsAStageOption(t *testing.T) {
 	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	var pf planFlags
-	pf.allFlags(fs)
+	pf.AllFlags(fs)
 	fs.VisitAll(func(f *pflag.Flag) {
+		name, isOption := rootfs.FieldForFlag("--" + f.Name)
 		switch f.Name {
-		case "dropin-dir":
-			return // user drop-ins: the stage knows built-in ones only
-		case "arch", "distro":
-			return // they change nothing in the tree (all QM packages are noarch)
-		case "hook-binary":
-			return // a program file, not an option: the stage leaves qm-oci-hooks to the image's repositories
-		case "allow-short-names":
-			return // the stage, run unattended in an image build, takes fully qualified images only
+		case "dropin-dir", // user drop-ins: the stage knows built-in ones only
+			"hook-binary": // a program file: the stage leaves qm-oci-hooks to the image's repositories
+			require.False(t, isOption, "--%s is CLI-only, not an option", f.Name)
+			return
+		case "arch", "distro", // they change nothing in the tree (all QM packages are noarch)
+			"allow-short-names": // the stage, run unattended in an image build, takes fully qualified images only
+			require.True(t, isOption, "--%s is an option", f.Name)
+			require.NotContains(t, qmstage.OptionNames(), name, "the stage does not take --%s", f.Name)
+			return
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			_, ok := qmstage.OptionForFlag("--" + f.Name)
-			require.True(t, ok, "--%s has no org.osbuild.qm option", f.Name)
+			require.True(t, isOption, "--%s is not an option", f.Name)
+			require.Contains(t, qmstage.OptionNames(), name, "--%s has no org.osbuild.qm option", f.Name)
 		})
 	})
 }
@@ -171,7 +194,8 @@ func TestEveryPlanFlagIsAStageOption(t *testing.T) {
 func TestOsbuildStageRPM(t *testing.T) {
 	rpmBin := verifiers.Need(t, "rpm")
 	out := t.TempDir()
-	env := []string{"SOURCE_DATE_EPOCH=1700000000"}
+	program := stageProgram(t)
+	env := []string{"SOURCE_DATE_EPOCH=1700000000", "PATH=" + filepath.Dir(program)}
 	r := runCLI(t, env, "osbuild-stage", "rpm", "--out", out, "--pkg-version", "0.1.0", "--compress", "gzip")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[runtime.GOARCH]
@@ -209,7 +233,8 @@ func TestOsbuildStageRPM(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, bytesEqual(a, b), "two builds of the stage RPM differ")
 
-	// Installed with rpm into a scratch root, the stage is this binary and runs.
+	// Installed with rpm into a scratch root, the stage is the stage program
+	// and runs.
 	root := t.TempDir()
 	inst := rpm.Run(t, rpmBin, "-i", "--root", root, "--dbpath", "/var/lib/rpm", "--nodeps", "--force-debian", "--nosignature", pkg)
 	if inst.Code != 0 && strings.Contains(inst.Stderr, "force-debian") {
@@ -217,13 +242,11 @@ func TestOsbuildStageRPM(t *testing.T) {
 	}
 	require.Equal(t, 0, inst.Code, inst.Stdout+inst.Stderr)
 	installed := filepath.Join(root, osbuildstage.StagePath)
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	want, err := os.ReadFile(exe)
+	want, err := os.ReadFile(program)
 	require.NoError(t, err)
 	got, err := os.ReadFile(installed)
 	require.NoError(t, err)
-	require.True(t, bytesEqual(want, got), "the packaged stage is not this binary")
+	require.True(t, bytesEqual(want, got), "the packaged stage is not the stage program")
 	tree, runDir := t.TempDir(), t.TempDir()
 	makeHostTree(t, tree)
 	writeArguments(t, runDir, tree, json.RawMessage(`{"dropins": ["kvm"]}`))
@@ -256,7 +279,7 @@ func validateStageObject(t *testing.T, stage []byte) {
 // `qm-build osbuild-stage options` prints for the same flags.
 func TestManifestQMStageValidates(t *testing.T) {
 	flags := []string{"--dropin", "kvm", "--memory-max", "2G", "--cpu-weight", "20", "--controller-socket"}
-	r := runCLI(t, pathEnv(), append([]string{"manifest", "--distro", "cs9", "--arch", "x86_64", "--packages-lock", fixtureLock, "--qm-stage"}, flags...)...)
+	r := runCLI(t, pathEnv(t), append([]string{"manifest", "--distro", "cs9", "--arch", "x86_64", "--packages-lock", fixtureLock, "--qm-stage"}, flags...)...)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	var m struct {
 		Pipelines []struct {

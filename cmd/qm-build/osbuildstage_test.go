@@ -136,15 +136,11 @@ func writeArguments(t testing.TB, runDir, tree string, options json.RawMessage) 
 	require.NoError(t, os.WriteFile(filepath.Join(runDir, "api", "arguments"), data, 0o644))
 }
 
-// stageBinaryLink is this test binary under the stage's name: main() then
-// dispatches on argv[0] exactly as the installed stage does.
-func stageBinaryLink(t testing.TB) string {
+// stageProgram is the stage program (cmd/org.osbuild.qm) built with the
+// test hooks, so that RunDirEnv can stand in for /run/osbuild.
+func stageProgram(t testing.TB) string {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	link := filepath.Join(t.TempDir(), osbuildStageName)
-	require.NoError(t, os.Symlink(exe, link))
-	return link
+	return binary(t, "./cmd/org.osbuild.qm", "qmbuild_testhooks")
 }
 
 // runStage runs the stage binary with runDir as /run/osbuild, in an
@@ -153,7 +149,6 @@ func runStage(t testing.TB, bin, runDir string, extraEnv ...string) stageRun {
 	t.Helper()
 	cmd := exec.Command(bin)
 	cmd.Env = append([]string{
-		"QM_BUILD_AS_MAIN=1",
 		osbuildstage.RunDirEnv + "=" + runDir,
 		"PATH=" + os.Getenv("PATH"),
 		fmt.Sprintf("SOURCE_DATE_EPOCH=%d", stageEpoch),
@@ -193,7 +188,7 @@ var stageCases = []struct {
 // as org.osbuild.qm. The tree must be byte-identical to what `qm-build
 // rootfs` writes with the same options, and the metadata must list it.
 func TestOsbuildStageHarness(t *testing.T) {
-	bin := stageBinaryLink(t)
+	bin := stageProgram(t)
 	for _, tc := range stageCases {
 		t.Run(tc.name, func(t *testing.T) {
 			stageTree, cliTree, runDir := t.TempDir(), t.TempDir(), t.TempDir()
@@ -274,7 +269,7 @@ func modeBits(m fs.FileMode) uint32 {
 // TestOsbuildStageBadInput: each row exits non-zero with one clear line on
 // stderr and leaves the tree exactly as it was.
 func TestOsbuildStageBadInput(t *testing.T) {
-	bin := stageBinaryLink(t)
+	bin := stageProgram(t)
 	for _, tc := range []struct {
 		name    string
 		options string
@@ -338,7 +333,7 @@ func TestOsbuildStageBadInput(t *testing.T) {
 // the stage fail on one line naming the path, and leaves the tree exactly as
 // it was: the whole plan is validated before the first write (issue 17.10).
 func TestOsbuildStageFailsMidway(t *testing.T) {
-	bin := stageBinaryLink(t)
+	bin := stageProgram(t)
 	ref := t.TempDir()
 	makeHostTree(t, ref)
 	refRun := t.TempDir()
@@ -374,7 +369,7 @@ func TestOsbuildStageFailsMidway(t *testing.T) {
 // TestOsbuildStageRefusesEscapingSymlink: a planted symlink out of the tree
 // (etc/qm -> elsewhere) makes the stage fail without writing outside.
 func TestOsbuildStageRefusesEscapingSymlink(t *testing.T) {
-	bin := stageBinaryLink(t)
+	bin := stageProgram(t)
 	tree, runDir, outside := t.TempDir(), t.TempDir(), t.TempDir()
 	makeHostTree(t, tree)
 	require.NoError(t, os.Symlink(outside, filepath.Join(tree, "etc", "qm")))
@@ -391,7 +386,7 @@ func TestOsbuildStageRefusesEscapingSymlink(t *testing.T) {
 // produced finds nothing, for every option set of the harness (with the allow
 // file declaring what the options add beyond QM's defaults).
 func TestOsbuildStageTreePassesCheck(t *testing.T) {
-	bin := stageBinaryLink(t)
+	bin := stageProgram(t)
 	for _, tc := range stageCases {
 		t.Run(tc.name, func(t *testing.T) {
 			tree, runDir := t.TempDir(), t.TempDir()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs/atomic"
 	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/build"
 )
 
 // The output directories of `build --out` and `rpm --out` are replaced as a
@@ -24,9 +25,9 @@ func buildOutOwned(e fs.DirEntry) bool {
 	name := e.Name()
 	switch {
 	case e.IsDir():
-		return name == buildTreeDir || name == stages.RPMsDir || name == stages.RepoDir || name == stages.SELinuxDir
+		return name == buildTreeDir || name == build.RPMsDir || name == build.RepoDir || name == stages.SELinuxDir
 	case e.Type().IsRegular():
-		return name == stages.CheckReport || name == stages.BlueprintFile ||
+		return name == build.CheckReport || name == build.BlueprintFile ||
 			strings.HasPrefix(name, "manifest-") && strings.HasSuffix(name, ".json")
 	}
 	return false

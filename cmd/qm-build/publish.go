@@ -6,17 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/stages/publish/mirror"
 	"github.com/qm-build/qm-build/stages/publish/oci"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
 )
-
-// publishDelayEnv is a TEST-ONLY hook: a duration (e.g. "300ms") to pause
-// after each RPM is placed in a mirror, so that tests can kill
-// `qm-build publish --mirror` between two files. It is not a user setting.
-const publishDelayEnv = "QM_BUILD_TEST_PUBLISH_DELAY"
 
 func cmdPublish(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "publish", `qm-build publish --mirror ROOT --release RELEASE --arch ARCH[,ARCH...] [--sign-key FILE] RPM...|DIR...
@@ -119,13 +114,13 @@ func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mi
 	if key != nil {
 		o.Signer = key
 	}
-	delay, err := publishDelay(e)
+	placed, err := cli.StopAfter(ctx, e.getenv, "PUBLISH") // a test hook (cli.TestHooks)
 	if err != nil {
 		return err
 	}
 	o.Placed = func(rel string) {
 		e.progress("placed %s", rel)
-		pauseFor(ctx, delay)
+		placed()
 	}
 	in, err := readInputs(paths)
 	if err != nil {
@@ -182,16 +177,4 @@ func publishOCI(ctx context.Context, e *env, ref string, paths []string, o oci.O
 	}
 	fmt.Fprintf(e.stdout, "%s (%d layers: %s)\n", res.Reference, len(res.Layers), strings.Join(res.Layers, ", "))
 	return nil
-}
-
-func publishDelay(e *env) (time.Duration, error) {
-	v := e.getenv(publishDelayEnv)
-	if v == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, usageErrorf("%s=%q: %v", publishDelayEnv, v, err)
-	}
-	return d, nil
 }

@@ -57,8 +57,10 @@ func TestPublishMirror(t *testing.T) {
 }
 
 // TestPublishMirrorKilled kills a real `qm-build publish --mirror` process
-// between two RPMs (QM_BUILD_TEST_PUBLISH_DELAY holds it after each one) and
-// checks that the tree is consistent, then that a second publish completes it.
+// between two RPMs (built with the test hooks, it stops after placing two
+// of the new ones: QM_BUILD_TEST_PUBLISH_STOP_AFTER=2) and checks that the
+// tree is consistent, then that a second publish completes it. Nothing
+// depends on timing: the process waits to be killed.
 func TestPublishMirrorKilled(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "mirror")
 	first := t.TempDir()
@@ -69,20 +71,20 @@ func TestPublishMirrorKilled(t *testing.T) {
 
 	more := t.TempDir()
 	testrpm.Write(t, more, testrpm.Generated(12)[3:]...)
-	cmd := cliCommand(t, mirrorArgs(root, more)...)
-	cmd.Env = append(cmd.Env, sde, publishDelayEnv+"=300ms")
+	cmd := hookedCommand(t, mirrorArgs(root, more)...)
+	cmd.Env = append(cmd.Env, sde, "QM_BUILD_TEST_PUBLISH_STOP_AFTER=2")
 	require.NoError(t, cmd.Start())
 	placed := func() int {
 		m, _ := filepath.Glob(filepath.Join(root, mirror.RepoDir("9-stream", "x86_64"), "Packages", "g", "*.rpm"))
 		return len(m)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute) // a hang guard only
 	for placed() < 5 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.NoError(t, cmd.Process.Kill())
 	_ = cmd.Wait()
-	require.GreaterOrEqual(t, placed(), 5, "killed mid-way")
+	require.Equal(t, 5, placed(), "killed mid-way, after the 3 old and 2 new RPMs")
 	require.Less(t, placed(), 12, "killed before the end")
 
 	// The old repodata stands and lists only files that exist.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/qm-build/qm-build/rootfs/quadlet"
 	"github.com/qm-build/qm-build/rootfs/unitfile"
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages"
 )
 
@@ -23,9 +23,9 @@ func cmdQuadlet(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "quadlet", quadletUsage)
 	root := fs.String("root", "", "read facts from this image tree (optional)")
 	merged := fs.Bool("merged", false, "print the effective unit with the drop-ins applied")
-	pf.packageFlags(fs)
-	pf.containerFlags(fs)
-	pf.bluechiFlags(fs)
+	pf.PackageFlags(fs)
+	pf.ContainerFlags(fs)
+	pf.BluechiFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func cmdQuadlet(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *merged {
-		fmt.Fprintf(e.stdout, "# effective %s with %d drop-in(s)\n", quadlet.Path, len(dropins))
+		fmt.Fprintf(e.stdout, "# effective %s with %d drop-in(s)\n", rpmspec.QuadletPath, len(dropins))
 		_, err := e.stdout.Write(unitfile.Merge(base, dropins...).Bytes())
 		return err
 	}
@@ -60,12 +60,12 @@ func cmdQuadlet(ctx context.Context, e *env, args []string) error {
 // composeOnly runs the facts (from root, when given) and compose stages,
 // writing nothing.
 func composeOnly(ctx context.Context, e *env, pf *planFlags, root string) (*stages.Build, error) {
-	plan, err := pf.plan(e)
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return nil, err
 	}
 	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()}
-	if b.Facts.HookProgram, err = pf.hookProgram(); err != nil {
+	if b.Facts.HookProgram, err = pf.HookProgram(); err != nil {
 		return nil, err
 	}
 	if root != "" {

@@ -30,7 +30,7 @@ func cmdRootfs(ctx context.Context, e *env, args []string) error {
 	root := fs.String("root", "", "the image tree to write into (must exist)")
 	output := fs.String("output", "text", "summary format: text or json")
 	list := fs.Bool("list-stages", false, "print the pipeline and exit")
-	pf.allFlags(fs)
+	pf.AllFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -43,11 +43,11 @@ func cmdRootfs(ctx context.Context, e *env, args []string) error {
 	if *list {
 		return printStages(e.stdout, stages.RootfsStages())
 	}
-	plan, err := pf.plan(e)
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return err
 	}
-	hook, err := pf.hookProgram()
+	hook, err := pf.HookProgram()
 	if err != nil {
 		return err
 	}

@@ -6,18 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/build"
 )
-
-// testDelayEnv is a TEST-ONLY hook: a duration (e.g. "2s") to pause after
-// each RPM is written (into the staging directory), so that tests can
-// interrupt `qm-build rpm` between two packages deterministically. It is not
-// a user setting.
-const testDelayEnv = "QM_BUILD_TEST_RPM_DELAY"
 
 func cmdRPM(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
@@ -36,7 +31,7 @@ DIR as it was. An existing DIR must hold only qm-*.rpm and
 osbuild-stage-qm-*.rpm files; a symlink as DIR or in place of a package is
 refused. SOURCE_DATE_EPOCH, when set, is the build time and the time of every
 file and of DIR.`)
-	pf.packageFlags(fs)
+	pf.PackageFlags(fs)
 	out := fs.String("out", "./out/rpms", "output directory")
 	compress := fs.String("compress", "zstd", "payload compression: zstd, xz or gzip")
 	keyFile := fs.String("sign-key", "", "OpenPGP secret key (armored or binary, no passphrase) to sign the packages with")
@@ -61,7 +56,7 @@ file and of DIR.`)
 		}
 		o.Key = k
 	}
-	delay, err := rpmTestDelay(e)
+	written, err := cli.StopAfter(ctx, e.getenv, "RPM") // a test hook (cli.TestHooks)
 	if err != nil {
 		return err
 	}
@@ -74,9 +69,9 @@ file and of DIR.`)
 		return err
 	}
 	defer dir.Abort()
-	files, err := stages.WriteRPMs(ctx, b, dir.Path(), o, func(name string) {
+	files, err := build.WriteRPMs(ctx, b, dir.Path(), o, func(name string) {
 		e.progress("wrote %s", name)
-		pauseFor(ctx, delay)
+		written()
 	})
 	e.progressDone()
 	if err != nil {
@@ -97,15 +92,16 @@ file and of DIR.`)
 // composePackages runs the stages the packages depend on and returns the
 // build holding their content.
 func composePackages(ctx context.Context, e *env, pf *planFlags) (*stages.Build, error) {
-	plan, err := pf.plan(e)
+	plan, err := pf.Plan(e.getenv)
 	if err != nil {
 		return nil, err
 	}
-	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()}
-	if b.Facts.HookProgram, err = pf.hookProgram(); err != nil {
+	hook, err := pf.HookProgram()
+	if err != nil {
 		return nil, err
 	}
-	if err := stages.Run(ctx, b, stages.PackageStages(), nil); err != nil {
+	b, err := stages.ComposePackages(ctx, plan, stages.RootfsRun{Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(), HookProgram: hook})
+	if err != nil {
 		return nil, err
 	}
 	for _, n := range b.Content.Skipped {
@@ -121,28 +117,4 @@ func loadSignKey(name string) (*sign.Key, error) {
 	}
 	defer f.Close()
 	return sign.LoadKey(io.Reader(f), name)
-}
-
-func rpmTestDelay(e *env) (time.Duration, error) {
-	v := e.getenv(testDelayEnv)
-	if v == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, usageErrorf("%s=%q: %v", testDelayEnv, v, err)
-	}
-	return d, nil
-}
-
-func pauseFor(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

@@ -15,7 +15,7 @@ func cmdSpec(ctx context.Context, e *env, args []string) error {
 Renders the same packages as 'qm-build rpm' as ONE self-contained spec (qm
 plus a %package -n qm-NAME per drop-in). 'rpmbuild -bb qm.spec' needs no
 other file. Prints to stdout unless --out is given.`)
-	pf.packageFlags(fs)
+	pf.PackageFlags(fs)
 	out := fs.String("out", "-", "file to write the spec to (atomically); - is stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Dir is a directory written as a whole: everything goes into a hidden
@@ -48,15 +50,8 @@ type DirOptions struct {
 
 // DirError is a directory that cannot be replaced: the path is a symlink or
 // not a directory, or holds something this program did not write. It is bad
-// input.
-type DirError struct {
-	Path string
-	Err  error
-}
-
-func (e *DirError) Error() string  { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
-func (e *DirError) Unwrap() error  { return e.Err }
-func (e *DirError) BadInput() bool { return true }
+// input (an rpmspec.InputError naming the path).
+func DirError(path string, err error) error { return rpmspec.FileError(path, err) }
 
 // NewDir starts writing the directory at p (any path a user gave; its parent
 // is created when missing). It refuses a p that cannot be replaced as a whole
@@ -64,22 +59,22 @@ func (e *DirError) BadInput() bool { return true }
 // TempName(base) directories), and creates a fresh, empty staging directory.
 func NewDir(p string, o DirOptions) (*Dir, error) {
 	if p == "" {
-		return nil, &DirError{Path: p, Err: errors.New("the path is empty")}
+		return nil, DirError(p, errors.New("the path is empty"))
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
-		return nil, &DirError{Path: p, Err: err}
+		return nil, DirError(p, err)
 	}
 	parentDir, name := filepath.Split(abs)
 	if name == "" {
-		return nil, &DirError{Path: p, Err: errors.New("is the root directory")}
+		return nil, DirError(p, errors.New("is the root directory"))
 	}
 	if err := os.MkdirAll(parentDir, 0o755); err != nil {
-		return nil, &DirError{Path: p, Err: fmt.Errorf("creating its parent: %w", err)}
+		return nil, DirError(p, fmt.Errorf("creating its parent: %w", err))
 	}
 	parent, err := os.OpenRoot(parentDir)
 	if err != nil {
-		return nil, &DirError{Path: p, Err: fmt.Errorf("opening its parent: %w", err)}
+		return nil, DirError(p, fmt.Errorf("opening its parent: %w", err))
 	}
 	d := &Dir{parent: parent, path: p, name: name, o: o}
 	if _, err := d.replaceable(); err != nil {
@@ -118,15 +113,15 @@ func (d *Dir) replaceable() (bool, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
 	case err != nil:
-		return false, &DirError{Path: d.path, Err: err}
+		return false, DirError(d.path, err)
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return true, &DirError{Path: d.path, Err: errors.New("is a symlink; the directory is replaced as a whole and a link in its place is never followed: give the directory it points to")}
+		return true, DirError(d.path, errors.New("is a symlink; the directory is replaced as a whole and a link in its place is never followed: give the directory it points to"))
 	case !fi.IsDir():
-		return true, &DirError{Path: d.path, Err: fmt.Errorf("exists and is not a directory (%s)", fi.Mode().Type())}
+		return true, DirError(d.path, fmt.Errorf("exists and is not a directory (%s)", fi.Mode().Type()))
 	}
 	entries, err := fs.ReadDir(d.parent.FS(), d.name)
 	if err != nil {
-		return true, &DirError{Path: d.path, Err: err}
+		return true, DirError(d.path, err)
 	}
 	for _, e := range entries {
 		if IsTemp(e.Name()) {
@@ -139,7 +134,7 @@ func (d *Dir) replaceable() (bool, error) {
 		if e.Type()&fs.ModeSymlink != 0 {
 			what = "a symlink, which is never followed"
 		}
-		return true, &DirError{Path: d.path, Err: fmt.Errorf("holds %q, %s; the directory is replaced as a whole, so one with other content is refused: remove it or choose another directory", e.Name(), what)}
+		return true, DirError(d.path, fmt.Errorf("holds %q, %s; the directory is replaced as a whole, so one with other content is refused: remove it or choose another directory", e.Name(), what))
 	}
 	return true, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/stretchr/testify/require"
 )
 
@@ -120,9 +121,10 @@ func TestDirRefusesWhatItDoesNotOwn(t *testing.T) {
 			before := listing(t, parent)
 			_, err := NewDir(p, DirOptions{Owned: ownsTxt})
 			require.ErrorContains(t, err, tc.want)
-			var de *DirError
-			require.ErrorAs(t, err, &de)
-			require.True(t, de.BadInput())
+			var ie *rpmspec.InputError
+			require.ErrorAs(t, err, &ie)
+			require.Equal(t, p, ie.File)
+			require.True(t, rpmspec.IsBadInput(err))
 			require.Equal(t, before, listing(t, parent))
 			require.Empty(t, listing(t, outside))
 		})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs/quadlet"
 	"github.com/qm-build/qm-build/rootfs/unitfile"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // The agent configuration's section and keys (bluechi-agent.conf(5)).
@@ -23,12 +24,12 @@ const (
 	HostConf    = "/etc/bluechi/agent.conf"
 	HostConfDir = "/etc/bluechi/agent.conf.d"
 	// QMConfDir is QM's /etc/bluechi/agent.conf.d, seen from the host.
-	QMConfDir = quadlet.EtcDir + "/bluechi/agent.conf.d"
+	QMConfDir = rpmspec.QMEtc + "/bluechi/agent.conf.d"
 	// QMConf is QM's agent configuration (upstream QM's file name).
 	QMConf = QMConfDir + "/agent.conf"
 	// QMWants enables bluechi-agent.service inside QM: QM's /etc is the host's
 	// /etc/qm, and the unit's [Install] section says WantedBy=multi-user.target.
-	QMWants = quadlet.EtcDir + "/systemd/system/multi-user.target.wants/bluechi-agent.service"
+	QMWants = rpmspec.QMEtc + "/systemd/system/multi-user.target.wants/bluechi-agent.service"
 	// QMUnit is the agent's unit inside QM, the target of QMWants.
 	QMUnit = "/usr/lib/systemd/system/bluechi-agent.service"
 )

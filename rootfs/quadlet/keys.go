@@ -3,9 +3,9 @@ package quadlet
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/qm-build/qm-build/rootfs/unitfile"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Groups of a .container file (podman-systemd.unit(5)). Unit, Service and
@@ -107,39 +107,16 @@ func Supported(group, key string) bool {
 	return i < len(keys) && keys[i] == key
 }
 
-// KeyError is a key quadlet would refuse. It is bad input.
-type KeyError struct {
-	Entry unitfile.Entry
-}
-
-func (e *KeyError) Error() string {
-	return fmt.Sprintf("%s: unsupported key %q in group %q", e.Entry.Pos(), e.Entry.Key, e.Entry.Section)
-}
-func (e *KeyError) BadInput() bool { return true }
-
-// KeyErrors are every unsupported key of a file.
-type KeyErrors []*KeyError
-
-func (es KeyErrors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-func (es KeyErrors) BadInput() bool { return true }
-
 // CheckKeys reports every key of f that quadlet does not support in its
-// group, each with its file:line; nil when all are supported.
+// group, each an rpmspec.InputError with its file:line (bad input), joined;
+// nil when all are supported.
 func CheckKeys(f *unitfile.File) error {
-	var errs KeyErrors
+	var errs rpmspec.Errors
 	for _, e := range f.Entries() {
 		if !Supported(e.Section, e.Key) {
-			errs = append(errs, &KeyError{Entry: e})
+			errs = append(errs, &rpmspec.InputError{File: e.File, Line: e.Line,
+				Msg: fmt.Sprintf("unsupported key %q in group %q", e.Key, e.Section)})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
+	return errs.Err()
 }

@@ -2,26 +2,19 @@ package quadlet
 
 import (
 	"strings"
+
+	"github.com/qm-build/qm-build/rootfs/seccomp"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Paths as on the image.
 const (
-	// Path is where the qm package installs QM's quadlet.
-	Path = "/usr/share/containers/systemd/qm.container"
-	// DropinDir is where qm-build and drop-in packages put QM's quadlet
-	// drop-ins (quadlet reads /etc before /usr/share).
-	DropinDir = "/etc/containers/systemd/qm.container.d"
 	// OptionsDropinName is the drop-in carrying build options. The 50- prefix
 	// leaves room for users: quadlet applies drop-ins in file-name order, so a
 	// 90-local.conf overrides it.
 	OptionsDropinName = "50-qm-build-options.conf"
 	// BlueChiSocketDropinName mounts the host's BlueChi controller socket.
 	BlueChiSocketDropinName = "50-qm-build-bluechi-socket.conf"
-
-	Rootfs         = "/usr/lib/qm/rootfs"
-	EtcDir         = "/etc/qm"
-	VarDir         = "/var/qm"
-	SeccompProfile = "/usr/share/qm/seccomp-no-rt.json"
 
 	// BlueChiHostSocket is the controller's socket on the host, and
 	// BlueChiQMSocket where QM sees it (upstream CI's drop-in, containers/qm
@@ -51,13 +44,13 @@ func QM(timezone string) *Unit {
 	return &Unit{
 		Comment: []string{
 			"QM: a partition for Quality Management software, run by podman's quadlet.",
-			"Written by qm-build. Change it with drop-ins in " + DropinDir + "/,",
+			"Written by qm-build. Change it with drop-ins in " + rpmspec.QuadletDropinDir + "/,",
 			"not by editing this file.",
 		},
 		Description: "QM: containerized environment for Quality Management software",
 
 		ContainerName:         "qm",
-		Rootfs:                Rootfs,
+		Rootfs:                rpmspec.QMRootfs,
 		Exec:                  "/sbin/init",
 		SecurityLabelType:     "qm_t",
 		SecurityLabelFileType: "qm_file_t",
@@ -68,21 +61,21 @@ func QM(timezone string) *Unit {
 		Network:               "private",
 		AddCapability:         []string{"all"},
 		DropCapability:        []string{"sys_boot sys_resource"},
-		SeccompProfile:        SeccompProfile,
+		SeccompProfile:        seccomp.Path,
 		PidsLimit:             "-1",
 		Sysctl:                []string{"fs.mqueue.queues_max=4"},
 		Timezone:              timezone,
 		Volume: []string{
-			EtcDir + ":/etc",
-			VarDir + ":/var",
-			VarDir + "/tmp:/var/tmp",
+			rpmspec.QMEtc + ":/etc",
+			rpmspec.QMVar + ":/var",
+			rpmspec.QMVar + "/tmp:/var/tmp",
 		},
 		AddDevice: []string{"-/dev/fuse"},
 
 		Environment: []string{
-			"ROOTFS=" + Rootfs,
-			"RWETCFS=" + EtcDir,
-			"RWVARFS=" + VarDir,
+			"ROOTFS=" + rpmspec.QMRootfs,
+			"RWETCFS=" + rpmspec.QMEtc,
+			"RWVARFS=" + rpmspec.QMVar,
 		},
 		OOMScoreAdjust: "500",
 		CPUWeight:      "idle",
@@ -137,7 +130,7 @@ func OptionsDropin(o Options) *Unit {
 		u.ReadOnly = Bool(false)
 	}
 	if o.VarPartition {
-		u.RequiresMountsFor = []string{VarDir}
+		u.RequiresMountsFor = []string{rpmspec.QMVar}
 	}
 	if u.Empty() {
 		return nil

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Path is where the qm package ships qm-build's own profile; BasePath is the
@@ -12,9 +14,9 @@ import (
 // (named by the options drop-in's SeccompProfile=) so that the packaged file
 // is never rewritten and `rpm -V qm` stays clean.
 const (
-	Path        = "/usr/share/qm/seccomp-no-rt.json"
+	Path        = rpmspec.QMShare + "/seccomp-no-rt.json"
 	BasePath    = "/usr/share/containers/seccomp.json"
-	DerivedPath = "/usr/share/qm/seccomp-no-rt.derived.json"
+	DerivedPath = rpmspec.QMShare + "/seccomp-no-rt.derived.json"
 )
 
 // Scheduling policies of sched_setscheduler(2) (linux/sched.h).
@@ -49,17 +51,6 @@ type Rule struct {
 	Comment  string   `json:"comment,omitempty"`
 }
 
-// InputError is a base profile that cannot be used: not JSON, or without a
-// syscalls list. It names the file and is bad input.
-type InputError struct {
-	File string
-	Err  error
-}
-
-func (e *InputError) Error() string  { return fmt.Sprintf("%s: %v", e.File, e.Err) }
-func (e *InputError) Unwrap() error  { return e.Err }
-func (e *InputError) BadInput() bool { return true }
-
 // realtimeRules are the rules Derive adds (containers/qm create-seccomp-rules
 // does the same with jq).
 func realtimeRules() []Rule {
@@ -92,22 +83,22 @@ func Derive(base []byte, name string) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(base))
 	dec.UseNumber()
 	if err := dec.Decode(&doc); err != nil {
-		return nil, &InputError{File: name, Err: fmt.Errorf("parsing seccomp profile: %w", err)}
+		return nil, rpmspec.FileError(name, fmt.Errorf("parsing seccomp profile: %w", err))
 	}
 	raw, ok := doc["syscalls"]
 	if !ok {
-		return nil, &InputError{File: name, Err: fmt.Errorf("no \"syscalls\" list")}
+		return nil, rpmspec.FileError(name, fmt.Errorf("no \"syscalls\" list"))
 	}
 	var rules []map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &rules); err != nil {
-		return nil, &InputError{File: name, Err: fmt.Errorf("parsing \"syscalls\": %w", err)}
+		return nil, rpmspec.FileError(name, fmt.Errorf("parsing \"syscalls\": %w", err))
 	}
 	kept := make([]any, 0, len(rules)+4)
 	for i, r := range rules {
 		var names []string
 		if n, ok := r["names"]; ok {
 			if err := json.Unmarshal(n, &names); err != nil {
-				return nil, &InputError{File: name, Err: fmt.Errorf("syscalls[%d].names: %w", i, err)}
+				return nil, rpmspec.FileError(name, fmt.Errorf("syscalls[%d].names: %w", i, err))
 			}
 		}
 		out := names[:0:0]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/test/golden"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
@@ -182,7 +183,7 @@ func TestDeriveRejectsBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Derive([]byte(tc.in), "tree.json")
 			require.ErrorContains(t, err, tc.want)
-			var ie *InputError
+			var ie *rpmspec.InputError
 			require.ErrorAs(t, err, &ie)
 			require.True(t, ie.BadInput())
 		})

@@ -5,18 +5,14 @@ import (
 	"io"
 	"strings"
 	"unicode"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // ParseError is a line of a unit file that is not a section header, an
-// assignment, a comment or a blank line. It is bad input (exit status 2).
-type ParseError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *ParseError) Error() string  { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
-func (e *ParseError) BadInput() bool { return true }
+// assignment, a comment or a blank line: an rpmspec.InputError with the file
+// and line, bad input (exit status 2), like every other.
+type ParseError = rpmspec.InputError
 
 // Parse reads a unit file. name is used in errors and entries (a path, or a
 // label such as "qm.container"). The error for a malformed line is a

@@ -11,6 +11,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Key is an OpenPGP secret key that can sign.
@@ -20,15 +22,12 @@ type Key struct {
 	at time.Time
 }
 
-// KeyError is a signing key that cannot be used: unreadable, public only,
-// passphrase-protected, or without a signing-capable key. It is bad input.
-type KeyError struct {
-	Name string // the key's file name as the user gave it
-	Msg  string
+// keyError is a signing key that cannot be used: unreadable, public only,
+// passphrase-protected, or without a signing-capable key. It is bad input
+// naming the key's file as the user gave it.
+func keyError(name, msg string) error {
+	return rpmspec.Invalid("signing key %s: %s", name, msg)
 }
-
-func (e *KeyError) Error() string  { return fmt.Sprintf("signing key %s: %s", e.Name, e.Msg) }
-func (e *KeyError) BadInput() bool { return true }
 
 // LoadKey reads an OpenPGP secret key, ASCII-armored or binary, from r. name
 // labels errors (normally the file name). The key must hold an unencrypted
@@ -36,14 +35,14 @@ func (e *KeyError) BadInput() bool { return true }
 func LoadKey(r io.Reader, name string) (*Key, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, &KeyError{Name: name, Msg: fmt.Sprintf("reading: %v", err)}
+		return nil, keyError(name, fmt.Sprintf("reading: %v", err))
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &KeyError{Name: name, Msg: "is empty"}
+		return nil, keyError(name, "is empty")
 	}
 	if n := bytes.Count(data, []byte("-----BEGIN PGP ")); n > 1 {
 		// ReadArmoredKeyRing would read the first block only.
-		return nil, &KeyError{Name: name, Msg: fmt.Sprintf("holds %d armored blocks; give exactly one key", n)}
+		return nil, keyError(name, fmt.Sprintf("holds %d armored blocks; give exactly one key", n))
 	}
 	var list openpgp.EntityList
 	if bytes.Contains(data, []byte("-----BEGIN PGP")) {
@@ -52,10 +51,10 @@ func LoadKey(r io.Reader, name string) (*Key, error) {
 		list, err = openpgp.ReadKeyRing(bytes.NewReader(data))
 	}
 	if err != nil {
-		return nil, &KeyError{Name: name, Msg: "not an OpenPGP key: " + strings.TrimPrefix(err.Error(), "openpgp: ")}
+		return nil, keyError(name, "not an OpenPGP key: "+strings.TrimPrefix(err.Error(), "openpgp: "))
 	}
 	if len(list) != 1 {
-		return nil, &KeyError{Name: name, Msg: fmt.Sprintf("holds %d keys; give exactly one", len(list))}
+		return nil, keyError(name, fmt.Sprintf("holds %d keys; give exactly one", len(list)))
 	}
 	e := list[0]
 	k, ok := e.SigningKey(e.PrimaryKey.CreationTime.Add(time.Second))
@@ -64,11 +63,11 @@ func LoadKey(r io.Reader, name string) (*Key, error) {
 	}
 	switch {
 	case !ok:
-		return nil, &KeyError{Name: name, Msg: "has no key that may sign"}
+		return nil, keyError(name, "has no key that may sign")
 	case k.PrivateKey == nil:
-		return nil, &KeyError{Name: name, Msg: "is a public key; give the secret key"}
+		return nil, keyError(name, "is a public key; give the secret key")
 	case k.PrivateKey.Encrypted:
-		return nil, &KeyError{Name: name, Msg: "is protected by a passphrase; export it without one for the build"}
+		return nil, keyError(name, "is protected by a passphrase; export it without one for the build")
 	}
 	return &Key{entity: e}, nil
 }

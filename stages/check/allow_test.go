@@ -39,8 +39,7 @@ func TestParseAllowErrors(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ParseAllow(strings.NewReader(string(data)), "errors.allow")
 	require.Error(t, err)
-	var es rpmspec.Errors
-	require.True(t, errors.As(err, &es))
+	es := rpmspec.AsErrors(err)
 	var bi interface{ BadInput() bool }
 	require.True(t, errors.As(err, &bi) && bi.BadInput())
 	want := []string{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages/check/target"
 )
 
@@ -46,7 +47,7 @@ func Run(ctx context.Context, t *target.Target, o Options) (*Report, error) {
 			return nil, err
 		}
 	} else if _, err := c.Walk(); err != nil {
-		return nil, &target.Error{Spec: t.Spec, Err: fmt.Errorf("walking the image: %w", err)}
+		return nil, target.Error(t.Spec, fmt.Errorf("walking the image: %w", err))
 	}
 	r := &Report{Target: t.Spec, Kind: string(t.Kind), Arch: c.Arch, Profile: o.Profile, Errors: []Finding{}, Warnings: []Finding{}}
 	for _, rule := range rules {
@@ -100,21 +101,15 @@ func LoadKeyring(r io.Reader, name string) (openpgp.EntityList, error) {
 		keys, err = openpgp.ReadKeyRing(bytes.NewReader(data))
 	}
 	if err != nil || len(keys) == 0 {
-		return nil, &keyringError{name: name, err: err}
+		return nil, keyringError(name, err)
 	}
 	return keys, nil
 }
 
-type keyringError struct {
-	name string
-	err  error
-}
-
-func (e *keyringError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("--keyring %s: no OpenPGP key in it", e.name)
+// keyringError is a --keyring that holds no usable key: bad input.
+func keyringError(name string, err error) error {
+	if err == nil {
+		return rpmspec.Invalid("--keyring %s: no OpenPGP key in it", name)
 	}
-	return fmt.Sprintf("--keyring %s: %v", e.name, e.err)
+	return &rpmspec.InputError{Msg: "--keyring " + name, Err: err}
 }
-func (e *keyringError) Unwrap() error  { return e.err }
-func (e *keyringError) BadInput() bool { return true }

@@ -10,10 +10,10 @@ import (
 // Paths of QM on a host image (qm-upstream.md §2–§4).
 const (
 	qmUsrLib  = "/usr/lib/qm"
-	qmRootfs  = "/usr/lib/qm/rootfs"
-	qmEtc     = "/etc/qm"
-	qmVar     = "/var/qm"
-	qmShare   = "/usr/share/qm"
+	qmRootfs  = rpmspec.QMRootfs
+	qmEtc     = rpmspec.QMEtc
+	qmVar     = rpmspec.QMVar
+	qmShare   = rpmspec.QMShare
 	qmService = "qm.service"
 	qmUnit    = "qm.container"
 )

@@ -37,7 +37,7 @@ func (c *Context) loadRPMs() error {
 	for _, name := range c.Target.Packages.Files {
 		info, err := c.readRPM(name)
 		if err != nil {
-			return &target.Error{Spec: c.Target.Spec, Err: fmt.Errorf("%s: %w", name, err)}
+			return target.Error(c.Target.Spec, fmt.Errorf("%s: %w", name, err))
 		}
 		c.rpms = append(c.rpms, info)
 	}

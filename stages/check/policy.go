@@ -55,8 +55,8 @@ func PolicyFromPlan(p *rootfs.Plan) Policy {
 		host, _, _ := strings.Cut(v, ":")
 		pol.Volumes = append(pol.Volumes, host)
 	}
-	if p.ControllerHost != "" {
-		pol.TCPControllers = append(pol.TCPControllers, p.ControllerHost)
+	if p.Controller.Host != "" {
+		pol.TCPControllers = append(pol.TCPControllers, p.Controller.Host)
 	}
 	return pol
 }

@@ -2,6 +2,8 @@ package check
 
 import (
 	"io/fs"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // defaultSetuid are the set-id programs of the packages upstream's setup
@@ -38,7 +40,7 @@ var ruleQM601 = Rule{
 			} else if e.Mode&fs.ModeSetgid != 0 {
 				bits = "setuid and setgid"
 			}
-			out = append(out, at(e.Path, 0, "is %s (mode %s), not in the default list nor allowed (setuid %s in the allow file)", bits, octalMode(e.Mode), inside))
+			out = append(out, at(e.Path, 0, "is %s (mode %s), not in the default list nor allowed (setuid %s in the allow file)", bits, rpmspec.OctalMode(e.Mode), inside))
 		}
 		return out
 	},

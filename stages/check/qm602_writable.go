@@ -1,5 +1,7 @@
 package check
 
+import "github.com/qm-build/qm-build/rpmspec"
+
 // QM602: nothing in QM's trees is writable by everyone.
 var ruleQM602 = Rule{
 	ID: "QM602", Severity: Error, Group: GroupHygiene,
@@ -18,7 +20,7 @@ var ruleQM602 = Rule{
 			if e.Mode.IsDir() {
 				what = "directory without the sticky bit"
 			}
-			out = append(out, at(e.Path, 0, "world-writable %s (mode %s)", what, octalMode(e.Mode)))
+			out = append(out, at(e.Path, 0, "world-writable %s (mode %s)", what, rpmspec.OctalMode(e.Mode)))
 		}
 		return out
 	},

@@ -16,8 +16,10 @@ import (
 
 // RunDirEnv names the environment variable that stands in for /run/osbuild.
 //
-// FOR TESTS ONLY. osbuild never sets it (it runs a stage with an environment
-// of its own making). When set, the stage reads its arguments from
+// FOR TESTS ONLY: it is honoured only in a build with the tag
+// qmbuild_testhooks, which tests build the stage with and `make build` never
+// uses. osbuild never sets it (it runs a stage with an environment of its own
+// making). When honoured, the stage reads its arguments from
 // $QM_BUILD_TEST_OSBUILD_RUN/api/arguments and writes its metadata to
 // $QM_BUILD_TEST_OSBUILD_RUN/meta, so that a test can play osbuild without
 // bubblewrap or root.
@@ -40,10 +42,10 @@ func PathsFor(runDir string) Paths {
 	}
 }
 
-// PathsFromEnv returns the API paths: under /run/osbuild, or under the
-// directory RunDirEnv names (tests only).
+// PathsFromEnv returns the API paths: under /run/osbuild, or, in a build
+// with the test hooks, under the directory RunDirEnv names.
 func PathsFromEnv(getenv func(string) string) Paths {
-	if d := getenv(RunDirEnv); d != "" {
+	if d := getenv(RunDirEnv); testHooks && d != "" {
 		return PathsFor(d)
 	}
 	return PathsFor(DefaultRunDir)

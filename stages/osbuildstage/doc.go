@@ -18,5 +18,6 @@
 //
 // Install puts the stage into an osbuild library directory; RPMPackage is the
 // osbuild-stage-qm package as data for rpmspec/rpm. RunDirEnv relocates
-// /run/osbuild for tests only.
+// /run/osbuild for tests only, and only in a build with the tag
+// qmbuild_testhooks. The program osbuild runs is cmd/org.osbuild.qm.
 package osbuildstage

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rootfs/atomic"
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // DefaultLibDir is osbuild's library directory on a host.
@@ -36,7 +37,7 @@ const (
 func Install(libdir string, exe io.Reader) ([]string, error) {
 	fi, err := os.Stat(libdir)
 	if err != nil || !fi.IsDir() {
-		return nil, &LibDirError{Dir: libdir}
+		return nil, LibDirError(libdir)
 	}
 	r, err := os.OpenRoot(libdir)
 	if err != nil {
@@ -57,15 +58,11 @@ func Install(libdir string, exe io.Reader) ([]string, error) {
 	return []string{path.Join(libdir, stage), path.Join(libdir, meta)}, nil
 }
 
-// LibDirError is an osbuild library directory that does not exist. It is
-// bad input.
-type LibDirError struct{ Dir string }
-
-func (e *LibDirError) Error() string {
-	return fmt.Sprintf("%s is not a directory: is osbuild installed? (--libdir names another library directory)", e.Dir)
+// LibDirError is an osbuild library directory that does not exist: bad
+// input.
+func LibDirError(dir string) error {
+	return rpmspec.Invalid("%s is not a directory: is osbuild installed? (--libdir names another library directory)", dir)
 }
-
-func (e *LibDirError) BadInput() bool { return true }
 
 // writeAtomic copies src to name in r with the given mode, atomically.
 func writeAtomic(r *os.Root, name string, mode fs.FileMode, src io.Reader) error {

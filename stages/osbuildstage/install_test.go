@@ -53,7 +53,7 @@ func TestInstall(t *testing.T) {
 func TestInstallRefusesMissingLibdir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nope")
 	_, err := Install(dir, strings.NewReader("x"))
-	var le *LibDirError
+	var le *rpmspec.InputError
 	require.ErrorAs(t, err, &le)
 	require.True(t, le.BadInput())
 	_, err = os.Stat(dir)

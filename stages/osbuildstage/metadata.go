@@ -84,7 +84,7 @@ func entry(r *os.Root, p string) (FileEntry, error) {
 	if err != nil {
 		return FileEntry{}, fmt.Errorf("reading back %s: %w", p, err)
 	}
-	e := FileEntry{Path: p, Mode: octalMode(fi.Mode())}
+	e := FileEntry{Path: p, Mode: rpmspec.OctalMode(fi.Mode())}
 	switch {
 	case fi.Mode().IsDir():
 		e.Type = "dir"
@@ -106,22 +106,6 @@ func entry(r *os.Root, p string) (FileEntry, error) {
 		return FileEntry{}, fmt.Errorf("reading back %s: %w", p, errors.New("not a file, directory or symlink: "+fi.Mode().Type().String()))
 	}
 	return e, nil
-}
-
-// octalMode renders permission bits with setuid, setgid and sticky the way
-// chmod(1) spells them ("4755").
-func octalMode(m fs.FileMode) string {
-	v := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		v |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		v |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		v |= 0o1000
-	}
-	return fmt.Sprintf("%04o", v)
 }
 
 // writeMetadata replaces the contents of the metadata file. osbuild binds

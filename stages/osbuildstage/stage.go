@@ -47,7 +47,7 @@ func Run(ctx context.Context, c Config) (*Metadata, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the drop-in catalog: %w", err)
 	}
-	plan, err := opts.Plan(cat)
+	plan, err := qmstage.Plan(opts, cat)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,12 @@ package publish
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
 	"github.com/qm-build/qm-build/stages/publish/rpmsign"
 )
@@ -40,7 +42,7 @@ func SignRPMs(root *os.Root, s KeySigner) ([]string, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, repodata.Errors(errs)
+		return nil, errors.Join(errs...)
 	}
 	return signed, nil
 }
@@ -59,7 +61,7 @@ func signOne(root *os.Root, loc string, s KeySigner) (bool, error) {
 	}
 	var out bytes.Buffer
 	if err := rpmsign.Sign(bytes.NewReader(data), &out, s); err != nil {
-		return false, &repodata.RPMError{File: loc, Err: err}
+		return false, rpmspec.FileError(loc, err)
 	}
 	fi, err := root.Stat(loc)
 	if err != nil {

@@ -4,7 +4,8 @@
 // A comparison is a benchmark named BenchmarkVs<Name>/<impl>, where one impl is
 // "qm-build" and the others are real tools (rpmbuild, createrepo_c, setfiles,
 // find, cp-a, …). The ratio is tool time / qm-build time: above 1 means
-// qm-build is faster.
+// qm-build is faster. When a benchmark ran several times (go test -count N),
+// its time is the median of the runs.
 package main
 
 import (
@@ -22,6 +23,7 @@ var line = regexp.MustCompile(`^(BenchmarkVs[^/\s]+)/(\S+?)(-\d+)?\s+\d+\s+([\d.
 type result struct {
 	ns    float64
 	extra string
+	runs  []float64 // every ns/op seen, for the median
 }
 
 func main() {
@@ -42,7 +44,10 @@ func main() {
 		if groups[m[1]] == nil {
 			groups[m[1]] = map[string]result{}
 		}
-		groups[m[1]][m[2]] = result{ns: ns, extra: strings.TrimSpace(m[5])}
+		r := groups[m[1]][m[2]]
+		r.runs = append(r.runs, ns)
+		r.ns, r.extra = median(r.runs), strings.TrimSpace(m[5])
+		groups[m[1]][m[2]] = r
 	}
 	if len(groups) == 0 {
 		return
@@ -74,6 +79,18 @@ func main() {
 			fmt.Printf("%-44s %-16s %14s %-16s %14s %8.2fx\n", strings.TrimPrefix(n, "BenchmarkVs"), "qm-build", human(q.ns), impl, human(r.ns), r.ns/q.ns)
 		}
 	}
+}
+
+// median is the middle value (the mean of the two middle ones for an even
+// count).
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func human(ns float64) string {

@@ -21,7 +21,6 @@ func QMBuild(lightImages []string) Rules {
 			// `qm-build rpm` really writes, which only rootfs composes: their
 			// test binaries link rootfs and selinux, nothing above.
 			"rpmspec": {
-				"rootfs":        "drop-in collisions are found when rootfs composes (TestLoadDirBadInput)",
 				"test/composed": "the spec of every real package (TestSpecCoversEveryPackage)",
 			},
 			"rpmspec/rpm": {
@@ -32,13 +31,12 @@ func QMBuild(lightImages []string) Rules {
 		ImagesModule:    "github.com/osbuild/images",
 		BlueprintModule: "github.com/osbuild/blueprint",
 		BlueprintFolder: "blueprints",
+		// The manifest binary, and the manifest package's own tests. qm-build
+		// runs the binary (for `qm-build manifest` and the manifest stage);
+		// it never links the package.
 		LinkManifest: []string{
 			"blueprints/manifest",
-			// Until the manifest stage runs the qm-build-manifest binary:
-			"stages",
-			"stages/osbuildstage",
-			"cmd/qm-build",
-			"test/mutations",
+			"cmd/qm-build-manifest",
 		},
 		Heavy: []string{
 			"github.com/containers/image",
@@ -47,5 +45,8 @@ func QMBuild(lightImages []string) Rules {
 			"google.golang.org/protobuf",
 		},
 		LightImages: lightImages,
+		// The osbuild stage, which osbuild copies into every build root, and
+		// QM's OCI hook, which podman runs at every container's creation.
+		Lean: []string{"cmd/org.osbuild.qm", "cmd/qm-oci-hook"},
 	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/sys/unix"
 	"gopkg.in/yaml.v3"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Mutation is one defect (or one allowed variant) and what the check must say.
@@ -179,7 +181,7 @@ func (o Op) apply(root *os.Root, elfs map[string][]byte) error {
 	case "remove":
 		return root.RemoveAll(r)
 	case "chmod":
-		m, err := parseMode(o.Mode)
+		m, err := rpmspec.ParseOctalMode(o.Mode)
 		if err != nil {
 			return err
 		}
@@ -222,7 +224,7 @@ func writeFile(root *os.Root, r string, data []byte, mode string) error {
 	}
 	if mode != "" {
 		var err error
-		if m, err = parseMode(mode); err != nil {
+		if m, err = rpmspec.ParseOctalMode(mode); err != nil {
 			return err
 		}
 	}
@@ -231,25 +233,6 @@ func writeFile(root *os.Root, r string, data []byte, mode string) error {
 		return err
 	}
 	return root.Chmod(r, m)
-}
-
-// parseMode reads an octal mode with setuid/setgid/sticky bits ("4755").
-func parseMode(s string) (fs.FileMode, error) {
-	n, err := strconv.ParseUint(s, 8, 32)
-	if err != nil || n > 0o7777 {
-		return 0, fmt.Errorf("mode %q is not octal 0000-7777", s)
-	}
-	m := fs.FileMode(n & 0o777)
-	if n&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if n&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if n&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
-	return m, nil
 }
 
 // setLabel sets the security.selinux attribute through a descriptor opened

@@ -17,6 +17,7 @@ import (
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/build"
 	"github.com/qm-build/qm-build/stages/check"
 	"github.com/qm-build/qm-build/stages/check/target"
 	"github.com/qm-build/qm-build/test/verifiers"
@@ -45,7 +46,7 @@ var goodTree = sync.OnceValues(func() (string, error) {
 	}
 	defer tree.Close()
 	b := &stages.Build{Plan: plan, Tree: tree, OutDir: out, Epoch: plan.Epoch, Log: new(strings.Builder), Env: os.Getenv}
-	if err := stages.Run(context.Background(), b, stages.BuildStages(), nil); err != nil {
+	if err := stages.Run(context.Background(), b, build.Stages(), nil); err != nil {
 		return "", err
 	}
 	return filepath.Join(out, "tree"), nil
@@ -134,7 +135,7 @@ func TestGoodTreeHasNoFindings(t *testing.T) {
 		})
 	}
 	// The build's own check stage wrote the same verdict.
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), stages.CheckReport))
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), build.CheckReport))
 	require.NoError(t, err)
 	require.Contains(t, string(data), `"errors": []`)
 }

@@ -10,11 +10,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // FuzzOpenArchive feeds arbitrary bytes to the archive readers: as a
 // docker-archive, as an oci-archive, and as a flattened layer stream. Any
-// input gives a target or an *Error (bad input, exit status 2) with a reason;
+// input gives a target or an rpmspec.InputError (bad input, exit status 2) with a reason;
 // nothing panics, and nothing is left in the temporary directory.
 func FuzzOpenArchive(f *testing.F) {
 	docker, err := os.ReadFile(writeDockerArchive(f, twoLayers(f)))
@@ -41,7 +43,7 @@ func FuzzOpenArchive(f *testing.F) {
 			spec := []string{"docker-archive:", "oci-archive:"}[kind%3] + in
 			tg, err := Open(spec, Options{TempDir: tmp})
 			if err != nil {
-				var te *Error
+				var te *rpmspec.InputError
 				require.True(t, errors.As(err, &te), "%T: %v", err, err)
 				require.NotEmpty(t, strings.TrimPrefix(err.Error(), "target "+spec+": "))
 			} else {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Kind says what a target is.
@@ -49,21 +51,17 @@ type Options struct {
 	Arch string
 }
 
-// Error is a target that cannot be read. It is bad input (exit status 2).
-type Error struct {
-	Spec string
-	Err  error
+// Error is a target that cannot be read: bad input (exit status 2) naming
+// the target.
+func Error(spec string, err error) error {
+	return &rpmspec.InputError{Msg: "target " + spec, Err: err}
 }
-
-func (e *Error) Error() string  { return fmt.Sprintf("target %s: %v", e.Spec, e.Err) }
-func (e *Error) Unwrap() error  { return e.Err }
-func (e *Error) BadInput() bool { return true }
 
 // Open opens a target given as on the command line (see the package comment).
 // The caller must Close it.
 func Open(spec string, o Options) (t *Target, err error) {
 	if spec == "" {
-		return nil, &Error{Spec: spec, Err: errors.New("no target given")}
+		return nil, Error(spec, errors.New("no target given"))
 	}
 	t = &Target{Spec: spec}
 	defer func() {
@@ -74,9 +72,9 @@ func Open(spec string, o Options) (t *Target, err error) {
 		if err != nil {
 			t.Close()
 			t = nil
-			var te *Error
-			if !errors.As(err, &te) {
-				err = &Error{Spec: spec, Err: err}
+			var ie *rpmspec.InputError
+			if !errors.As(err, &ie) || !strings.HasPrefix(ie.Msg, "target ") {
+				err = Error(spec, err)
 			}
 		}
 	}()

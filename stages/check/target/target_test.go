@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // entry is one tar entry of a test layer.
@@ -203,7 +205,7 @@ func names(t *testing.T, fsys FS, dir string) []string {
 	return out
 }
 
-// TestUnreadableTargets: every broken input is an *Error (bad input) with a
+// TestUnreadableTargets: every broken input is an rpmspec.InputError (bad input) with a
 // reason; nothing is left in the temporary directory.
 func TestUnreadableTargets(t *testing.T) {
 	good := writeDockerArchive(t, twoLayers(t))
@@ -235,7 +237,7 @@ func TestUnreadableTargets(t *testing.T) {
 			tg, err := Open(tc.spec, Options{TempDir: tmp})
 			require.Error(t, err)
 			require.Nil(t, tg)
-			var te *Error
+			var te *rpmspec.InputError
 			require.True(t, errors.As(err, &te), "%T %v", err, err)
 			require.True(t, te.BadInput())
 			require.Contains(t, err.Error(), tc.want)

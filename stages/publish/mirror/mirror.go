@@ -27,11 +27,13 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
 	"github.com/qm-build/qm-build/stages/publish/rpmsign"
 )
@@ -128,7 +130,7 @@ func Publish(ctx context.Context, root *os.Root, inputs []Input, o Options) (*Re
 		res.Repos = append(res.Repos, r)
 	}
 	for _, p := range pkgs {
-		if p.meta.Arch != "noarch" && !contains(o.Arches, p.meta.Arch) {
+		if p.meta.Arch != "noarch" && !slices.Contains(o.Arches, p.meta.Arch) {
 			logf(o.Log, "note: %s is %s, not one of --arch %s: not published\n", p.in.Path, p.meta.Arch, strings.Join(o.Arches, ","))
 		}
 	}
@@ -140,38 +142,23 @@ func Publish(ctx context.Context, root *os.Root, inputs []Input, o Options) (*Re
 	return res, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func logf(w io.Writer, format string, args ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format, args...)
 	}
 }
 
-// OptionError is a bad publish option; it is bad input naming the flag.
-type OptionError struct{ Flag, Msg string }
-
-func (e *OptionError) Error() string  { return e.Flag + ": " + e.Msg }
-func (e *OptionError) BadInput() bool { return true }
-
 func checkOptions(o Options) error {
 	var errs []error
 	if !safeName(o.Release) {
-		errs = append(errs, &OptionError{"--release", fmt.Sprintf("%q is not a release name such as 9-stream", o.Release)})
+		errs = append(errs, &rpmspec.InputError{Field: "--release", Msg: fmt.Sprintf("%q is not a release name such as 9-stream", o.Release)})
 	}
 	if len(o.Arches) == 0 {
-		errs = append(errs, &OptionError{"--arch", "give at least one arch"})
+		errs = append(errs, &rpmspec.InputError{Field: "--arch", Msg: "give at least one arch"})
 	}
 	for _, a := range o.Arches {
 		if !safeName(a) || a == "noarch" || a == "src" {
-			errs = append(errs, &OptionError{"--arch", fmt.Sprintf("%q is not a machine arch such as x86_64", a)})
+			errs = append(errs, &rpmspec.InputError{Field: "--arch", Msg: fmt.Sprintf("%q is not a machine arch such as x86_64", a)})
 		}
 	}
 	return errors.Join(errs...)
@@ -213,7 +200,7 @@ func prepare(inputs []Input, s Signer) ([]*pkg, error) {
 			continue
 		}
 		if m.Name == "" || m.Arch == "" {
-			errs = append(errs, &repodata.RPMError{File: in.Path, Err: fmt.Errorf("%w: no name or arch", repodata.ErrCorrupt)})
+			errs = append(errs, rpmspec.FileError(in.Path, fmt.Errorf("%w: no name or arch", repodata.ErrCorrupt)))
 			continue
 		}
 		p := &pkg{in: in, meta: m, data: in.Data, identity: sha256.Sum256(in.Data[m.HeaderStart:])}
@@ -226,7 +213,7 @@ func prepare(inputs []Input, s Signer) ([]*pkg, error) {
 		out = append(out, p)
 	}
 	if len(errs) > 0 {
-		return nil, repodata.Errors(errs)
+		return nil, errors.Join(errs...)
 	}
 	metas := make([]*repodata.Package, len(out))
 	for i, p := range out {
@@ -265,13 +252,10 @@ func signedBy(data []byte, keyID string) bool {
 }
 
 // ConflictError is a file name already published with another header or
-// payload. It is bad input.
-type ConflictError struct{ Input, Published string }
-
-func (e *ConflictError) Error() string {
-	return fmt.Sprintf("%s: %s is already published with a different header or payload; bump the release instead of replacing it", e.Input, e.Published)
+// payload: bad input naming the input.
+func ConflictError(input, published string) error {
+	return &rpmspec.InputError{File: input, Msg: fmt.Sprintf("%s is already published with a different header or payload; bump the release instead of replacing it", published)}
 }
-func (e *ConflictError) BadInput() bool { return true }
 
 // place writes p at rel unless the same package is there already. An
 // existing copy with the same header and payload is kept, unless signing is
@@ -286,7 +270,7 @@ func place(root *os.Root, rel string, p *pkg, s Signer) (bool, error) {
 				return false, nil
 			}
 		} else if rerr == nil {
-			return false, &ConflictError{Input: p.in.Path, Published: rel}
+			return false, ConflictError(p.in.Path, rel)
 		}
 		// A damaged published copy is replaced.
 	case !errors.Is(err, os.ErrNotExist):

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/stages/publish/mirror"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/repocheck"
@@ -119,7 +120,7 @@ func TestTwoArches(t *testing.T) {
 		require.NoError(t, err)
 		other := read(t, testrpm.Write(t, t.TempDir(), testrpm.Spec{Name: "zz-extra", Files: map[string]string{"/etc/zz": "changed\n"}})...)
 		_, err = publish(t, root, other, mirror.Options{})
-		var ce *mirror.ConflictError
+		var ce *rpmspec.InputError
 		require.ErrorAs(t, err, &ce)
 		require.True(t, ce.BadInput())
 		require.Contains(t, err.Error(), "bump the release")

@@ -23,6 +23,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -37,6 +38,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
 )
 
@@ -85,16 +87,6 @@ type Result struct {
 	Layers    []string `json:"layers"` // titles, in order
 }
 
-// RefError is a reference that cannot be parsed; bad input naming the flag.
-type RefError struct {
-	Ref string
-	Err error
-}
-
-func (e *RefError) Error() string  { return fmt.Sprintf("--oci %q: %v", e.Ref, e.Err) }
-func (e *RefError) Unwrap() error  { return e.Err }
-func (e *RefError) BadInput() bool { return true }
-
 // Push reads and checks every RPM (all problems at once, each naming its
 // file), builds the artifact and pushes it to ref.
 func Push(ctx context.Context, ref string, inputs []Input, o Options) (*Result, error) {
@@ -104,7 +96,7 @@ func Push(ctx context.Context, ref string, inputs []Input, o Options) (*Result, 
 	}
 	r, err := name.ParseReference(ref, nopts...)
 	if err != nil {
-		return nil, &RefError{Ref: ref, Err: err}
+		return nil, &rpmspec.InputError{Msg: fmt.Sprintf("--oci %q", ref), Err: err} // bad input naming the flag
 	}
 	art, titles, err := Build(inputs, o)
 	if err != nil {
@@ -147,7 +139,7 @@ func Build(inputs []Input, o Options) (v1.Image, []string, error) {
 		rpms = append(rpms, rpmLayer{p, in.Path, in.Data})
 	}
 	if len(errs) > 0 {
-		return nil, nil, repodata.Errors(errs)
+		return nil, nil, errors.Join(errs...)
 	}
 	sort.SliceStable(rpms, func(i, j int) bool { return rpms[i].pkg.Location < rpms[j].pkg.Location })
 	var pkgs []*repodata.Package
@@ -155,7 +147,7 @@ func Build(inputs []Input, o Options) (v1.Image, []string, error) {
 	for i, r := range rpms {
 		if i > 0 && r.pkg.Location == rpms[i-1].pkg.Location {
 			if r.pkg.PkgID != rpms[i-1].pkg.PkgID {
-				return nil, nil, &repodata.DuplicateError{NEVRA: r.pkg.NEVRA(), A: rpms[i-1].path, B: r.path}
+				return nil, nil, repodata.DuplicateError(r.pkg.NEVRA(), rpms[i-1].path, r.path)
 			}
 			continue // the same file given twice
 		}

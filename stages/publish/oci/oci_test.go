@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages/publish/oci"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/repocheck"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/testrpm"
@@ -176,7 +177,7 @@ func TestBadInput(t *testing.T) {
 	require.Error(t, err, "nothing was pushed")
 
 	_, err = oci.Push(context.Background(), "UPPER/Case::bad", in, oci.Options{})
-	var re *oci.RefError
+	var re *rpmspec.InputError
 	require.ErrorAs(t, err, &re)
 	require.True(t, re.BadInput())
 }

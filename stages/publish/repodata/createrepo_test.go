@@ -1,8 +1,9 @@
 package repodata_test
 
 import (
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,7 +41,7 @@ func TestMatchesCreaterepo(t *testing.T) {
 			require.Contains(t, theirs.Docs, kind)
 			require.Contains(t, ours.Docs, kind)
 			want, got := theirs.Docs[kind].Packages(), ours.Docs[kind].Packages()
-			require.Equal(t, sortedKeys(want), sortedKeys(got), "the same packages")
+			require.Equal(t, slices.Sorted(maps.Keys(want)), slices.Sorted(maps.Keys(got)), "the same packages")
 			require.Greater(t, len(want), 5)
 			for id, w := range want {
 				require.Equal(t, w, got[id], "package %s", id)
@@ -60,13 +61,4 @@ func TestMatchesCreaterepo(t *testing.T) {
 		}
 		require.Equal(t, types(theirs), types(ours))
 	})
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

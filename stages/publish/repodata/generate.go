@@ -9,11 +9,14 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // DefaultChangelogLimit is createrepo_c's default --changelog-limit.
@@ -205,7 +208,7 @@ func ScanRPMs(root *os.Root) ([]File, error) {
 			return fmt.Errorf("reading %s: %w", p, err)
 		}
 		if !fi.Mode().IsRegular() {
-			return &RPMError{File: p, Err: fmt.Errorf("%w: not a regular file", ErrNotRPM)}
+			return rpmspec.FileError(p, fmt.Errorf("%w: not a regular file", ErrNotRPM))
 		}
 		out = append(out, File{Location: p, Size: fi.Size(), ModTime: fi.ModTime().Unix()})
 		return nil
@@ -256,57 +259,21 @@ func readOne(rr *rpmReader, root *os.Root, f File, limit int) (*Package, error) 
 	return rr.read(fh, f, limit)
 }
 
-// Errors is several problems reported together; it is bad input when every
-// one of them is.
-type Errors []error
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (es Errors) Unwrap() []error { return es }
-
-// BadInput reports whether the user must fix the input (exit status 2).
-func (es Errors) BadInput() bool {
-	for _, e := range es {
-		var bi interface{ BadInput() bool }
-		if !errors.As(e, &bi) || !bi.BadInput() {
-			return false
-		}
-	}
-	return len(es) > 0
-}
-
+// joinErrors joins the problems found together (errors.Join); the result is
+// bad input when every one of them is (rpmspec.IsBadInput).
 func joinErrors(errs []error) error {
-	var out Errors
-	for _, e := range errs {
-		if e != nil {
-			out = append(out, e)
-		}
+	errs = slices.DeleteFunc(errs, func(e error) bool { return e == nil })
+	if len(errs) == 1 {
+		return errs[0]
 	}
-	switch len(out) {
-	case 0:
-		return nil
-	case 1:
-		return out[0]
-	}
-	return out
+	return errors.Join(errs...)
 }
 
-// DuplicateError is two files with the same NEVRA and different content.
-type DuplicateError struct {
-	NEVRA string
-	A, B  string
+// DuplicateError is two files with the same NEVRA and different content:
+// bad input naming the second file.
+func DuplicateError(nevra, a, b string) error {
+	return &rpmspec.InputError{File: b, Msg: fmt.Sprintf("same package %s as %s, with different content", nevra, a)}
 }
-
-func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("%s: same package %s as %s, with different content", e.B, e.NEVRA, e.A)
-}
-func (e *DuplicateError) BadInput() bool { return true }
 
 // CheckDuplicates refuses two packages with the same NEVRA and different
 // checksums: dnf could not tell which one it installs. Identical copies are
@@ -317,7 +284,7 @@ func CheckDuplicates(pkgs []*Package) error {
 	for _, p := range pkgs {
 		key := p.NEVRA()
 		if q, ok := seen[key]; ok && q.PkgID != p.PkgID {
-			errs = append(errs, &DuplicateError{NEVRA: key, A: q.Location, B: p.Location})
+			errs = append(errs, DuplicateError(key, q.Location, p.Location))
 			continue
 		}
 		seen[key] = p

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Existing is a repository's current metadata.
@@ -70,7 +72,7 @@ func readMetadataFiles(root *os.Root, md *Repomd) ([3][]byte, error) {
 	for i, kind := range metadataKinds {
 		d, ok := md.Find(kind)
 		if !ok {
-			return docs, &MetadataError{File: path.Join(Dir, "repomd.xml"), Err: fmt.Errorf("no %s record", kind)}
+			return docs, rpmspec.FileError(path.Join(Dir, "repomd.xml"), fmt.Errorf("no %s record", kind))
 		}
 		wg.Go(func() { docs[i], errs[i] = readMetadataFile(root, d) })
 	}
@@ -113,7 +115,7 @@ func parseExisting(md *Repomd, docs [3][]byte) (map[string]*Package, error) {
 	for _, p := range pkgs {
 		fl, ok := files[p.PkgID]
 		if !ok {
-			return nil, &MetadataError{File: md.mustLocation(Filelists), Err: fmt.Errorf("no entry for %s (%s)", p.Location, p.PkgID)}
+			return nil, rpmspec.FileError(md.mustLocation(Filelists), fmt.Errorf("no entry for %s (%s)", p.Location, p.PkgID))
 		}
 		p.Files = fl
 		p.Changelogs = logs[p.PkgID]
@@ -132,19 +134,19 @@ func (r *Repomd) mustLocation(kind string) string {
 func readMetadataFile(root *os.Root, d RepomdData) ([]byte, error) {
 	gz, err := root.ReadFile(d.Location)
 	if err != nil {
-		return nil, &MetadataError{File: d.Location, Err: err}
+		return nil, rpmspec.FileError(d.Location, err)
 	}
 	if sum := sha256.Sum256(gz); hex.EncodeToString(sum[:]) != d.Checksum {
-		return nil, &MetadataError{File: d.Location, Err: fmt.Errorf("checksum does not match repomd.xml")}
+		return nil, rpmspec.FileError(d.Location, fmt.Errorf("checksum does not match repomd.xml"))
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		return nil, &MetadataError{File: d.Location, Err: err}
+		return nil, rpmspec.FileError(d.Location, err)
 	}
 	// open-size sizes the buffer, within what gzip can expand the file to.
 	b := bytes.NewBuffer(make([]byte, 0, min(max(d.OpenSize, 0), 1032*int64(len(gz)))+bytes.MinRead))
 	if _, err := b.ReadFrom(zr); err != nil {
-		return nil, &MetadataError{File: d.Location, Err: err}
+		return nil, rpmspec.FileError(d.Location, err)
 	}
 	return b.Bytes(), nil
 }

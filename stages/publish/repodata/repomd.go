@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // Repomd is repodata/repomd.xml: the revision and one record per metadata
@@ -81,12 +83,12 @@ type xRepomd struct {
 func ParseRepomd(r io.Reader, name string) (*Repomd, error) {
 	var x xRepomd
 	if err := xml.NewDecoder(r).Decode(&x); err != nil {
-		return nil, &MetadataError{File: name, Err: err}
+		return nil, rpmspec.FileError(name, err)
 	}
 	out := &Repomd{Revision: x.Revision}
 	for _, d := range x.Data {
 		if d.Checksum.Type != "sha256" {
-			return nil, &MetadataError{File: name, Err: fmt.Errorf("%s: checksum type %q, want sha256", d.Type, d.Checksum.Type)}
+			return nil, rpmspec.FileError(name, fmt.Errorf("%s: checksum type %q, want sha256", d.Type, d.Checksum.Type))
 		}
 		out.Data = append(out.Data, RepomdData{
 			Type: d.Type, Checksum: d.Checksum.Value, OpenChecksum: d.OpenChecksum.Value,

@@ -5,29 +5,25 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+
+	"github.com/qm-build/qm-build/rpmspec"
+	rpmheader "github.com/qm-build/qm-build/rpmspec/rpm/header"
 )
 
-// The RPM file format (rpm's lib/header.c, lib/signature.h, and
-// https://rpm-software-management.github.io/rpm/manual/format.html): a 96-byte
-// lead, the signature header padded to 8 bytes, the main header, the payload.
+// The RPM file format is rpmspec/rpm/header's: a 96-byte lead, the
+// signature header padded to 8 bytes, the main header, the payload.
 const (
-	leadSize   = 96
-	introSize  = 16
-	entrySize  = 16
-	maxEntries = 0xffff     // hdrchkTags in rpm's header.c
-	maxData    = 0x0fffffff // hdrchkData: 256 MiB of tag data
+	leadSize  = rpmheader.LeadSize
+	introSize = rpmheader.IntroSize
+	entrySize = rpmheader.EntrySize
 )
 
-var (
-	leadMagic   = []byte{0xed, 0xab, 0xee, 0xdb}
-	headerMagic = []byte{0x8e, 0xad, 0xe8, 0x01}
-)
+var leadMagic = rpmheader.LeadMagic
 
 // Signature-header tags (rpm's lib/rpmtag.h, RPMSIGTAG_*).
 const (
@@ -45,21 +41,12 @@ type File struct {
 	ModTime  int64 // seconds since the epoch, already clamped
 }
 
-// RPMError is an RPM that cannot be read: not an RPM, truncated or corrupt.
-// It is bad input and names the file.
-type RPMError struct {
-	File string
-	Err  error
-}
-
-func (e *RPMError) Error() string  { return fmt.Sprintf("%s: %v", e.File, e.Err) }
-func (e *RPMError) Unwrap() error  { return e.Err }
-func (e *RPMError) BadInput() bool { return true }
-
-// ErrNotRPM is wrapped by RPMError when a file does not start with the RPM lead.
+// ErrNotRPM is wrapped by the error (rpmspec.FileError) when a file does not
+// start with the RPM lead.
 var ErrNotRPM = errors.New("not an RPM file (no RPM lead)")
 
-// ErrCorrupt is wrapped by RPMError when a file looks like an RPM but its
+// ErrCorrupt is wrapped by the error (rpmspec.FileError) when a file looks
+// like an RPM but its
 // structure or one of its digests is wrong.
 var ErrCorrupt = errors.New("corrupt RPM")
 
@@ -96,7 +83,7 @@ func (rr *rpmReader) read(r io.Reader, f File, changelogLimit int) (*Package, er
 	rr.raw.Reset()
 	p, err := readRPM(rr.br, &rr.raw, r, f, changelogLimit)
 	if err != nil {
-		return nil, &RPMError{File: f.Location, Err: err}
+		return nil, rpmspec.FileError(f.Location, err)
 	}
 	return p, nil
 }
@@ -182,76 +169,27 @@ func readN(r io.Reader, buf *bytes.Buffer, n int64) error {
 }
 
 // readHeaderBlock reads one header structure (intro, index, data) into buf
-// and checks that every index entry lies inside the data, so that the reader
-// after it (rpmheader.go) never trusts a count or an offset. It returns the
-// number of index entries and the length of the index and data (without the
-// intro), which the signature padding needs.
+// and checks that every index entry lies inside the data (rpmheader.Check),
+// so that the reader after it never trusts a count or an offset. It returns
+// the number of index entries and the length of the index and data (without
+// the intro), which the signature padding needs.
 func readHeaderBlock(r io.Reader, buf *bytes.Buffer, what string) (int, int64, error) {
 	at := buf.Len()
 	if err := readN(r, buf, introSize); err != nil {
 		return 0, 0, corrupt("truncated %s", what)
 	}
-	intro := buf.Bytes()[at : at+introSize]
-	if !bytes.Equal(intro[:4], headerMagic) {
-		return 0, 0, corrupt("bad %s magic", what)
-	}
-	nindex := int64(binary.BigEndian.Uint32(intro[8:12]))
-	hsize := int64(binary.BigEndian.Uint32(intro[12:16]))
-	if nindex < 1 || nindex > maxEntries || hsize > maxData {
-		return 0, 0, corrupt("%s has %d entries and %d bytes of data", what, nindex, hsize)
+	nindex, hsize, err := rpmheader.CheckIntro(buf.Bytes()[at : at+introSize])
+	if err != nil {
+		return 0, 0, corrupt("%s: %v", what, err)
 	}
 	if err := readN(r, buf, nindex*entrySize+hsize); err != nil {
 		return 0, 0, corrupt("truncated %s", what)
 	}
 	block := buf.Bytes()[at+introSize:]
-	index, data := block[:nindex*entrySize], block[nindex*entrySize:]
-	for i := int64(0); i < nindex; i++ {
-		e := index[i*entrySize : (i+1)*entrySize]
-		if err := checkEntry(e, data); err != nil {
-			return 0, 0, corrupt("%s entry %d (tag %d): %v", what, i, binary.BigEndian.Uint32(e[:4]), err)
-		}
+	if err := rpmheader.Check(block[:nindex*entrySize], block[nindex*entrySize:]); err != nil {
+		return 0, 0, corrupt("%s %v", what, err)
 	}
 	return int(nindex), nindex*entrySize + hsize, nil
-}
-
-// typeSizes are the element sizes of rpm's fixed-size tag types
-// (rpmTagType: CHAR, INT8, INT16, INT32, INT64, …, BIN).
-var typeSizes = map[uint32]int64{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1}
-
-func checkEntry(e, data []byte) error {
-	typ := binary.BigEndian.Uint32(e[4:8])
-	off := int64(binary.BigEndian.Uint32(e[8:12]))
-	count := int64(binary.BigEndian.Uint32(e[12:16]))
-	size := int64(len(data))
-	switch {
-	case typ > 9:
-		return fmt.Errorf("unknown type %d", typ)
-	case count < 1 || count > size:
-		return fmt.Errorf("count %d out of range", count)
-	case off >= size:
-		// Region tags (HEADERSIGNATURES, HEADERIMMUTABLE) point at their
-		// 16-byte trailer, which is inside the data; anything else past the
-		// end is damage.
-		return fmt.Errorf("offset %d past the data (%d bytes)", off, size)
-	case typ == 0:
-		return nil
-	}
-	if n, fixed := typeSizes[typ]; fixed {
-		if off+n*count > size {
-			return fmt.Errorf("%d values at offset %d overrun the data", count, off)
-		}
-		return nil
-	}
-	// Strings: count NUL-terminated strings from off.
-	s := data[off:]
-	for i := int64(0); i < count; i++ {
-		j := bytes.IndexByte(s, 0)
-		if j < 0 {
-			return fmt.Errorf("unterminated string")
-		}
-		s = s[j+1:]
-	}
-	return nil
 }
 
 // checkHeaderDigest compares the header bytes with the signature header's

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // The parsers read what primaryXML, filelistsXML and otherXML write (and what
@@ -95,15 +97,9 @@ type xListPkg struct {
 	} `xml:"changelog"`
 }
 
-// MetadataError is metadata that cannot be parsed. It names the file.
-type MetadataError struct {
-	File string
-	Err  error
-}
-
-func (e *MetadataError) Error() string  { return fmt.Sprintf("%s: %v", e.File, e.Err) }
-func (e *MetadataError) Unwrap() error  { return e.Err }
-func (e *MetadataError) BadInput() bool { return true }
+// Metadata that cannot be parsed, and an RPM that cannot be read (not an
+// RPM, truncated or corrupt), are rpmspec.FileError: bad input naming the
+// file.
 
 // eachPackage decodes every <package> element under the root of r into a
 // fresh value from newV and hands it to fn.
@@ -181,7 +177,7 @@ func ParsePrimary(r io.Reader, name string) ([]*Package, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, &MetadataError{File: name, Err: err}
+		return nil, rpmspec.FileError(name, err)
 	}
 	return out, nil
 }
@@ -240,7 +236,7 @@ func parseExtra(r io.Reader, name, root string) ([]PackageExtra, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, &MetadataError{File: name, Err: err}
+		return nil, rpmspec.FileError(name, err)
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/testrpm"
 	"github.com/qm-build/qm-build/stages/publish/rpmsign"
@@ -124,7 +125,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := rpmsign.Sign(bytes.NewReader(tc.in), &bytes.Buffer{}, key)
 			require.Error(t, err)
-			var e *rpmsign.Error
+			var e *rpmspec.InputError
 			require.ErrorAs(t, err, &e)
 			require.True(t, e.BadInput())
 		})

@@ -1,4 +1,4 @@
-package stages
+package build
 
 import (
 	"context"
@@ -12,15 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/stages"
 	"github.com/qm-build/qm-build/stages/publish/publishtest/repocheck"
 )
 
 // runRepoStages runs compose, rpms and repo for o into out.
-func runRepoStages(t *testing.T, out string, o rootfs.Options) *Build {
+func runRepoStages(t *testing.T, out string, o rootfs.Options) *stages.Build {
 	t.Helper()
 	plan := testPlan(t, o)
-	b := &Build{Plan: plan, Epoch: plan.Epoch, OutDir: out, Log: io.Discard}
-	require.NoError(t, Run(context.Background(), b, []Stage{Compose, RPMs, Repo}, nil))
+	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, OutDir: out, Log: io.Discard}
+	require.NoError(t, stages.Run(context.Background(), b, []stages.Stage{stages.Compose, RPMs, Repo}, nil))
 	return b
 }
 

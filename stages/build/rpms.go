@@ -1,13 +1,14 @@
-package stages
+package build
 
 import (
 	"context"
 	"path/filepath"
 
 	"github.com/qm-build/qm-build/rpmspec/rpm"
+	"github.com/qm-build/qm-build/stages"
 )
 
-// RPMsDir is where the rpms stage writes, under Build.OutDir.
+// RPMsDir is where the rpms stage writes, under stages.Build.OutDir.
 const RPMsDir = "rpms"
 
 // RPMs writes every package of the content (qm, then the drop-ins) as a
@@ -16,13 +17,13 @@ const RPMsDir = "rpms"
 var RPMs = NewRPMs(rpm.Options{})
 
 // NewRPMs returns the rpms stage writing with o. o.BuildTime is ignored: the
-// build time is always the build's SOURCE_DATE_EPOCH (Build.Epoch).
-func NewRPMs(o rpm.Options) Stage {
-	return Stage{
+// build time is always the build's SOURCE_DATE_EPOCH (stages.Build.Epoch).
+func NewRPMs(o rpm.Options) stages.Stage {
+	return stages.Stage{
 		Name:   "rpms",
 		Reads:  []string{"content"},
 		Writes: []string{"out:" + RPMsDir + "/"},
-		Run: func(ctx context.Context, b *Build) error {
+		Run: func(ctx context.Context, b *stages.Build) error {
 			if b.OutDir == "" {
 				return nil
 			}
@@ -37,7 +38,7 @@ func NewRPMs(o rpm.Options) Stage {
 // is relative to b.OutDir (or dir's base name when dir is not under it). It
 // is the one function behind the rpms stage and `qm-build rpm`; done, when
 // set, is called after each file is in place. It returns the files written.
-func WriteRPMs(ctx context.Context, b *Build, dir string, o rpm.Options, done func(file string)) ([]string, error) {
+func WriteRPMs(ctx context.Context, b *stages.Build, dir string, o rpm.Options, done func(file string)) ([]string, error) {
 	o.BuildTime = b.Epoch
 	names, err := rpm.WriteDirContext(ctx, dir, b.Content.Packages, o, func(name string, data []byte) {
 		b.AddArtifact("rpms", "rpm", artifactPath(b.OutDir, dir, name), data)

@@ -1,4 +1,4 @@
-package stages
+package build
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/qm-build/qm-build/stages"
 	"github.com/qm-build/qm-build/stages/check"
 	"github.com/qm-build/qm-build/stages/check/target"
 )
@@ -18,11 +19,11 @@ const CheckReport = "check.json"
 // OUT/check.json. Findings do not stop the build: they are printed to the log
 // and summed up in a note; errors are Build.Failures, so that `qm-build build`
 // exits 1 once OUT is written (as `qm-build check OUT/tree` does).
-var Check = Stage{
+var Check = stages.Stage{
 	Name:   "check",
 	Reads:  []string{"plan", "tree"},
 	Writes: []string{"out:" + CheckReport},
-	Run: func(ctx context.Context, b *Build) error {
+	Run: func(ctx context.Context, b *stages.Build) error {
 		if b.Tree == nil || b.OutDir == "" {
 			return nil
 		}

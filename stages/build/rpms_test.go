@@ -1,4 +1,4 @@
-package stages_test
+package build_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
 	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/stages/build"
 )
 
 func TestRPMsStage(t *testing.T) {
@@ -24,7 +25,7 @@ func TestRPMsStage(t *testing.T) {
 
 	out := t.TempDir()
 	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, OutDir: out}
-	require.NoError(t, stages.Run(context.Background(), b, []stages.Stage{stages.Compose, stages.RPMs}, nil))
+	require.NoError(t, stages.Run(context.Background(), b, []stages.Stage{stages.Compose, build.RPMs}, nil))
 	require.Len(t, b.Artifacts, len(b.Content.Packages))
 	for i, p := range b.Content.Packages {
 		a := b.Artifacts[i]
@@ -42,7 +43,7 @@ func TestRPMsStage(t *testing.T) {
 
 	t.Run("no output directory, nothing written", func(t *testing.T) {
 		b := &stages.Build{Plan: plan}
-		require.NoError(t, stages.Run(context.Background(), b, []stages.Stage{stages.Compose, stages.RPMs}, nil))
+		require.NoError(t, stages.Run(context.Background(), b, []stages.Stage{stages.Compose, build.RPMs}, nil))
 		require.Empty(t, b.Artifacts)
 	})
 	t.Run("a cancelled build writes nothing", func(t *testing.T) {
@@ -50,8 +51,8 @@ func TestRPMsStage(t *testing.T) {
 		cancel()
 		b := &stages.Build{Plan: plan, OutDir: t.TempDir()}
 		require.NoError(t, stages.Compose.Run(ctx, b))
-		err := stages.RPMs.Run(ctx, b)
+		err := build.RPMs.Run(ctx, b)
 		require.ErrorIs(t, err, context.Canceled)
-		require.NoDirExists(t, filepath.Join(b.OutDir, stages.RPMsDir))
+		require.NoDirExists(t, filepath.Join(b.OutDir, build.RPMsDir))
 	})
 }

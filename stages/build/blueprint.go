@@ -1,10 +1,11 @@
-package stages
+package build
 
 import (
 	"bytes"
 	"context"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/stages"
 )
 
 // BlueprintFile is the blueprint stage's output, under OutDir.
@@ -13,11 +14,11 @@ const BlueprintFile = "blueprint.toml"
 // Blueprint writes OUT/blueprint.toml: the blueprint fragment that adds this
 // build's QM to an image (blueprints.NewFragment), to merge with `qm-build
 // blueprint merge`.
-var Blueprint = Stage{
+var Blueprint = stages.Stage{
 	Name:   "blueprint",
 	Reads:  []string{"content"},
 	Writes: []string{"out:" + BlueprintFile},
-	Run: func(ctx context.Context, b *Build) error {
+	Run: func(ctx context.Context, b *stages.Build) error {
 		if b.OutDir == "" {
 			return nil
 		}

@@ -1,4 +1,4 @@
-package stages
+package build
 
 import (
 	"bytes"
@@ -14,23 +14,28 @@ import (
 	"github.com/qm-build/qm-build/blueprints"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/stages"
+	"github.com/qm-build/qm-build/test/verifiers"
 )
 
-const fixtureLock = "../blueprints/manifest/testdata/lock-cs9-x86_64.json"
+const fixtureLock = "../../blueprints/manifest/testdata/lock-cs9-x86_64.json"
 
-func manifestBuild(t *testing.T, lock string) *Build {
+func manifestBuild(t *testing.T, lock string) *stages.Build {
 	t.Helper()
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
 	plan, err := rootfs.NewPlan(rootfs.Options{Distro: "cs9", Arch: "x86_64", Dropins: []string{"kvm"}, Epoch: time.Unix(1700000000, 0).UTC()}, cat)
 	require.NoError(t, err)
-	b := &Build{Plan: plan, Epoch: plan.Epoch, OutDir: t.TempDir(), Env: func(k string) string {
+	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, OutDir: t.TempDir(), Env: func(k string) string {
 		if k == PackagesLockEnv {
 			return lock
 		}
 		return ""
 	}}
-	require.NoError(t, Run(context.Background(), b, []Stage{Compose, RPMs, Manifest, Blueprint}, nil))
+	if lock != "" {
+		b.ManifestBinary = manifestBinary(t)
+	}
+	require.NoError(t, stages.Run(context.Background(), b, []stages.Stage{stages.Compose, RPMs, Manifest, Blueprint}, nil))
 	return b
 }
 
@@ -75,11 +80,32 @@ func TestManifestStageRejectsABadLock(t *testing.T) {
 	require.NoError(t, err)
 	plan, err := rootfs.NewPlan(rootfs.Options{Distro: "cs9"}, cat)
 	require.NoError(t, err)
-	b := &Build{Plan: plan, OutDir: t.TempDir(), Env: func(string) string { return bad }}
-	err = Run(context.Background(), b, []Stage{Compose, RPMs, Manifest}, nil)
+	b := &stages.Build{Plan: plan, OutDir: t.TempDir(), Env: func(string) string { return bad }, ManifestBinary: manifestBinary(t)}
+	err = stages.Run(context.Background(), b, []stages.Stage{stages.Compose, RPMs, Manifest}, nil)
 	require.ErrorContains(t, err, "stage manifest")
 	require.ErrorContains(t, err, "lock.json:1")
-	require.True(t, err.(*StageError).BadInput())
+	var se *stages.StageError
+	require.ErrorAs(t, err, &se)
+	require.True(t, se.BadInput())
+}
+
+// TestManifestStageWithoutTheBinarySaysSo: a lock but no qm-build-manifest
+// installed writes no manifest and says why.
+func TestManifestStageWithoutTheBinarySaysSo(t *testing.T) {
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	plan, err := rootfs.NewPlan(rootfs.Options{Distro: "cs9"}, cat)
+	require.NoError(t, err)
+	b := &stages.Build{Plan: plan, OutDir: t.TempDir(), PackagesLock: fixtureLock}
+	require.NoError(t, stages.Run(context.Background(), b, []stages.Stage{stages.Compose, RPMs, Manifest}, nil))
+	require.NoFileExists(t, filepath.Join(b.OutDir, ManifestFile("cs9", "x86_64")))
+	require.Contains(t, strings.Join(b.Notes, "\n"), "qm-build-manifest is not installed")
+}
+
+// manifestBinary builds cmd/qm-build-manifest, the program the stage runs.
+func manifestBinary(t *testing.T) string {
+	t.Helper()
+	return verifiers.Binary(t, "./cmd/qm-build-manifest")
 }
 
 func TestBlueprintStageWritesTheFragment(t *testing.T) {

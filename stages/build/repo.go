@@ -1,4 +1,4 @@
-package stages
+package build
 
 import (
 	"bytes"
@@ -9,10 +9,11 @@ import (
 	"path"
 	"strings"
 
+	"github.com/qm-build/qm-build/stages"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
 )
 
-// RepoDir is where the repo stage writes, under Build.OutDir.
+// RepoDir is where the repo stage writes, under stages.Build.OutDir.
 const RepoDir = "repo"
 
 // Repo makes <OutDir>/repo a yum repository of the RPMs the rpms stage wrote:
@@ -20,12 +21,12 @@ const RepoDir = "repo"
 // part of this one are removed) and writes repodata/ with
 // stages/publish/repodata, reusing the entries of unchanged files. The
 // revision and timestamps are the build's SOURCE_DATE_EPOCH.
-var Repo = Stage{
+var Repo = stages.Stage{
 	Name:   "repo",
 	Reads:  []string{"out:" + RPMsDir + "/"},
 	Writes: []string{"out:" + RepoDir + "/"},
-	Run: func(ctx context.Context, b *Build) error {
-		var rpms []Artifact
+	Run: func(ctx context.Context, b *stages.Build) error {
+		var rpms []stages.Artifact
 		for _, a := range b.Artifacts {
 			if a.Kind == "rpm" {
 				rpms = append(rpms, a)
@@ -66,7 +67,7 @@ var Repo = Stage{
 }
 
 // fillRepo copies the build's RPMs into repo and removes other RPMs there.
-func fillRepo(out, repo *os.Root, rpms []Artifact) error {
+func fillRepo(out, repo *os.Root, rpms []stages.Artifact) error {
 	keep := map[string]bool{}
 	for _, a := range rpms {
 		data, err := out.ReadFile(a.Path)

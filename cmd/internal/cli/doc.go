@@ -1,0 +1,9 @@
+// Package cli is what qm-build's commands share: the exit statuses and the
+// error that maps to 2 (bad input), flag sets with qm-build's --help layout,
+// the plan flags that fill rootfs.Options, SOURCE_DATE_EPOCH and the cache
+// directory from the environment, and finding a companion binary (beside the
+// running executable, then on PATH), as git and kubectl find their plugins.
+//
+// Three programs use it: qm-build, qm-build-manifest (the only one that links
+// osbuild/images) and org.osbuild.qm (the osbuild stage).
+package cli

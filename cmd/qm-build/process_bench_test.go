@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/qm-build/qm-build/test/verifiers"
+)
+
+// The whole-process benchmarks: each runs real programs, the median of at
+// least verifiers.MinRuns runs, the two sides of a comparison one after the
+// other in one `make bench` (test/benchratio prints the ratio). They write
+// to tmpfs (/dev/shm) when the host has it: on the 2-core CI virtual
+// machine every file creation on its ext4 disk costs about a millisecond,
+// whoever makes it, which would measure the disk, not the programs.
+
+// benchTmp moves the benchmark's temporary directories to tmpfs.
+func benchTmp(b *testing.B) {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		b.Setenv("TMPDIR", "/dev/shm")
+	}
+}
+
+// runQuiet runs a command, failing the benchmark on an unexpected status.
+func runQuiet(b *testing.B, cmd *exec.Cmd, okCodes ...int) {
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	err := cmd.Run()
+	code := cmd.ProcessState.ExitCode()
+	for _, ok := range append(okCodes, 0) {
+		if code == ok {
+			return
+		}
+	}
+	b.Fatalf("%s: %v: %s", cmd.String(), err, stderr.String())
+}
+
+// BenchmarkVsRPMBuildProcess: `qm-build rpm --dropin all` against
+// `rpmbuild -bb` of the spec `qm-build spec --dropin all` renders (the same
+// packages, zstd level 1 both ways), each a fresh process writing a fresh
+// directory, with a warm SELinux module cache for qm-build (a build keeps
+// one; rpmbuild gets the compiled module inside the spec).
+func BenchmarkVsRPMBuildProcess(b *testing.B) {
+	benchTmp(b)
+	qm := binary(b, "./cmd/qm-build")
+	rpmbuild := verifiers.Need(b, "rpmbuild")
+	dir := b.TempDir()
+	env := append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000", "QM_BUILD_CACHE="+filepath.Join(dir, "cache"))
+	spec := filepath.Join(dir, "qm.spec")
+	cmd := exec.Command(qm, "spec", "--dropin", "all", "--out", spec)
+	cmd.Env = env
+	runQuiet(b, cmd) // also fills the module cache
+	n := 0
+	fresh := func() string { n++; return filepath.Join(dir, fmt.Sprint(n)) }
+	b.Run("qm-build", func(b *testing.B) {
+		verifiers.Median(b, func() {
+			cmd := exec.Command(qm, "rpm", "--dropin", "all", "--out", fresh())
+			cmd.Env = env
+			runQuiet(b, cmd)
+		})
+	})
+	b.Run("rpmbuild", func(b *testing.B) {
+		home := verifiers.ScratchHome(b)
+		verifiers.Median(b, func() {
+			cmd := exec.Command(rpmbuild, "-bb", "--quiet", "--define", "_topdir "+fresh(),
+				"--define", "_binary_payload w1.zstdio", spec)
+			cmd.Env = append(env, "HOME="+home)
+			runQuiet(b, cmd)
+		})
+	})
+}
+
+// BenchmarkVsStartupProcess: `qm-build --help`, the cost of starting qm-build at
+// all, against `rpm --version`, a C program's.
+func BenchmarkVsStartupProcess(b *testing.B) {
+	qm := binary(b, "./cmd/qm-build")
+	rpmBin := verifiers.Need(b, "rpm")
+	b.Run("qm-build", func(b *testing.B) {
+		verifiers.Median(b, func() { runQuiet(b, exec.Command(qm, "--help")) })
+	})
+	b.Run("rpm", func(b *testing.B) {
+		verifiers.Median(b, func() { runQuiet(b, exec.Command(rpmBin, "--version")) })
+	})
+}
+
+// BenchmarkVsCheckSmallTreeProcess: `qm-build check` of a small tree (a skeleton
+// image without QM: the cost of starting the checker and running every
+// rule on next to nothing), against `find` listing it with modes and
+// owners.
+func BenchmarkVsCheckSmallTreeProcess(b *testing.B) {
+	benchTmp(b)
+	tree := filepath.Join(b.TempDir(), "tree")
+	for _, d := range []string{"etc/systemd/system", "usr/lib/systemd/system", "usr/share", "var/lib"} {
+		if err := os.MkdirAll(filepath.Join(tree, d), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tree, "etc/os-release"), []byte("ID=centos\nVERSION_ID=10\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	benchCheck(b, tree)
+}
+
+// BenchmarkVsCheckQMTreeProcess: `qm-build check` of the tree `qm-build rootfs`
+// writes into an empty directory (QM's packages' payload and the stages'
+// files: every rule has something to read), against `find` on it.
+func BenchmarkVsCheckQMTreeProcess(b *testing.B) {
+	benchTmp(b)
+	tree := filepath.Join(b.TempDir(), "tree")
+	if err := os.Mkdir(tree, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(binary(b, "./cmd/qm-build"), "rootfs", "--root", tree)
+	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000")
+	runQuiet(b, cmd)
+	benchCheck(b, tree)
+}
+
+// benchCheck runs the two sides of a check comparison on tree.
+func benchCheck(b *testing.B, tree string) {
+	qm := binary(b, "./cmd/qm-build")
+	find := verifiers.Need(b, "find")
+	b.Run("qm-build", func(b *testing.B) {
+		// Findings exit 1 (the tree is not a whole image); that is the
+		// check's answer, not a failure of the benchmark.
+		verifiers.Median(b, func() { runQuiet(b, exec.Command(qm, "check", tree), 1) })
+	})
+	b.Run("find", func(b *testing.B) {
+		verifiers.Median(b, func() { runQuiet(b, exec.Command(find, tree, "-printf", "%m %u %s %p\n")) })
+	})
+}

@@ -1,0 +1,114 @@
+package header_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rpmspec/rpm"
+	"github.com/qm-build/qm-build/rpmspec/rpm/header"
+	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
+)
+
+// edgeRPM is a real RPM: the edge-case fixture's main package as qm-build's
+// writer makes it.
+func edgeRPM(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, rpm.Write(&b, rpmtest.EdgePackages()[0], rpm.Options{BuildTime: rpmtest.Epoch}))
+	return b.Bytes()
+}
+
+// headers splits an RPM into its signature and main headers.
+func headers(t testing.TB, data []byte) (sig, main header.Header, mainAt int) {
+	t.Helper()
+	require.True(t, bytes.HasPrefix(data, header.LeadMagic))
+	sig, n, err := header.Parse(data[header.LeadSize:])
+	require.NoError(t, err)
+	mainAt = header.LeadSize + n + (8-n%8)%8
+	main, _, err = header.Parse(data[mainAt:])
+	require.NoError(t, err)
+	return sig, main, mainAt
+}
+
+// TestReadsARealRPM: the main header's name, version, file list and sizes
+// read as the writer wrote them.
+func TestReadsARealRPM(t *testing.T) {
+	sig, main, _ := headers(t, edgeRPM(t))
+	require.Equal(t, "qm", main.GetTag(1000).String())                          // RPMTAG_NAME
+	require.Equal(t, "2.5", main.GetTag(1001).String())                         // RPMTAG_VERSION
+	require.Contains(t, main.GetTag(1118).StringSlice(), "/usr/share/qm/edge/") // RPMTAG_DIRNAMES
+	require.Contains(t, main.GetTag(1117).StringSlice(), "percent.txt")         // RPMTAG_BASENAMES
+	require.Equal(t, int64(rpmtest.Epoch.Unix()), main.GetTag(1006).Int64())
+	require.True(t, sig.GetTag(273).Exists(), "RPMSIGTAG_SHA256")
+	require.False(t, main.GetTag(999999).Exists())
+	require.Empty(t, main.GetTag(1000).Int64Slice(), "a string is no integer")
+}
+
+// TestEncodeSignatureRoundTrips: a signature header rewritten from its own
+// entries parses back to the same entries, padded to 8 bytes, with the
+// region first.
+func TestEncodeSignatureRoundTrips(t *testing.T) {
+	sig, _, _ := headers(t, edgeRPM(t))
+	out := header.EncodeSignature(sig.Entries())
+	require.Zero(t, (len(out)-header.IntroSize)%8)
+	again, _, err := header.Parse(out)
+	require.NoError(t, err)
+	require.Equal(t, sig.Entries(), again.Entries())
+	require.Equal(t, uint32(header.TagHeaderSignatures), again.Entries()[0].Tag)
+}
+
+// TestDamageIsAnError: every kind of damage to a header is an error, never
+// a panic or a read outside the data.
+func TestDamageIsAnError(t *testing.T) {
+	data := edgeRPM(t)
+	_, _, mainAt := headers(t, data)
+	hdr := data[mainAt:]
+	entry := func(i int) int { return header.IntroSize + i*header.EntrySize }
+	for _, tc := range []struct {
+		name  string
+		patch func(b []byte)
+		want  string
+	}{
+		{"bad magic", func(b []byte) { b[0] = 0 }, "bad magic"},
+		{"no entries", func(b []byte) { binary.BigEndian.PutUint32(b[8:], 0) }, "0 entries"},
+		{"too many entries", func(b []byte) { binary.BigEndian.PutUint32(b[8:], header.MaxEntries+1) }, "entries"},
+		{"data past the end", func(b []byte) { binary.BigEndian.PutUint32(b[12:], header.MaxData) }, "truncated"},
+		{"unknown type", func(b []byte) { binary.BigEndian.PutUint32(b[entry(1)+4:], 42) }, "unknown type 42"},
+		{"offset past the data", func(b []byte) { binary.BigEndian.PutUint32(b[entry(1)+8:], 0xffffff) }, "past the data"},
+		{"count out of range", func(b []byte) { binary.BigEndian.PutUint32(b[entry(1)+12:], 0) }, "count 0 out of range"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bytes.Clone(hdr)
+			tc.patch(b)
+			_, _, err := header.Parse(b)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+	_, _, err := header.Parse(hdr[:40])
+	require.Error(t, err, "truncated")
+}
+
+// FuzzParse: any bytes parse into a header whose values can all be read,
+// or give an error.
+func FuzzParse(f *testing.F) {
+	data := edgeRPM(f)
+	_, _, mainAt := headers(f, data)
+	f.Add(data[header.LeadSize:])
+	f.Add(data[mainAt:])
+	f.Add(header.EncodeSignature(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, n, err := header.Parse(b)
+		if err != nil {
+			return
+		}
+		require.LessOrEqual(t, n, len(b))
+		for _, e := range h.Entries() {
+			v := h.GetTag(int(e.Tag))
+			_, _, _ = v.String(), v.StringSlice(), v.Int64Slice()
+			_ = v.Int64()
+		}
+	})
+}
