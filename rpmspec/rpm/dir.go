@@ -1,7 +1,6 @@
 package rpm
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -66,8 +65,9 @@ func WriteDirContext(ctx context.Context, dir string, pkgs []*rpmspec.Package, o
 }
 
 // buildAll writes every package to memory, on as many goroutines as there
-// are CPUs. Each package is independent, so the bytes do not depend on the
-// schedule; the error reported is the first by package order.
+// are CPUs, each reusing its own compressors. Each package is independent,
+// so the bytes do not depend on the schedule; the error reported is the
+// first by package order.
 func buildAll(ctx context.Context, pkgs []*rpmspec.Package, o Options) ([][]byte, error) {
 	bodies := make([][]byte, len(pkgs))
 	errs := make([]error, len(pkgs))
@@ -75,13 +75,12 @@ func buildAll(ctx context.Context, pkgs []*rpmspec.Package, o Options) ([][]byte
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(pkgs)) {
 		wg.Go(func() {
+			var c compressors
 			for i := range next {
 				if errs[i] = ctx.Err(); errs[i] != nil {
 					continue
 				}
-				var b bytes.Buffer
-				errs[i] = Write(&b, pkgs[i], o)
-				bodies[i] = b.Bytes()
+				bodies[i], errs[i] = encode(pkgs[i], o, &c)
 			}
 		})
 	}

@@ -34,14 +34,14 @@ type payload struct {
 func payloadName(p string) string { return "." + p }
 
 // writePayload archives files, which must be sorted by path (the header's
-// order, Package.SortedFiles), and compresses the archive. A file's inode
-// number is its position in that order, counted from 1, the value the header
-// records in RPMTAG_FILEINODES for it; %ghost files take a number but are not
-// archived. Directories have one link, as rpmbuild writes them; every member
-// has mtime, uid 0 and gid 0.
-func writePayload(files []rpmspec.File, mtime uint32, compressor string) (payload, error) {
+// order, Package.SortedFiles), and compresses the archive with c. A file's
+// inode number is its position in that order, counted from 1, the value the
+// header records in RPMTAG_FILEINODES for it; %ghost files take a number but
+// are not archived. Directories have one link, as rpmbuild writes them; every
+// member has mtime, uid 0 and gid 0.
+func writePayload(files []rpmspec.File, mtime uint32, compressor string, c *compressors) (payload, error) {
 	var raw bytes.Buffer
-	c := &newcWriter{w: &raw}
+	cw := &newcWriter{w: &raw}
 	var installSize int64
 	for i, f := range files {
 		if f.Flags&rpmspec.FlagGhost != 0 {
@@ -55,41 +55,78 @@ func writePayload(files []rpmspec.File, mtime uint32, compressor string) (payloa
 			e.body = []byte(f.Target)
 		}
 		installSize += int64(len(e.body))
-		if err := c.write(e); err != nil {
+		if err := cw.write(e); err != nil {
 			return payload{}, fmt.Errorf("archiving %s: %w", f.Path, err)
 		}
 	}
-	if err := c.close(); err != nil {
+	if err := cw.close(); err != nil {
 		return payload{}, fmt.Errorf("closing the archive: %w", err)
 	}
-	var out bytes.Buffer
-	z, err := compressorFor(compressor, &out)
+	data, err := c.compress(compressor, raw.Bytes())
 	if err != nil {
-		return payload{}, err
-	}
-	if _, err := z.Write(raw.Bytes()); err != nil {
 		return payload{}, fmt.Errorf("compressing the payload with %s: %w", compressor, err)
 	}
-	if err := z.Close(); err != nil {
-		return payload{}, fmt.Errorf("compressing the payload with %s: %w", compressor, err)
-	}
-	sum := sha256.Sum256(out.Bytes())
-	return payload{data: out.Bytes(), archiveSize: c.n, installSize: installSize, digest: hex.EncodeToString(sum[:])}, nil
+	sum := sha256.Sum256(data)
+	return payload{data: data, archiveSize: cw.n, installSize: installSize, digest: hex.EncodeToString(sum[:])}, nil
 }
 
-// compressorFor returns the payload compressor: zstd at level 1 (see
-// Options.Compressor), xz with its default (xz -6's 8 MiB dictionary), gzip
-// at level 9. Each is deterministic: the same archive gives the same bytes.
-func compressorFor(name string, w io.Writer) (io.WriteCloser, error) {
+// compressors compress payloads: zstd at level 1 (see Options.Compressor),
+// xz with its default (xz -6's 8 MiB dictionary), gzip at level 9. Each is
+// deterministic: the same archive gives the same bytes.
+//
+// The zstd and gzip encoders are made once and reused for every payload:
+// Reset onto a new output, an encoder writes exactly the bytes a new one
+// would (TestCompressorsReused), without allocating and zeroing its tables
+// again, which cost more than compressing one of QM's small payloads.
+// github.com/ulikunitz/xz has no Reset, so an xz writer is made for every
+// payload. A compressors is not safe for concurrent use: WriteDirContext
+// gives each of its goroutines one, Write uses a new one per package.
+type compressors struct {
+	zstd *zstd.Encoder
+	gzip *gzip.Writer
+}
+
+// compress returns raw compressed with the named compressor.
+func (c *compressors) compress(name string, raw []byte) ([]byte, error) {
+	var out bytes.Buffer
+	var w io.WriteCloser
 	switch name {
 	case "zstd":
-		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
-	case "xz":
-		return xz.NewWriter(w)
+		if c.zstd == nil {
+			z, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+			if err != nil {
+				return nil, err
+			}
+			c.zstd = z
+		}
+		c.zstd.Reset(&out)
+		w = c.zstd
 	case "gzip":
-		return gzip.NewWriterLevel(w, gzip.BestCompression)
+		if c.gzip == nil {
+			g, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+			if err != nil {
+				return nil, err
+			}
+			c.gzip = g
+		}
+		c.gzip.Reset(&out)
+		w = c.gzip
+	case "xz":
+		x, err := xz.NewWriter(&out)
+		if err != nil {
+			return nil, err
+		}
+		w = x
+	default:
+		return nil, fmt.Errorf("unknown payload compression %q", name)
 	}
-	return nil, fmt.Errorf("unknown payload compression %q", name)
+	if _, err := w.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // payloadFlags is RPMTAG_PAYLOADFLAGS, the compression level as rpmbuild's

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -136,6 +138,35 @@ func TestCompressors(t *testing.T) {
 					}
 				}
 				require.Equal(t, want, rpmtest.Lines(res.Stdout))
+			}
+		})
+	}
+}
+
+// TestCompressorsReused: WriteDir reuses each goroutine's encoders from one
+// package to the next; the bytes are those of rpm.Write, which makes new
+// ones for every package, whatever the order and the number of goroutines
+// (one goroutine reuses its encoders for every package).
+func TestCompressorsReused(t *testing.T) {
+	pkgs := composed.All(t)
+	reversed := slices.Clone(pkgs)
+	slices.Reverse(reversed)
+	for _, comp := range rpm.Compressors {
+		t.Run(comp, func(t *testing.T) {
+			o := rpm.Options{Compressor: comp, BuildTime: rpmtest.Epoch}
+			want := map[string][]byte{}
+			for _, p := range pkgs {
+				want[p.FileName()] = writeOne(t, p, o)
+			}
+			for _, procs := range []int{1, runtime.GOMAXPROCS(0)} {
+				for _, set := range [][]*rpmspec.Package{pkgs, reversed} {
+					prev := runtime.GOMAXPROCS(procs)
+					files := writeAll(t, set, o)
+					runtime.GOMAXPROCS(prev)
+					for _, f := range files {
+						require.Equal(t, want[filepath.Base(f)], readFile(t, f), "%s on %d goroutine(s)", filepath.Base(f), procs)
+					}
+				}
 			}
 		})
 	}

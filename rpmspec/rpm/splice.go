@@ -2,11 +2,12 @@ package rpm
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
 	"github.com/google/rpmpack"
+
+	"github.com/qm-build/qm-build/rpmspec/rpm/header"
 )
 
 // Header and signature tags of the payload (rpm's include/rpm/rpmtag.h).
@@ -106,62 +107,33 @@ func patchSignature(rpm []byte, tag int, v int64) error {
 	if v < 0 || v > 1<<31-1 {
 		return fmt.Errorf("signature tag %d: %d does not fit in 32 bits", tag, v)
 	}
-	if _, err := structEnd(rpm, leadSize); err != nil {
+	sig, _, err := header.Parse(rpm[header.LeadSize:])
+	if err != nil {
 		return fmt.Errorf("reading the signature header: %w", err)
 	}
-	n := int(binary.BigEndian.Uint32(rpm[leadSize+8:]))
-	data := leadSize + 16 + 16*n
-	for i := range n {
-		e := rpm[leadSize+16+16*i:]
-		if int(binary.BigEndian.Uint32(e)) != tag {
-			continue
-		}
-		typ, off, count := binary.BigEndian.Uint32(e[4:]), int(binary.BigEndian.Uint32(e[8:])), binary.BigEndian.Uint32(e[12:])
-		if typ != typeInt32 || count != 1 || data+off+4 > len(rpm) {
-			return fmt.Errorf("signature tag %d is not one INT32", tag)
-		}
-		binary.BigEndian.PutUint32(rpm[data+off:], uint32(v))
-		return nil
+	if err := sig.GetTag(tag).PutInt32(uint32(v)); err != nil {
+		return fmt.Errorf("signature tag %d: %w", tag, err)
 	}
-	return fmt.Errorf("the signature header has no tag %d", tag)
+	return nil
 }
 
-// typeInt32 is RPM_INT32_TYPE (rpm's include/rpm/rpmtag.h).
-const typeInt32 = 4
-
-// leadSize is the size of an RPM's lead (rpm's lib/rpmlead.c).
-const leadSize = 96
-
-// headerMagic starts a header structure: the magic, version 1, four
-// reserved bytes (rpm's lib/header.c).
-var headerMagic = []byte{0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0}
-
-// headerBounds finds the main header in an RPM: after the lead comes the
-// signature header, padded to 8 bytes, then the header. A header structure
-// is its 16-byte intro (magic, index count, data size), 16 bytes per index
-// entry, and the data.
+// headerBounds finds the main header in an RPM (rpmspec/rpm/header): after
+// the lead comes the signature header, padded to 8 bytes, then the header.
 func headerBounds(rpm []byte) (start, end int, err error) {
-	sigEnd, err := structEnd(rpm, leadSize)
+	if len(rpm) < header.LeadSize {
+		return 0, 0, errors.New("no lead")
+	}
+	_, n, err := header.Parse(rpm[header.LeadSize:])
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading the signature header: %w", err)
 	}
-	start = sigEnd + (8-sigEnd%8)%8
-	end, err = structEnd(rpm, start)
+	start = header.LeadSize + n + (8-n%8)%8
+	if start > len(rpm) {
+		return 0, 0, errors.New("reading the header: truncated")
+	}
+	_, n, err = header.Parse(rpm[start:])
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading the header: %w", err)
 	}
-	return start, end, nil
-}
-
-func structEnd(b []byte, off int) (int, error) {
-	if len(b) < off+16 || !bytes.Equal(b[off:off+8], headerMagic) {
-		return 0, errors.New("no header structure")
-	}
-	n := int(binary.BigEndian.Uint32(b[off+8:]))
-	size := int(binary.BigEndian.Uint32(b[off+12:]))
-	end := off + 16 + 16*n + size
-	if end > len(b) || n < 0 || size < 0 {
-		return 0, errors.New("header structure runs past the end")
-	}
-	return end, nil
+	return start, start + n, nil
 }

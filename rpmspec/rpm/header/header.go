@@ -279,3 +279,15 @@ func (v Value) Int64() int64 {
 	}
 	return int64(binary.BigEndian.Uint64(d)) //nolint:gosec // rpm stores signed values as their bits
 }
+
+// PutInt32 sets the value of a one-value INT32 entry to x, in place: in the
+// bytes the header was parsed from, which it shares. A writer uses it for a
+// value it learns only once the header is written (the signature header's
+// sizes).
+func (v Value) PutInt32(x uint32) error {
+	if v.h == nil || v.typ != TypeInt32 || v.count != 1 {
+		return errors.New("not an INT32 entry of one value")
+	}
+	binary.BigEndian.PutUint32(v.h.data[v.off:], x)
+	return nil
+}

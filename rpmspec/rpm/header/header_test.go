@@ -60,6 +60,32 @@ func TestEncodeSignatureRoundTrips(t *testing.T) {
 	require.Equal(t, uint32(header.TagHeaderSignatures), again.Entries()[0].Tag)
 }
 
+// TestPutInt32: a one-value INT32 entry is set in place, in the bytes the
+// header was read from; other entries and absent tags are refused.
+func TestPutInt32(t *testing.T) {
+	data := edgeRPM(t)
+	sig, _, _ := headers(t, data)
+	const sigSize = 1000 // RPMSIGTAG_SIZE
+	require.Equal(t, int64(len(data)-header.LeadSize-sigLen(t, data)), sig.GetTag(sigSize).Int64()+int64(headerPad(t, data)))
+	require.NoError(t, sig.GetTag(sigSize).PutInt32(12345))
+	again, _, _ := headers(t, data)
+	require.Equal(t, int64(12345), again.GetTag(sigSize).Int64())
+	require.Error(t, again.GetTag(999999).PutInt32(1), "an absent tag")
+	require.Error(t, again.GetTag(273).PutInt32(1), "RPMSIGTAG_SHA256 is a string")
+}
+
+// sigLen is the signature header's length; headerPad the padding after it.
+func sigLen(t *testing.T, data []byte) int {
+	_, n, err := header.Parse(data[header.LeadSize:])
+	require.NoError(t, err)
+	return n
+}
+
+func headerPad(t *testing.T, data []byte) int {
+	n := sigLen(t, data)
+	return (8 - n%8) % 8
+}
+
 // TestDamageIsAnError: every kind of damage to a header is an error, never
 // a panic or a read outside the data.
 func TestDamageIsAnError(t *testing.T) {
