@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/rpmpack"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
 	"github.com/qm-build/qm-build/test/composed"
@@ -78,26 +77,4 @@ func BenchmarkVsRPMBuild(b *testing.B) {
 			}
 		}
 	})
-}
-
-// BenchmarkThrowawayPayload: rpmpack compresses a payload of its own, which
-// the writer cuts off (splice.go); for a package whose files are all
-// %ghost, that payload is the cpio trailer alone. Each of rpmpack's
-// compressors, to choose the cheapest (throwawayCompressor).
-func BenchmarkThrowawayPayload(b *testing.B) {
-	for _, comp := range []string{"zstd:1", "gzip:0", "gzip", "xz", "lzma"} {
-		b.Run(comp, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				r, err := rpmpack.NewRPM(rpmpack.RPMMetaData{Name: "p", Version: "1", Release: "1", Compressor: comp})
-				if err != nil {
-					b.Fatal(err)
-				}
-				r.AddFile(rpmpack.RPMFile{Name: "/usr/share/p/f", Body: []byte("x\n"), Mode: 0o100644, Type: rpmpack.GhostFile})
-				if err := r.Write(io.Discard); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }

@@ -63,7 +63,7 @@
 //
 // What that costs: rpmpack compresses its own payload, the cpio trailer
 // alone, which is thrown away; it gets the cheapest of its compressors
-// (zstd at level 1, BenchmarkThrowawayPayload). The real payload's zstd and
+// (throwawayCompressor). The real payload's zstd and
 // gzip encoders are made once per goroutine of WriteDirContext and reset
 // for each package (compressors in payload.go); a new encoder's tables cost
 // more than compressing one of QM's small payloads, and a reset encoder

@@ -40,8 +40,15 @@ var Compressors = []string{"zstd", "xz", "gzip"}
 const BuildHost = "qm-build"
 
 // throwawayCompressor is the compressor rpmpack is given for its own
-// payload, which splice cuts off (see build).
-const throwawayCompressor = "zstd:1"
+// payload, the cpio trailer alone, which splice cuts off (see build).
+// Measured as whole `qm-build rpm --dropin all` processes, side by side
+// (docs/performance.md), gzip level 0 (store: nothing is hashed) costs the
+// least: zstd level 1 hashes the trailer into a fresh 256 KB table, a page
+// fault for every page it touches, in every package; xz and lzma allocate
+// and initialise their dictionaries (about 100 ms more). pgzip's 1 MB
+// blocks, which a loop benchmark would count against gzip, are mostly never
+// touched in a process that writes each package once.
+const throwawayCompressor = "gzip:0"
 
 // Header tags the writer sets itself (rpm's include/rpm/rpmtag.h).
 const (
@@ -136,11 +143,8 @@ func build(p *rpmspec.Package, o Options, comp string, files []rpmspec.File, pl 
 		BuildHost:   BuildHost,
 		// rpmpack's own payload carries no file (every file is given to it as
 		// a %ghost, see splice.go) and is cut off, and the header names the
-		// real compressor (payloadTags): the cheapest of rpmpack's will do.
-		// That is zstd (level 1): for a payload of nothing but the cpio
-		// trailer it allocates about 1 MB against gzip's 3.7 MB (pgzip
-		// allocates its 1 MB blocks up front) and xz's or lzma's 50 MB (the
-		// dictionary), and takes the least time (BenchmarkThrowawayPayload).
+		// real compressor (payloadTags): the cheapest of rpmpack's will do
+		// (throwawayCompressor).
 		Compressor: throwawayCompressor,
 		// rpmpack writes Epoch 0 unless told there is none; QM has no epoch.
 		Epoch:     rpmpack.NoEpoch,
