@@ -70,11 +70,37 @@ func TestNestedTypesAreDeclared(t *testing.T) {
 	}
 }
 
+func TestWithModuleVersion(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"first line", "policy_module(qm, 1.0)\nrest\n", "policy_module(qm, 2.5)\nrest\n"},
+		{"no newline at the end", "x\npolicy_module(qm, 1.0)", "x\npolicy_module(qm, 2.5)"},
+		{"every such line", "policy_module(qm, 1)\npolicy_module(qm, 2)\n", "policy_module(qm, 2.5)\npolicy_module(qm, 2.5)\n"},
+		{"not the whole line", "policy_module(qm, 1.0) # v\n", ""},
+		{"a parenthesis in the version", "policy_module(qm, 1.0))\n", ""},
+		{"another module", "policy_module(other, 1.0)\n", ""},
+		{"indented", " policy_module(qm, 1.0)\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := withModuleVersion([]byte(tc.in), "2.5")
+			require.Equal(t, tc.want != "", ok)
+			if ok {
+				require.Equal(t, tc.want, string(got))
+			} else {
+				require.Equal(t, tc.in, string(got), "unchanged")
+			}
+		})
+	}
+}
+
 func TestSources(t *testing.T) {
 	t.Run("the embedded module version is the default package version", func(t *testing.T) {
-		m := policyModuleRE.FindSubmatch(mustReadPolicy(TEFile))
-		require.NotNil(t, m)
-		require.Equal(t, rpmspec.DefaultVersion, string(m[1]))
+		var versions []string
+		for line := range strings.Lines(string(mustReadPolicy(TEFile))) {
+			if v, ok := moduleVersionLine([]byte(strings.TrimSuffix(line, "\n"))); ok {
+				versions = append(versions, v)
+			}
+		}
+		require.Equal(t, []string{rpmspec.DefaultVersion}, versions)
 	})
 	t.Run("the version is written into qm.te", func(t *testing.T) {
 		srcs, err := Sources("2.5.1")
