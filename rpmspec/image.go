@@ -1,17 +1,14 @@
 package rpmspec
 
 import (
-	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/distribution/reference"
 )
 
 // CheckImageRef checks a container image reference for a nested quadlet's
 // Image= line: no space or control character (it lands on one line of a
 // unit file), valid in the containers' reference grammar
-// (github.com/distribution/reference), and fully qualified: a registry
+// (github.com/distribution/reference's, imageref.go), and fully qualified: a registry
 // (a host name with a dot or a port, or localhost), a repository, and a tag
 // or a digest, e.g. quay.io/qm-images/kvm:latest or
 // quay.io/qm-images/kvm@sha256:…
@@ -48,20 +45,15 @@ func imageRefProblem(ref string) (msg string, short bool) {
 	if strings.IndexFunc(ref, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
 		return "has a space, a newline or a control character; an image reference is one word", false
 	}
-	named, err := reference.ParseNamed(ref)
+	r, err := parseNormalizedImageRef(ref)
 	switch {
-	case errors.Is(err, reference.ErrNameNotCanonical):
-		if _, perr := reference.ParseNormalizedNamed(ref); perr != nil {
-			return "is not an image reference: " + perr.Error(), false
-		}
-		return "is a short name: give the registry, the repository and a tag or digest " +
-			"(e.g. quay.io/qm-images/kvm:latest)", true
 	case err != nil:
 		return "is not an image reference: " + err.Error(), false
-	}
-	_, tagged := named.(reference.Tagged)
-	_, digested := named.(reference.Digested)
-	if !tagged && !digested {
+	case r.String() != ref:
+		// docker.io or library/ was added: the name says no registry.
+		return "is a short name: give the registry, the repository and a tag or digest " +
+			"(e.g. quay.io/qm-images/kvm:latest)", true
+	case r.tag == "" && r.digest == "":
 		return fmt.Sprintf("names no tag or digest: give one (e.g. %s:latest)", ref), true
 	}
 	return "", false
