@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/osbuild/blueprint/pkg/blueprint"
 
@@ -37,7 +38,9 @@ const (
 
 // wantsLink is a host symlink that enables a unit, the way `systemctl enable`
 // does (systemd.unit(5), "[Install] Section Options", WantedBy=).
-var wantsLink = regexp.MustCompile(`^/etc/systemd/system/[^/]+\.(wants|requires)/([^/]+)$`)
+var wantsLink = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^/etc/systemd/system/[^/]+\.(wants|requires)/([^/]+)$`)
+})
 
 // NewFragment makes the blueprint fragment for a plan's content: the qm and
 // qm-<dropin> packages at the plan's version, the units QM's host side
@@ -61,8 +64,8 @@ func NewFragment(c *rootfs.Content, name string) (*Fragment, error) {
 		switch {
 		case !FragmentPolicy().Allows(p):
 			f.Omitted = append(f.Omitted, Omission{p, whyOutside})
-		case tf.Kind == rpmspec.KindSymlink && wantsLink.MatchString(p):
-			addService(cust, wantsLink.FindStringSubmatch(p)[2])
+		case tf.Kind == rpmspec.KindSymlink && wantsLink().MatchString(p):
+			addService(cust, wantsLink().FindStringSubmatch(p)[2])
 		case tf.Kind == rpmspec.KindSymlink:
 			f.Omitted = append(f.Omitted, Omission{p, whyLink})
 		case tf.Merge:

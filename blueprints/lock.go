@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -81,7 +82,7 @@ func (p LockedPackage) NEVRA() string {
 	return fmt.Sprintf("%s-%s-%s.%s", p.Name, p.Version, p.Release, p.Arch)
 }
 
-var sha256Checksum = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+var sha256Checksum = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[0-9a-f]{64}$`) })
 
 // ParseLock reads a lock file strictly: unknown keys, a wrong version and
 // malformed entries are errors naming name:line. Every problem is reported.
@@ -278,7 +279,7 @@ func (l *Lock) checkPackage(pl string, i int, p LockedPackage, repos, seen map[s
 	if p.Name == "" || p.Version == "" || p.Release == "" || p.Arch == "" {
 		bad("name, version, release and arch are required")
 	}
-	if !sha256Checksum.MatchString(p.Checksum) {
+	if !sha256Checksum().MatchString(p.Checksum) {
 		bad("bad checksum %q: want sha256: and 64 lowercase hex digits", p.Checksum)
 	}
 	switch {

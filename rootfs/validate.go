@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rootfs/bluechi"
 	"github.com/qm-build/qm-build/rpmspec"
@@ -96,10 +97,10 @@ func validateBlueChi(o *Options) rpmspec.Errors {
 
 // sizeRE is systemd's parse_size() syntax for memory limits: a number,
 // possibly with a fraction, and one base-1024 suffix (or B for bytes).
-var sizeRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[BKMGTPE]?$`)
+var sizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[BKMGTPE]?$`) })
 
 // pctRE is a percentage from 0 to 100 in plain decimal notation.
-var pctRE = regexp.MustCompile(`^(0*100(\.0*)?|0*[0-9]{0,2}(\.[0-9]*)?)%$`)
+var pctRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(0*100(\.0*)?|0*[0-9]{0,2}(\.[0-9]*)?)%$`) })
 
 // ValidMemory checks a MemoryMax=/MemoryHigh= value as
 // systemd.resource-control(5) takes it: "infinity", a size such as 512M or
@@ -112,12 +113,12 @@ func ValidMemory(v string) error {
 	if strings.HasSuffix(v, "%") {
 		// Decimal digits only (no NaN, no exponent), above 0 and at most 100,
 		// exactly as the org.osbuild.qm schema's pattern says.
-		if !pctRE.MatchString(v) || !strings.ContainsAny(v, "123456789") {
+		if !pctRE().MatchString(v) || !strings.ContainsAny(v, "123456789") {
 			return fmt.Errorf("%q is not a percentage above 0%% and up to 100%%", v)
 		}
 		return nil
 	}
-	if !sizeRE.MatchString(v) {
+	if !sizeRE().MatchString(v) {
 		return fmt.Errorf("%q is not a memory size: give bytes with an optional K, M, G, T, P or E suffix (e.g. 512M, 2G), a percentage (80%%) or infinity", v)
 	}
 	if f, _ := strconv.ParseFloat(strings.TrimRight(v, "BKMGTPE"), 64); f == 0 {
@@ -157,12 +158,12 @@ func ValidNetwork(v string) error {
 }
 
 // zoneRE is a tz database name (tzfile(5) paths under /usr/share/zoneinfo).
-var zoneRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`)
+var zoneRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`) })
 
 // ValidTimezone checks a Timezone= value: a zone name such as Europe/Berlin,
 // UTC or Etc/GMT+3 (podman-run(1) --tz), or local.
 func ValidTimezone(v string) error {
-	if !zoneRE.MatchString(v) || len(v) > 255 {
+	if !zoneRE().MatchString(v) || len(v) > 255 {
 		return fmt.Errorf("%q is not a time zone name (e.g. Europe/Berlin, UTC, local)", v)
 	}
 	return nil
@@ -170,7 +171,7 @@ func ValidTimezone(v string) error {
 
 // volumeOptionRE is one option of a bind mount (podman-run(1) --volume: ro,
 // rw, z, Z, O, U, nosuid, rbind, idmap=…, …).
-var volumeOptionRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]*(=[a-zA-Z0-9_:/.#;-]+)?$`)
+var volumeOptionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]*(=[a-zA-Z0-9_:/.#;-]+)?$`) })
 
 // ValidVolume checks a Volume= value: HOST:CONTAINER[:OPTIONS], both absolute
 // clean paths, options a comma-separated list.
@@ -186,7 +187,7 @@ func ValidVolume(v string) error {
 	}
 	if len(parts) == 3 {
 		for _, opt := range strings.Split(parts[2], ",") {
-			if !volumeOptionRE.MatchString(opt) {
+			if !volumeOptionRE().MatchString(opt) {
 				return fmt.Errorf("%q: bad mount option %q", v, opt)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"text/template"
 	"unicode/utf8"
 )
@@ -15,7 +16,11 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var specTemplate = template.Must(template.ParseFS(templateFS, "templates/qm.spec.tmpl"))
+// specTemplate is parsed when a spec is first rendered, not when a program
+// starts: most commands render none.
+var specTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(templateFS, "templates/qm.spec.tmpl"))
+})
 
 // heredocEnd ends every %install heredoc. Base64 text never holds '_', so
 // it cannot end a base64 heredoc early; a text body that holds the line is
@@ -42,7 +47,7 @@ func Spec(w io.Writer, pkgs []*Package) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := specTemplate.Execute(&b, v); err != nil {
+	if err := specTemplate().Execute(&b, v); err != nil {
 		return fmt.Errorf("rendering spec: %w", err)
 	}
 	_, err = w.Write(b.Bytes())
