@@ -92,7 +92,9 @@ func Parse(argv []string) *Command {
 	return c
 }
 
-func (c *Command) problem(i int, msg string) { c.Problems = append(c.Problems, Problem{Index: i, Msg: msg}) }
+func (c *Command) problem(i int, msg string) {
+	c.Problems = append(c.Problems, Problem{Index: i, Msg: msg})
+}
 
 // flag reads the flag word at argv[i] (and its value) and returns the next
 // position.
