@@ -5,27 +5,15 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/qm-build/qm-build/rootfs/imagefs"
 	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
-// FS is the image as unit resolution reads it. Paths are absolute image
-// paths; the implementation resolves symbolic links inside the image.
-type FS interface {
-	// ReadDir lists directory p, sorted by name; an error when it is missing
-	// or not a directory.
-	ReadDir(p string) ([]DirEntry, error)
-	// ReadFile reads the file at p, following links inside the image.
-	ReadFile(p string) ([]byte, error)
-}
+// FS is the image units are read from.
+type FS = imagefs.FS
 
-// DirEntry is one name of a directory.
-type DirEntry struct {
-	Name string
-	// Dir, Regular: the entry's type after following links inside the image.
-	Dir, Regular bool
-	// Link is a symbolic link's target as written ("" for other entries).
-	Link string
-}
+// DirEntry is one name of a directory of the image.
+type DirEntry = imagefs.DirEntry
 
 // Directories of the system unit search path (systemd.unit(5), path-lookup.c
 // in systemd 252), highest priority first.
