@@ -16,7 +16,7 @@ var engineConf = []string{"runtime", "conmon_path", "hooks_dir", "static_dir", "
 // QM120: the engine that runs QM is out of QM's reach.
 var ruleQM120 = Rule{
 	ID: "QM120", Severity: Error, Group: GroupQuadlet,
-	Title: "podman's runtime, conmon, hooks, CDI and state directories for QM lie outside QM's trees",
+	Title: "podman's runtime, conmon, hooks, CDI, state directories and containers.conf files for QM lie outside QM's trees",
 	Rationale: "The OCI runtime, conmon and hooks run as root on the host; podman's storage and state decide what runs. If any of " +
 		"them is under /etc/qm, /var/qm or /usr/lib/qm, QM writes the programs or state the host runs QM with (GlobalArgs, " +
 		"PodmanArgs, a qm.service drop-in or containers.conf [engine]): every FFI property is then QM's to change.",
@@ -47,6 +47,12 @@ var ruleQM120 = Rule{
 					if p := qmPathIn(val); p != "" {
 						out = append(out, chainAt(confChain(s, " = "+val), "%s is in QM's trees", p))
 					}
+				}
+			}
+			for _, f := range v.Conf.Files {
+				if inQMTrees(f) {
+					out = append(out, chainAt([]Link{{Path: f, Note: "in the containers.conf chain of QM's podman (CONTAINERS_CONF, a module, or an override)"}},
+						"podman reads containers.conf %s, which lies in QM's trees: QM configures the podman that confines it", f))
 				}
 			}
 			for name, s := range v.Conf.Runtimes() {

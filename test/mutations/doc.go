@@ -22,5 +22,6 @@
 // replace (old, new), remove, chmod (mode), chown (uid, gid), symlink
 // (target), mknod (dev: c or b), copy (to), elf (arch: a tiny static binary
 // of that architecture), label (value: an SELinux context set as the
-// security.selinux attribute). Every write goes through os.Root.
+// security.selinux attribute), link (target: an existing image path the new
+// name becomes a hard link of). Every write goes through os.Root.
 package mutations

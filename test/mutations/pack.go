@@ -45,15 +45,16 @@ func TarTree(dir string, w io.Writer) error {
 	}
 	sort.Strings(paths)
 	tw := tar.NewWriter(w)
+	links := hardLinks{}
 	for _, p := range paths {
-		if err := tarEntry(tw, dir, p); err != nil {
+		if err := tarEntry(tw, dir, p, links); err != nil {
 			return err
 		}
 	}
 	return tw.Close()
 }
 
-func tarEntry(tw *tar.Writer, dir, p string) error {
+func tarEntry(tw *tar.Writer, dir, p string, links hardLinks) error {
 	fi, err := os.Lstat(p)
 	if err != nil {
 		return err
@@ -82,6 +83,10 @@ func tarEntry(tw *tar.Writer, dir, p string) error {
 	h.Format = tar.FormatPAX
 	if label := selinuxLabel(p); label != "" {
 		h.PAXRecords = map[string]string{"SCHILY.xattr.security.selinux": label}
+	}
+	if first := links.seen(fi, h.Name); first != "" {
+		h.Typeflag, h.Linkname, h.Size = tar.TypeLink, first, 0
+		return tw.WriteHeader(h)
 	}
 	if err := tw.WriteHeader(h); err != nil {
 		return fmt.Errorf("writing %s: %w", h.Name, err)
