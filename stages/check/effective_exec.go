@@ -120,7 +120,11 @@ func (v *qmView) execChain() []Link {
 	if v.Exec.Generated {
 		return []Link{{Path: e.File, Note: "ExecStart= that quadlet generates from " + v.Path}}
 	}
-	return []Link{{Path: e.File, Line: e.Line, Note: "ExecStart=" + clipText(e.Value, 80)}}
+	note := "ExecStart=" + clipText(e.Value, 80)
+	if v.Generated != nil && v.Unit.Fragment == v.Generated.Path {
+		note += ", which resets the ExecStart= quadlet generates"
+	}
+	return []Link{{Path: e.File, Line: e.Line, Note: note}}
 }
 
 // argChain is the chain of argv word i: the assignment that wrote it, the
