@@ -245,11 +245,9 @@ func TestDevicesAndMounts(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{
-		"podman run --name qm --read-only --rootfs /usr/lib/qm/rootfs /sbin/init",
-		"podman --runtime x run -dit -v/a:/b --security-opt label=type:spc_t img",
-		"podman container run -- -x", "podman run --name", "podman -", "podman run -v=",
-	} {
+	data, err := os.ReadFile(filepath.Join("testdata", "argv.txt"))
+	require.NoError(f, err)
+	for _, s := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -1,7 +1,15 @@
 package quadlet
 
 import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
 // upstreamQM is a qm.container shaped like upstream QM's (variables for the
@@ -114,4 +122,42 @@ func TestConvertAgreesWithQuadlet(t *testing.T) {
 			requireSameAsQuadlet(t, root, "qm.container")
 		})
 	}
+}
+
+// FuzzConvert: whatever quadlet's parser reads, Convert either refuses with
+// a ConvertError or generates a service whose ExecStart reads back to the
+// command line it reports.
+func FuzzConvert(f *testing.F) {
+	f.Add([]byte(upstreamQM))
+	for _, g := range []string{"qm.container.golden", "options-all.conf.golden", "devices-kvm.conf.golden"} {
+		data, err := os.ReadFile(filepath.Join("testdata", g))
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	base := QM("UTC").Bytes()
+	f.Fuzz(func(t *testing.T, dropin []byte) {
+		b, err := unitfile.ParseQuadlet(base, Path)
+		require.NoError(t, err)
+		d, err := unitfile.ParseQuadlet(dropin, "/etc/containers/systemd/qm.container.d/x.conf")
+		if err != nil {
+			return
+		}
+		g, err := Convert(unitfile.Merge(b, d), "qm.container", Path, ConvertOptions{})
+		if err != nil {
+			var ce *ConvertError
+			require.True(t, errors.As(err, &ce), "%v", err)
+			return
+		}
+		e, ok := g.Service.LookupEntry(GroupService, "ExecStart")
+		require.True(t, ok)
+		words, err := unitfile.SplitWords(e.Value, unitfile.SplitUnquote|unitfile.SplitCUnescape)
+		if err != nil || bytes.IndexByte(dropin, 0) >= 0 {
+			return // a value systemd cannot read either (a NUL, an invalid escape)
+		}
+		var want []string
+		for _, a := range g.ExecStart {
+			want = append(want, a.Value)
+		}
+		require.Equal(t, len(want), len(words), "%q", e.Value)
+	})
 }

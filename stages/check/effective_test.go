@@ -85,27 +85,6 @@ func TestChains(t *testing.T) {
 	}
 }
 
-func TestCILGrants(t *testing.T) {
-	cil := `; comment (allow qm_t self (capability (sys_module)))
-(typeattributeset qm_domain (qm_t other_t))
-(classpermission mods)
-(classpermissionset mods (system (module_load)))
-(allow qm_domain self (capability (all)))
-(allow qm_t kernel_t mods)
-(allow other_t self (security (setenforce)))
-(allow qm_t self (security ("setbool")))
-`
-	got := cilGrants(cil, "qm_t", map[string][]string{"capability": {"sys_module"}, "system": {"module_load"}})
-	var perms []string
-	for _, g := range got {
-		perms = append(perms, g.Class+" "+g.Perm)
-	}
-	require.Contains(t, perms, "capability sys_module", "through the attribute and the all keyword")
-	require.Contains(t, perms, "system module_load", "through the classpermissionset")
-	require.NotContains(t, perms, "security setenforce", "another domain's grant")
-	require.Equal(t, 5, got[0].Line)
-}
-
 func TestForbiddenCgroupRule(t *testing.T) {
 	for rule, want := range map[string]string{
 		"c 1:1 rwm":    "/dev/mem",

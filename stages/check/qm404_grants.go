@@ -3,10 +3,10 @@ package check
 import (
 	"bytes"
 	"compress/bzip2"
-	"fmt"
 	"io"
 	"path"
 
+	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/stages/check/target"
 )
 
@@ -32,7 +32,7 @@ func (c *Context) policyGrants(want map[string][]string) map[string][]Finding {
 				data = d
 			}
 		}
-		for _, g := range cilGrants(string(data), "qm_t", want) {
+		for _, g := range selinux.CILGrants(string(data), "qm_t", want) {
 			for _, w := range want[g.Class] {
 				if g.Perm == w {
 					key := g.Class + " " + g.Perm
@@ -106,5 +106,3 @@ func otherGrant(what string) string {
 	}
 	return "system module_load"
 }
-
-var _ = fmt.Sprint

@@ -1,6 +1,7 @@
 package mutations
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,14 +11,18 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rootfs/imagefs"
 	"github.com/qm-build/qm-build/rootfs/podman"
 	"github.com/qm-build/qm-build/rootfs/quadlet"
 	"github.com/qm-build/qm-build/rootfs/systemd"
 	"github.com/qm-build/qm-build/rootfs/unitfile"
+	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/stages"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
 
@@ -424,4 +429,33 @@ func verify(t *testing.T, tree, generated string) verifiers.Result {
 		require.NoError(t, os.WriteFile(filepath.Join(r, systemd.DirRun, "qm.service"), []byte(generated), 0o644))
 	}
 	return verifiers.Run(t, sa, "verify", "--man=no", "--recursive-errors=no", "--root="+r, "qm.service")
+}
+
+// TestVarPartitionTreePasses: the tree `qm-build build --dropin all
+// --var-partition` writes, in an image that mounts /var/qm from its own
+// partition (fstab and a mount unit), gives no finding: quadlet's generated
+// unit requires the literal /var/qm volume's mount, and the options drop-in
+// does too.
+func TestVarPartitionTreePasses(t *testing.T) {
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	plan, err := rootfs.NewPlan(rootfs.Options{Dropins: []string{"all"}, VarPartition: true, Epoch: time.Unix(1700000000, 0).UTC()}, cat)
+	require.NoError(t, err)
+	out := t.TempDir()
+	tree, err := rootfs.OpenTree(filepath.Join(out, "tree"), rootfs.TreeOptions{Epoch: plan.Epoch, Create: true})
+	require.NoError(t, err)
+	b := &stages.Build{Plan: plan, Tree: tree, OutDir: out, Epoch: plan.Epoch, Log: new(strings.Builder), Env: os.Getenv}
+	require.NoError(t, stages.Run(context.Background(), b, stages.BuildStages(), nil))
+	require.NoError(t, tree.Close())
+	dir := filepath.Join(out, "tree")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "etc/fstab"), []byte("LABEL=root / xfs defaults 0 0\nLABEL=qm /var/qm xfs defaults 0 0\n"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "usr/lib/systemd/system"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "usr/lib/systemd/system/var-qm.mount"), []byte("[Mount]\nWhat=LABEL=qm\nWhere=/var/qm\n"), 0o644))
+	for _, f := range forms {
+		r := runCheck(t, f.spec(t, dir, "x86_64"), "", "")
+		require.Empty(t, r.Findings(), "%s: findings:\n%s", f.name, findingLines(r))
+	}
+	text, _, ok := requireQuadletAgrees(t, dir, "var partition tree")
+	require.True(t, ok)
+	require.Contains(t, text, "RequiresMountsFor=/var/qm\n", "quadlet requires the literal /var/qm volume's mount")
 }

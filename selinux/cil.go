@@ -1,22 +1,22 @@
-package check
+package selinux
 
 import (
 	"strings"
 )
 
-// cilGrant is one permission an allow rule of a CIL policy module gives.
-type cilGrant struct {
+// CILGrant is one permission an allow rule of a CIL policy module gives.
+type CILGrant struct {
 	Class, Perm string
 	// Line is the allow rule's line in the module.
 	Line int
 	Rule string
 }
 
-// cilGrants lists what a CIL module allows the domain (directly, or through
+// CILGrants lists what a CIL policy module allows the domain (directly, or through
 // a type attribute set that contains it): class and permission pairs, with
 // "all" and "*" permission lists expanded to the permissions asked for in
 // want. Named classpermissionsets are followed.
-func cilGrants(text, domain string, want map[string][]string) []cilGrant {
+func CILGrants(text, domain string, want map[string][]string) []CILGrant {
 	exprs := cilParse(text)
 	subjects := map[string]bool{domain: true}
 	sets := map[string][]any{}
@@ -36,7 +36,7 @@ func cilGrants(text, domain string, want map[string][]string) []cilGrant {
 			}
 		}
 	}
-	var out []cilGrant
+	var out []CILGrant
 	for _, e := range exprs {
 		l, ok := e.v.([]any)
 		if !ok || len(l) != 4 || l[0] != "allow" {
@@ -60,11 +60,11 @@ func cilGrants(text, domain string, want map[string][]string) []cilGrant {
 		for _, p := range cilAtoms(cp[1]) {
 			if p == "all" || p == "*" {
 				for _, w := range want[class] {
-					out = append(out, cilGrant{class, w, e.line, e.text})
+					out = append(out, CILGrant{class, w, e.line, e.text})
 				}
 				continue
 			}
-			out = append(out, cilGrant{class, p, e.line, e.text})
+			out = append(out, CILGrant{class, p, e.line, e.text})
 		}
 	}
 	return out
