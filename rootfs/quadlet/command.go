@@ -47,13 +47,7 @@ func (c *converter) command() error {
 		c.svc.set(c.gen(GroupService, "KillMode", "mixed"))
 	}
 	c.svc.add(c.gen(GroupUnit, "RequiresMountsFor", "%t/containers"))
-	base := c.baseCommand()
-	stop := append(append([]Arg(nil), base...), c.words("rm", "-v", "-f", "-i", "--cidfile=%t/%N.cid")...)
-	c.svc.add(c.gen(GroupService, "ExecStop", quote(stop)))
-	stop[0].Value = "-" + stop[0].Value
-	c.svc.add(c.gen(GroupService, "ExecStopPost", quote(stop)))
-
-	c.argv = base
+	c.argv = c.stopCommands()
 	c.fixed("run")
 	name, nameOK := c.v.last(GroupContainer, KeyContainerName)
 	if !nameOK || name.Value == "" {
@@ -108,6 +102,17 @@ func (c *converter) command() error {
 	c.svc.add(c.gen(GroupService, "ExecStart", quote(c.argv)))
 	c.g.Service = c.svc.file(c.g.Path)
 	return nil
+}
+
+// stopCommands adds ExecStop= and ExecStopPost= (podman rm of the container)
+// and returns the base command the run line starts from.
+func (c *converter) stopCommands() []Arg {
+	base := c.baseCommand()
+	stop := append(append([]Arg(nil), base...), c.words("rm", "-v", "-f", "-i", "--cidfile=%t/%N.cid")...)
+	c.svc.add(c.gen(GroupService, "ExecStop", quote(stop)))
+	stop[0].Value = "-" + stop[0].Value
+	c.svc.add(c.gen(GroupService, "ExecStopPost", quote(stop)))
+	return base
 }
 
 func trim(s string) string { return strings.Trim(strings.TrimSpace(s), `"`) }

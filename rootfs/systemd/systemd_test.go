@@ -26,13 +26,13 @@ func TestDropinDirNames(t *testing.T) {
 
 func TestFind(t *testing.T) {
 	fsys := imagefs.Map{
-		"/usr/lib/systemd/system/qm.service":            "[Service]\nExecStart=/bin/false\n",
-		"/etc/systemd/system/qm.service.d/20-b.conf":    "[Service]\nOOMScoreAdjust=1\n",
+		"/usr/lib/systemd/system/qm.service":             "[Service]\nExecStart=/bin/false\n",
+		"/etc/systemd/system/qm.service.d/20-b.conf":     "[Service]\nOOMScoreAdjust=1\n",
 		"/usr/lib/systemd/system/qm.service.d/10-a.conf": "[Service]\nDelegate=no\n",
 		"/usr/lib/systemd/system/qm.service.d/20-b.conf": "[Service]\nOOMScoreAdjust=2\n",
-		"/etc/systemd/system/service.d/10-a.conf":       "[Service]\nDelegate=yes\n",
-		"/etc/systemd/system/service.d/30-c.conf":       "",
-		"/run/systemd/system/qm.service.d/40.conf":      "[Service]\nOOMScoreAdjust=3\n",
+		"/etc/systemd/system/service.d/10-a.conf":        "[Service]\nDelegate=yes\n",
+		"/etc/systemd/system/service.d/30-c.conf":        "",
+		"/run/systemd/system/qm.service.d/40.conf":       "[Service]\nOOMScoreAdjust=3\n",
 	}
 	gen := unitfile.New("/run/systemd/generator/qm.service")
 	gen.Add("Service", "ExecStart", "/usr/bin/podman run x")

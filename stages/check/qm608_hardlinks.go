@@ -2,6 +2,7 @@ package check
 
 import (
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/qm-build/qm-build/stages/check/target"
@@ -10,10 +11,11 @@ import (
 // QM608: no file of QM's trees is a host file.
 var ruleQM608 = Rule{
 	ID: "QM608", Severity: Error, Group: GroupHygiene,
-	Title: "no file in QM's trees is a hard link of a file outside them (the same inode)",
-	Rationale: "A hard link is the same file under two names: what QM writes through /etc/qm or /var/qm lands in the host file, " +
-		"and the host file's content and label are QM's to change ('not visible', 'unit files' FFI tests); in the read-only " +
-		"rootfs it still shares the host file's SELinux label, which relabelling one name changes for both.",
+	Title: "no file in /etc/qm or /var/qm is a hard link of a file outside QM's trees (the same inode)",
+	Rationale: "A hard link is the same file under two names: what QM writes through the /etc/qm and /var/qm volumes lands in " +
+		"the host file, whose content and SELinux label become QM's to change ('not visible', 'unit files' FFI tests). QM's " +
+		"rootfs is mounted read-only, and in ostree images shares inodes with the content-addressed object store by design, " +
+		"so its files are not judged; links into that store are not host files either.",
 	FFI: []string{"not visible", "unit files"},
 	Check: func(c *Context) []Finding {
 		w, err := c.Walk()
@@ -54,7 +56,7 @@ func (c *Context) hostLinks(ident target.Identifier, suspects map[target.FileID]
 	var mu sync.Mutex
 	out := map[target.FileID][]string{}
 	_ = c.FS.Walk(func(e target.Entry, _ []byte) error {
-		if !e.Mode.IsRegular() || inQMTrees(e.Path) {
+		if !e.Mode.IsRegular() || inQMTrees(e.Path) || objectStore(e.Path) {
 			return nil
 		}
 		id, _, err := ident.Identify(e.Path)
@@ -70,4 +72,10 @@ func (c *Context) hostLinks(ident target.Identifier, suspects map[target.FileID]
 		sort.Strings(l)
 	}
 	return out
+}
+
+// objectStore reports whether a path lies in an ostree repository's
+// content-addressed, read-only object store.
+func objectStore(p string) bool {
+	return strings.Contains(p, "/ostree/repo/objects/")
 }

@@ -2,7 +2,6 @@ package check
 
 import (
 	"errors"
-	"fmt"
 	"path"
 
 	"github.com/qm-build/qm-build/rootfs/containersconf"
@@ -255,5 +254,3 @@ func joinDirs(ds []string) string {
 func (v *qmView) missing(what, why string) Finding {
 	return chainAt(v.execChain(), "%s: %s", what, why)
 }
-
-var _ = fmt.Sprint

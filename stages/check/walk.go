@@ -25,8 +25,9 @@ type walkFacts struct {
 	kmodules  []target.Entry // kernel modules in the rootfs
 	elfs      []elfFile      // every ELF file of the image
 	elfByArch map[string]int
-	// qmFiles are the regular files of QM's trees by inode identity, when
-	// the target records it (hard-link rule QM608), and their link counts.
+	// qmFiles are the regular files of QM's writable trees (/etc/qm,
+	// /var/qm) that may be hard links, by inode identity, when the target
+	// records it (rule QM608), and their link counts.
 	qmFiles map[target.FileID][]string
 	qmLinks map[target.FileID]uint64
 }
@@ -46,7 +47,7 @@ func (c *Context) Walk() (*walkFacts, error) {
 	ident, _ := c.FS.(target.Identifier)
 	err := c.FS.Walk(func(e target.Entry, head []byte) error {
 		w.visit(e, head)
-		if ident != nil && e.Mode.IsRegular() && inQMTrees(e.Path) {
+		if ident != nil && e.Mode.IsRegular() && inQMWritable(e.Path) {
 			w.identify(ident, e.Path)
 		}
 		return nil
@@ -195,3 +196,7 @@ func archName(m elf.Machine) string {
 	}
 	return strings.ToLower(strings.TrimPrefix(m.String(), "EM_"))
 }
+
+// inQMWritable reports whether an image path lies in the trees QM mounts
+// writable: /etc/qm and /var/qm.
+func inQMWritable(p string) bool { return under(p, qmEtc) || under(p, qmVar) }

@@ -3,7 +3,9 @@ package target
 import (
 	"errors"
 	"io/fs"
-	"syscall"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // FileID identifies a regular file's inode within an image: paths with the
@@ -23,21 +25,24 @@ type Identifier interface {
 // record (an empty file of a tar stream).
 var ErrNoIdentity = errors.New("no inode identity")
 
-// Identify reads st_dev, st_ino and st_nlink of a file of the tree.
+// Identify reads st_dev, st_ino and st_nlink of a file of the tree with one
+// lstat of its path (not through os.Root, which opens every directory on the
+// way: Walk calls this for every file of QM's trees). The final component is
+// not followed; a link in a directory component would be followed, which
+// Walk never reports (it descends only into real directories).
 func (d *dirFS) Identify(p string) (FileID, uint64, error) {
 	p, err := Clean(p)
 	if err != nil {
 		return FileID{}, 0, err
 	}
-	fi, err := d.root.Lstat(rel(p))
-	if err != nil {
-		return FileID{}, 0, err
+	var st unix.Stat_t
+	if err := unix.Lstat(filepath.Join(d.dir, rel(p)), &st); err != nil {
+		return FileID{}, 0, &fs.PathError{Op: "identify", Path: p, Err: err}
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || !fi.Mode().IsRegular() {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return FileID{}, 0, &fs.PathError{Op: "identify", Path: p, Err: ErrNoIdentity}
 	}
-	return FileID{Dev: uint64(st.Dev), Ino: uint64(st.Ino)}, uint64(st.Nlink), nil
+	return FileID{Dev: uint64(st.Dev), Ino: st.Ino}, uint64(st.Nlink), nil
 }
 
 // Identify gives the files of a flattened tar stream their content's place in
