@@ -118,10 +118,10 @@ type mountFact struct {
 }
 
 // mounts are every mount podman gives QM: containers.conf's volumes and
-// mounts, then -v, --mount and --tmpfs.
+// mounts (unless a mount of QM's command line has the same destination,
+// which replaces it, as podman does), then -v, --mount and --tmpfs.
 func (v *qmView) mounts() []mountFact {
-	var out []mountFact
-	add := func(vals []value, via string, parse func(string) (podman.Mount, error)) {
+	add := func(out []mountFact, vals []value, via string, parse func(string) (podman.Mount, error)) []mountFact {
 		for _, it := range vals {
 			m, err := parse(it.Value)
 			if err != nil {
@@ -129,17 +129,30 @@ func (v *qmView) mounts() []mountFact {
 			}
 			out = append(out, mountFact{m, it.Value, via, it.Chain})
 		}
+		return out
 	}
+	var user []mountFact
+	user = add(user, v.items("volume"), "-v", podman.ParseVolume)
+	user = add(user, v.items("mount"), "--mount", podman.ParseMount)
+	user = add(user, v.items("tmpfs"), "--tmpfs", func(s string) (podman.Mount, error) { return podman.ParseTmpfs(s), nil })
+	var common []mountFact
 	if s, ok := v.conf("containers", "volumes"); ok {
-		add(confItems(s), "containers.conf volumes", podman.ParseVolume)
+		common = add(common, confItems(s), "containers.conf volumes", podman.ParseVolume)
 	}
 	if s, ok := v.conf("containers", "mounts"); ok {
-		add(confItems(s), "containers.conf mounts", podman.ParseMount)
+		common = add(common, confItems(s), "containers.conf mounts", podman.ParseMount)
 	}
-	add(v.items("volume"), "-v", podman.ParseVolume)
-	add(v.items("mount"), "--mount", podman.ParseMount)
-	add(v.items("tmpfs"), "--tmpfs", func(s string) (podman.Mount, error) { return podman.ParseTmpfs(s), nil })
-	return out
+	taken := map[string]bool{}
+	for _, m := range user {
+		taken[m.Destination] = true
+	}
+	var out []mountFact
+	for _, m := range common {
+		if !taken[m.Destination] {
+			out = append(out, m)
+		}
+	}
+	return append(out, user...)
 }
 
 // service is a [Service] setting of qm.service as systemd applies it.
