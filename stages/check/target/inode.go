@@ -44,4 +44,3 @@ func (d *dirFS) Identify(p string) (FileID, uint64, error) {
 	}
 	return FileID{Dev: uint64(st.Dev), Ino: st.Ino}, uint64(st.Nlink), nil
 }
-
