@@ -18,7 +18,8 @@ pkgs=(
   checkpolicy semodule-utils selinux-policy-dev selinux-policy-default
   policycoreutils selinux-utils setools
   skopeo umoci rpmlint shellcheck qemu-user-static busybox-static
-  docker-registry systemd bzip2 ca-certificates gnupg seccomp podman
+  docker-registry systemd bzip2 ca-certificates gnupg seccomp
+  podman crun conmon
 )
 
 missing=()
