@@ -146,3 +146,16 @@ func FuzzParseHook(f *testing.F) {
 		_ = h.KeyedOnQM()
 	})
 }
+
+// TestPackagedHooksAreQMs: the hooks.d files qm-oci-hooks ships (written from
+// the annotation table, testdata/oci-qm-*.json) load and are QM's device
+// hooks, so the checker counts their grants and does not report them.
+func TestPackagedHooksAreQMs(t *testing.T) {
+	for _, name := range []string{"oci-qm-device-manager.json", "oci-qm-seat-manager.json", "oci-qm-wayland-client-devices.json"} {
+		h, err := ParseHook(readHook(t, name), name)
+		require.NoError(t, err, name)
+		require.NoError(t, h.Validate(func(string) bool { return true }), name)
+		require.True(t, h.KeyedOnQM(), name)
+		require.Contains(t, h.Stages, "precreate", name)
+	}
+}

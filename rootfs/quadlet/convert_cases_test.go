@@ -70,7 +70,7 @@ func TestConvertAgreesWithQuadlet(t *testing.T) {
 			base:                              string(QM("Europe/Berlin").Bytes()),
 			dropins + OptionsDropinName:       string(OptionsDropin(Options{MemoryMax: "2G", VarPartition: true, Volumes: []string{"/srv/maps:/srv/maps:ro"}, Devices: []string{"/dev/null"}}).Bytes()),
 			dropins + BlueChiSocketDropinName: string(BlueChiSocketDropin().Bytes()),
-			dropins + "kvm.conf":              string(DevicesDropin("kvm", []string{"/dev/kvm", "/dev/net/tun"}).Bytes()),
+			dropins + "kvm.conf":              string(DevicesDropin("qm-kvm", []string{"/dev/kvm", "/dev/net/tun"}, nil).Bytes()),
 		}},
 		{"upstream's unit", map[string]string{base: upstreamQM}},
 		{"upstream's unit with its drop-ins", map[string]string{

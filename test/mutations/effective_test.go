@@ -17,6 +17,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rootfs/imagefs"
+	"github.com/qm-build/qm-build/rootfs/ocihooks"
 	"github.com/qm-build/qm-build/rootfs/podman"
 	"github.com/qm-build/qm-build/rootfs/quadlet"
 	"github.com/qm-build/qm-build/rootfs/systemd"
@@ -334,6 +335,9 @@ func TestEffectiveModelAgreesOnCorpus(t *testing.T) {
 				require.Equal(t, goodQ, q, "a QM118 case must not change quadlet's output")
 				require.Equal(t, goodS, s, "a QM118 case must not change what systemd loads")
 				proved++
+			case dead:
+				// A QM118 case that also sets up what the dead file is for
+				// (an annotation for a hook podman does not read).
 			case len(m.Expect) > 0 && (quadletCase || systemdCase):
 				require.True(t, q != goodQ || s != goodS, "%s changes neither quadlet's output nor what systemd loads", m.Name)
 				proved++
@@ -456,4 +460,29 @@ func TestVarPartitionTreePasses(t *testing.T) {
 	text, _, ok := requireQuadletAgrees(t, dir, "var partition tree")
 	require.True(t, ok)
 	require.Contains(t, text, "RequiresMountsFor=/var/qm\n", "quadlet requires the literal /var/qm volume's mount")
+}
+
+// TestGoodTreeWithQMHooks: the good tree with qm-oci-hooks installed (its
+// hooks.d files from the annotation table and its program) gives no finding:
+// the audio annotation qm-sound sets is granted by QM's own hook.
+func TestGoodTreeWithQMHooks(t *testing.T) {
+	good, err := goodTree()
+	require.NoError(t, err)
+	dir := copyTree(t, good)
+	for _, h := range ocihooks.PrecreateHooks() {
+		p := filepath.Join(dir, h.Path())
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, h.JSON(), 0o644))
+	}
+	prog := filepath.Join(dir, ocihooks.ProgramPath)
+	require.NoError(t, os.MkdirAll(filepath.Dir(prog), 0o755))
+	require.NoError(t, os.WriteFile(prog, []byte("#!/bin/sh\n"), 0o755))
+	r := runCheck(t, dir, "x86_64", "")
+	require.Empty(t, r.Findings(), "findings:\n%s", findingLines(r))
+
+	// The same tree with a hook keyed on every container is caught.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ocihooks.HooksDir, "zz-all.json"),
+		[]byte(`{"version": "1.0.0", "hook": {"path": "`+ocihooks.ProgramPath+`"}, "when": {"always": true}, "stages": ["precreate"]}`), 0o644))
+	r = runCheck(t, dir, "x86_64", "")
+	require.Equal(t, []string{"QM119"}, r.RuleIDs(), "findings:\n%s", findingLines(r))
 }
