@@ -151,8 +151,9 @@ func (h *Hook) KeyedOnQM() bool {
 }
 
 // DefaultDir is where podman 5.4 reads hooks when containers.conf's
-// hooks_dir and --hooks-dir say nothing else.
-const DefaultDir = "/usr/share/containers/oci/hooks.d"
+// hooks_dir and --hooks-dir say nothing else: where qm-oci-hooks installs
+// its files.
+const DefaultDir = HooksDir
 
 // Problem is a hook file podman's loader refuses. Fatal problems make podman
 // fail to create any container; a hook whose program is missing is only
