@@ -1,6 +1,7 @@
 package target
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -14,25 +15,29 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dirFS is an image tree on disk. Reads go through os.Root, so that no path
-// and no symbolic link in the image reaches outside it; Walk uses *at system
-// calls relative to directories it has already verified.
+// dirFS is an image tree on disk. Paths are resolved inside the tree with
+// the kernel's chroot semantics (Resolve), then read through os.Root, so that
+// no path and no symbolic link in the image reaches outside it even if the
+// tree changes meanwhile; Walk uses *at system calls relative to directories
+// it has already verified.
 type dirFS struct {
 	dir  string
 	root *os.Root
+	ctx  context.Context
 }
 
-func openDir(dir string) (*dirFS, error) {
+func openDir(ctx context.Context, dir string) (*dirFS, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &dirFS{dir: dir, root: r}, nil
+	return &dirFS{dir: dir, root: r, ctx: ctx}, nil
 }
 
 func (d *dirFS) Close() error { return d.root.Close() }
 
-func (d *dirFS) Lstat(p string) (Entry, error) {
+// lstatNoFollow describes p, whose parents are resolved directories.
+func (d *dirFS) lstatNoFollow(p string) (Entry, error) {
 	p, err := Clean(p)
 	if err != nil {
 		return Entry{}, err
@@ -46,9 +51,28 @@ func (d *dirFS) Lstat(p string) (Entry, error) {
 		if e.Link, err = d.root.Readlink(rel(p)); err != nil {
 			return Entry{}, err
 		}
-	} else {
-		e.Label = d.label(p)
+		e.Size = int64(len(e.Link))
 	}
+	return e, nil
+}
+
+func (d *dirFS) Lstat(p string) (Entry, error) {
+	c, err := Clean(p)
+	if err != nil {
+		return Entry{}, err
+	}
+	r, err := resolveParent(d, c)
+	if err != nil {
+		return Entry{}, err
+	}
+	e, err := d.lstatNoFollow(r)
+	if err != nil {
+		return Entry{}, err
+	}
+	if e.Mode&fs.ModeSymlink == 0 {
+		e.Label = d.label(r)
+	}
+	e.Path = c
 	return e, nil
 }
 
@@ -70,11 +94,15 @@ func trimNUL(s string) string {
 }
 
 func (d *dirFS) ReadDir(p string) ([]Entry, error) {
-	p, err := Clean(p)
+	c, err := Clean(p)
 	if err != nil {
 		return nil, err
 	}
-	f, err := d.root.Open(rel(p))
+	r, err := Resolve(d, c)
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.root.OpenFile(rel(r), os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -85,33 +113,44 @@ func (d *dirFS) ReadDir(p string) ([]Entry, error) {
 	}
 	out := make([]Entry, 0, len(des))
 	for _, de := range des {
-		e, err := d.Lstat(path.Join(p, de.Name()))
+		e, err := d.lstatNoFollow(path.Join(r, de.Name()))
 		if err != nil {
 			return nil, err
 		}
+		if e.Mode&fs.ModeSymlink == 0 {
+			e.Label = d.label(e.Path)
+		}
+		e.Path = path.Join(c, de.Name())
 		out = append(out, e)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
 
+// Open opens a regular file. It opens without following a final link and
+// with O_NONBLOCK (a FIFO swapped in cannot block it), and checks what it
+// opened.
 func (d *dirFS) Open(p string) (io.ReadCloser, error) {
-	p, err := Clean(p)
+	r, err := resolveParent(d, p)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := d.root.Lstat(rel(p))
+	f, err := d.root.OpenFile(rel(r), os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
+	if err := mustBeRegular(f, r); err != nil {
+		f.Close()
+		return nil, err
 	}
-	return d.root.Open(rel(p))
+	return f, nil
 }
 
 func entryFromInfo(p string, fi fs.FileInfo) Entry {
-	e := Entry{Path: p, Mode: fi.Mode(), Size: fi.Size()}
+	e := Entry{Path: p, Mode: fi.Mode()}
+	if fi.Mode().IsRegular() {
+		e.Size = fi.Size()
+	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		e.UID, e.GID = int(st.Uid), int(st.Gid)
 	}
@@ -136,7 +175,7 @@ func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 		return &fs.PathError{Op: "open", Path: d.dir, Err: err}
 	}
 	defer unix.Close(rootfd)
-	w := &walker{rootfd: rootfd, fn: fn, head: o.Head}
+	w := &walker{rootfd: rootfd, fn: fn, head: o.Head, ctx: d.ctx}
 	w.cond = sync.NewCond(&w.mu)
 	w.stack = []string{"."}
 	var wg sync.WaitGroup
@@ -153,6 +192,7 @@ func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 
 // walker is the shared state of one parallel Walk.
 type walker struct {
+	ctx    context.Context
 	rootfd int
 	fn     WalkFunc
 	head   bool
@@ -185,6 +225,9 @@ func (w *walker) work() {
 		w.mu.Unlock()
 
 		subdirs, err := w.readDir(dir, buf, dents)
+		if err == nil {
+			err = w.ctx.Err()
+		}
 
 		w.mu.Lock()
 		w.busy--
@@ -220,15 +263,19 @@ func (w *walker) readDir(dir string, buf, dents []byte) ([]string, error) {
 			return nil, &fs.PathError{Op: "lstat", Path: imagePath(path.Join(dir, name)), Err: err}
 		}
 		r := path.Join(dir, name)
-		e := Entry{Path: imagePath(r), Mode: modeFromUnix(st.Mode), UID: int(st.Uid), GID: int(st.Gid), Size: st.Size}
+		e := Entry{Path: imagePath(r), Mode: modeFromUnix(st.Mode), UID: int(st.Uid), GID: int(st.Gid)}
 		var head []byte
 		switch {
 		case e.Mode.IsDir():
 			subdirs = append(subdirs, r)
 		case e.Mode&fs.ModeSymlink != 0:
 			e.Link = readlinkat(fd, name, int(st.Size))
-		case e.Mode.IsRegular() && w.head && st.Size > 0:
-			head = readHead(fd, name, buf)
+			e.Size = int64(len(e.Link))
+		case e.Mode.IsRegular():
+			e.Size = st.Size
+			if w.head && st.Size > 0 {
+				head = readHead(fd, name, buf)
+			}
 		}
 		if err := w.fn(e, head); err != nil {
 			return nil, err

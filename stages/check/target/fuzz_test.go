@@ -49,7 +49,7 @@ func FuzzOpenArchive(f *testing.F) {
 				require.NoError(t, tg.Close())
 			}
 		case 2:
-			fsys, err := newTarFS(bytes.NewReader(data), tmp)
+			fsys, err := flattenBytes(tmp, Limits{}, data)
 			if err == nil {
 				walkAll(t, fsys)
 				require.NoError(t, fsys.Close())
