@@ -42,10 +42,14 @@ func forms() []form {
 			func(p string, fi fs.FileInfo) bool {
 				return fi.IsDir() && exists(filepath.Join(p, "repodata", "repomd.xml"))
 			},
-			func(ctx context.Context, t *Target, arg string, o Options) error { return t.openPackages(ctx, KindRepo, arg) }},
+			func(ctx context.Context, t *Target, arg string, o Options) error {
+				return t.openPackages(ctx, KindRepo, arg)
+			}},
 		{KindRPMs, "rpms", "rpms:DIR", "a directory of *.rpm files (and no usr/ or etc/)",
 			func(p string, fi fs.FileInfo) bool { return fi.IsDir() && looksLikePackages(p) },
-			func(ctx context.Context, t *Target, arg string, o Options) error { return t.openPackages(ctx, KindRPMs, arg) }},
+			func(ctx context.Context, t *Target, arg string, o Options) error {
+				return t.openPackages(ctx, KindRPMs, arg)
+			}},
 		{KindTree, "dir", "DIR (or dir:DIR)", "an image tree (osbuild's exported tree, any rootfs)", nil,
 			func(ctx context.Context, t *Target, arg string, o Options) error { return t.openTree(ctx, arg) }},
 	}

@@ -2,8 +2,8 @@ package target
 
 import (
 	"compress/bzip2"
-	"context"
 	"compress/gzip"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
