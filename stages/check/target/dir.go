@@ -44,12 +44,12 @@ func (d *dirFS) lstatNoFollow(p string) (Entry, error) {
 	}
 	fi, err := d.root.Lstat(rel(p))
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, pathError("lstat", p, err)
 	}
 	e := entryFromInfo(p, fi)
 	if e.Mode&fs.ModeSymlink != 0 {
 		if e.Link, err = d.root.Readlink(rel(p)); err != nil {
-			return Entry{}, err
+			return Entry{}, pathError("readlink", p, err)
 		}
 		e.Size = int64(len(e.Link))
 	}
@@ -104,12 +104,12 @@ func (d *dirFS) ReadDir(p string) ([]Entry, error) {
 	}
 	f, err := d.root.OpenFile(rel(r), os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
 	if err != nil {
-		return nil, err
+		return nil, pathError("readdir", c, err)
 	}
 	defer f.Close()
 	des, err := f.ReadDir(-1)
 	if err != nil {
-		return nil, err
+		return nil, pathError("readdir", c, err)
 	}
 	out := make([]Entry, 0, len(des))
 	for _, de := range des {
@@ -137,13 +137,30 @@ func (d *dirFS) Open(p string) (io.ReadCloser, error) {
 	}
 	f, err := d.root.OpenFile(rel(r), os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, pathError("open", r, err)
 	}
 	if err := mustBeRegular(f, r); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
+}
+
+// pathError words a file system error the way imageFS does, with the image
+// path, so that findings quoting it read the same in every form.
+func pathError(op, p string, err error) error {
+	var errno syscall.Errno
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = fs.ErrNotExist
+	case errors.As(err, &errno) && errno == syscall.ENOTDIR:
+		err = errNotDir
+	case errors.As(err, &errno) && errno == syscall.ELOOP:
+		err = errors.New("a symbolic link where a regular file or directory is expected")
+	case errors.As(err, &errno):
+		err = errno
+	}
+	return &fs.PathError{Op: op, Path: p, Err: err}
 }
 
 func entryFromInfo(p string, fi fs.FileInfo) Entry {

@@ -108,7 +108,7 @@ func (f *imageFS) Open(p string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if !n.mode.IsRegular() {
-		return nil, &fs.PathError{Op: "open", Path: r, Err: errors.New("not a regular file")}
+		return nil, &fs.PathError{Op: "open", Path: r, Err: fmt.Errorf("not a regular file (%s)", typeName(n.mode))}
 	}
 	if n.size > 0 && n.off < 0 {
 		return nil, &fs.PathError{Op: "open", Path: r, Err: fmt.Errorf("larger than %d bytes: only its first bytes are kept", MaxReadFile)}
