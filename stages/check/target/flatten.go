@@ -22,28 +22,31 @@ type tree struct {
 	root     *node
 	spool    *spool
 	lim      Limits
-	entries  int   // live entries, the root excluded
-	headers  int   // tar headers read, over all layers
-	unpacked int64 // uncompressed layer bytes read, over all layers
-	labels   map[string]string
-	layer    int32 // the layer being applied, from 1
-	name     string
+	entries  int               // live entries, the root excluded
+	headers  int               // tar headers read, over all layers
+	unpacked int64             // uncompressed layer bytes read, over all layers
+	meta     int64             // bytes of names, link targets and heads kept
+	labels   []string          // distinct labels; 0 is "none"
+	labelIdx map[string]uint16 // label → index in labels
+	layer    int16             // the layer being applied, from 1
 }
 
-// node is one entry of the flattened image.
+// node is one entry of the flattened image, kept small: an image may have a
+// million of them.
 type node struct {
-	name     string // the path component
-	parent   *node
-	kids     map[string]*node // directories only
-	link     string
-	label    string
-	head     *[HeadSize]byte // leading bytes of a regular file not kept in the spool
-	off      int64           // offset in the spool; -1 when not kept
+	name   string // the path component
+	parent *node
+	kids   map[string]*node // a directory's entries (nil until it has one)
+	// extra is a symbolic link's target, or the leading bytes of a regular
+	// file whose content is not kept in the spool.
+	extra    string
+	off      int64 // offset in the spool; -1 when not kept
 	size     int64
 	mode     fs.FileMode
 	uid, gid uint32
-	layer    int32 // the layer that last wrote this entry
-	pruned   int32 // the layer whose whiteouts last visited it
+	label    uint16 // index in tree.labels
+	layer    int16  // the layer that last wrote this entry
+	pruned   int16  // the layer whose whiteouts last visited it
 }
 
 // Whiteout names (image-spec layer.md, "Whiteouts").
@@ -62,13 +65,13 @@ const (
 )
 
 func newTree(sp *spool, lim Limits) *tree {
-	root := &node{mode: fs.ModeDir | 0o755, kids: map[string]*node{}, off: -1}
-	return &tree{root: root, spool: sp, lim: lim, labels: map[string]string{}}
+	root := &node{mode: fs.ModeDir | 0o755, off: -1}
+	return &tree{root: root, spool: sp, lim: lim, labels: []string{""}, labelIdx: map[string]uint16{}}
 }
 
 // applyTar applies one layer's tar stream.
-func (t *tree) applyTar(ctx context.Context, r io.Reader, layer int32, name string) error {
-	t.layer, t.name = layer, name
+func (t *tree) applyTar(ctx context.Context, r io.Reader, layer int16) error {
+	t.layer = layer
 	tr := tar.NewReader(r)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -134,7 +137,7 @@ func (t *tree) apply(h *tar.Header, content io.Reader) error {
 	if err != nil {
 		return err
 	}
-	n.name = base
+	n.name = strings.Clone(base) // not a slice of the whole path
 	if old := parent.kids[base]; old != nil {
 		if old.mode.IsDir() && n.mode.IsDir() {
 			// A directory over a directory merges: new metadata, old children.
@@ -191,7 +194,7 @@ func (t *tree) dir(parts []string) (*node, error) {
 	for i, p := range parts {
 		k := d.kids[p]
 		if k == nil {
-			k = &node{name: p, mode: fs.ModeDir | 0o755, kids: map[string]*node{}, off: -1, layer: t.layer}
+			k = &node{name: strings.Clone(p), mode: fs.ModeDir | 0o755, off: -1, layer: t.layer}
 			if err := t.attach(d, k); err != nil {
 				return nil, err
 			}
@@ -233,7 +236,6 @@ func (t *tree) newEntry(h *tar.Header, content io.Reader) (*node, error) {
 		return n, t.readContent(n, h.Size, content)
 	case tar.TypeDir:
 		n.mode = n.mode&^fs.ModeType | fs.ModeDir
-		n.kids = map[string]*node{}
 	case tar.TypeSymlink:
 		if h.Linkname == "" {
 			return nil, errors.New("symbolic link with an empty target")
@@ -241,7 +243,10 @@ func (t *tree) newEntry(h *tar.Header, content io.Reader) (*node, error) {
 		if len(h.Linkname) > t.lim.MaxLink {
 			return nil, &LimitError{Limit: "MaxLink", Value: int64(t.lim.MaxLink), What: fmt.Sprintf("a link target of %d bytes", len(h.Linkname))}
 		}
-		n.link, n.size = h.Linkname, int64(len(h.Linkname))
+		if err := t.keep(int64(len(h.Linkname))); err != nil {
+			return nil, err
+		}
+		n.extra, n.size = h.Linkname, int64(len(h.Linkname))
 	case tar.TypeLink:
 		return t.hardLink(n, h.Linkname)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
@@ -266,9 +271,15 @@ func (t *tree) readContent(n *node, size int64, content io.Reader) error {
 		n.off = off
 		return nil
 	}
-	n.head = new([HeadSize]byte)
-	_, err := io.ReadFull(content, n.head[:])
-	return err
+	if err := t.keep(HeadSize); err != nil {
+		return err
+	}
+	head := make([]byte, HeadSize)
+	if _, err := io.ReadFull(content, head); err != nil {
+		return err
+	}
+	n.extra = string(head)
+	return nil
 }
 
 // hardLink makes n share the inode its target has: mode, owner, label and
@@ -287,43 +298,61 @@ func (t *tree) hardLink(n *node, target string) (*node, error) {
 		return nil, fmt.Errorf("hard link to the directory %q", truncate(target))
 	}
 	c := *src
-	c.parent, c.name, c.layer, c.pruned = nil, "", t.layer, 0
+	c.parent, c.name, c.kids, c.layer, c.pruned = nil, "", nil, t.layer, 0
 	return &c, nil
 }
 
-// label reads the SELinux label from the PAX records, interned (an image has
-// a few dozen distinct labels and many entries).
-func (t *tree) label(recs map[string]string) (string, error) {
+// keep counts n more bytes of metadata kept in memory against MaxMeta.
+func (t *tree) keep(n int64) error {
+	t.meta += n
+	if t.meta > t.lim.MaxMeta {
+		return &LimitError{Limit: "MaxMeta", Value: t.lim.MaxMeta, What: "the names and link targets of the image's entries"}
+	}
+	return nil
+}
+
+// label reads the SELinux label from the PAX records, as an index in the
+// table of distinct labels (an image has a few hundred and many entries).
+func (t *tree) label(recs map[string]string) (uint16, error) {
 	l, ok := recs[selinuxPAX]
 	if !ok {
 		if b, ok2 := recs[selinuxLibarch]; ok2 {
 			d, err := base64.StdEncoding.DecodeString(b)
 			if err != nil {
-				return "", fmt.Errorf("PAX record %s: %w", selinuxLibarch, err)
+				return 0, fmt.Errorf("PAX record %s: %w", selinuxLibarch, err)
 			}
 			l, ok = string(d), true
 		}
 	}
 	if !ok {
-		return "", nil
+		return 0, nil
 	}
 	if len(l) > t.lim.MaxLabel {
-		return "", &LimitError{Limit: "MaxLabel", Value: int64(t.lim.MaxLabel), What: fmt.Sprintf("an SELinux label of %d bytes", len(l))}
+		return 0, &LimitError{Limit: "MaxLabel", Value: int64(t.lim.MaxLabel), What: fmt.Sprintf("an SELinux label of %d bytes", len(l))}
 	}
 	l = trimNUL(l)
-	if s, ok := t.labels[l]; ok {
-		return s, nil
+	if i, ok := t.labelIdx[l]; ok {
+		return i, nil
 	}
-	if len(t.labels) < 1<<16 {
-		t.labels[l] = l
+	if len(t.labels) > t.lim.MaxLabels {
+		return 0, &LimitError{Limit: "MaxLabels", Value: int64(t.lim.MaxLabels), What: "distinct SELinux labels"}
 	}
-	return l, nil
+	i := uint16(len(t.labels))
+	t.labels = append(t.labels, strings.Clone(l))
+	t.labelIdx[t.labels[i]] = i
+	return i, nil
 }
 
 // attach adds n under parent, counting it.
 func (t *tree) attach(parent, n *node) error {
 	if t.entries >= t.lim.MaxEntries {
 		return &LimitError{Limit: "MaxEntries", Value: int64(t.lim.MaxEntries), What: "entries in the image"}
+	}
+	if err := t.keep(int64(len(n.name))); err != nil {
+		return err
+	}
+	if parent.kids == nil {
+		parent.kids = map[string]*node{}
 	}
 	n.parent = parent
 	parent.kids[n.name] = n
@@ -334,16 +363,17 @@ func (t *tree) attach(parent, n *node) error {
 // detach removes n and everything under it.
 func (t *tree) detach(n *node) {
 	delete(n.parent.kids, n.name)
-	t.entries -= count(n)
+	t.forget(n)
 	n.parent = nil
 }
 
-func count(n *node) int {
-	c := 1
+// forget uncounts a removed subtree.
+func (t *tree) forget(n *node) {
+	t.entries--
+	t.meta -= int64(len(n.name) + len(n.extra))
 	for _, k := range n.kids {
-		c += count(k)
+		t.forget(k)
 	}
-	return c
 }
 
 // prune applies a whiteout to n: everything from lower layers goes; what this

@@ -44,7 +44,7 @@ func flattenImage(ctx context.Context, img *imageSpec, workDir string, lim Limit
 	}
 	t := newTree(sp, lim)
 	for i, l := range img.layers {
-		if err := applyLayer(ctx, t, l, int32(i+1)); err != nil {
+		if err := applyLayer(ctx, t, l, int16(i+1)); err != nil {
 			sp.Close()
 			return nil, err
 		}
@@ -62,7 +62,7 @@ func flattenImage(ctx context.Context, img *imageSpec, workDir string, lim Limit
 // bad blob is ever used. When the tar stream breaks, the blob's digest is
 // checked first: "this blob is not what its digest says" is the better
 // reason.
-func applyLayer(ctx context.Context, t *tree, l layerSource, idx int32) (err error) {
+func applyLayer(ctx context.Context, t *tree, l layerSource, idx int16) (err error) {
 	rc, err := l.open()
 	if err != nil {
 		return &BlobError{Blob: l.name, Err: err}
@@ -89,7 +89,7 @@ func applyLayer(ctx context.Context, t *tree, l layerSource, idx int32) (err err
 	defer closeDR()
 	unpacked := &limitReader{r: dr, t: t}
 	diff := newVerifier(unpacked, l.diffID, -1, l.name+" uncompressed (diff_id)")
-	if err := t.applyTar(ctx, diff, idx, l.name); err != nil {
+	if err := t.applyTar(ctx, diff, idx); err != nil {
 		return err
 	}
 	// The tar end marker may be followed by padding: the digests cover it.

@@ -34,7 +34,7 @@ func (f *imageFS) lookupNoFollow(p string) (*node, error) {
 	}
 	n := f.t.root
 	for _, part := range strings.Split(c[1:], "/") {
-		if n.kids == nil {
+		if !n.mode.IsDir() {
 			return nil, &fs.PathError{Op: "lstat", Path: c, Err: errNotDir}
 		}
 		if n = n.kids[part]; n == nil {
@@ -51,7 +51,7 @@ func (f *imageFS) lstatNoFollow(p string) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	return n.entry(path.Clean("/" + strings.TrimPrefix(p, "/"))), nil
+	return f.entry(n, path.Clean("/"+strings.TrimPrefix(p, "/"))), nil
 }
 
 // node resolves p's parent and returns its last component, not followed.
@@ -70,8 +70,7 @@ func (f *imageFS) Lstat(p string) (Entry, error) {
 		return Entry{}, err
 	}
 	c, _ := Clean(p)
-	e := n.entry(c)
-	return e, nil
+	return f.entry(n, c), nil
 }
 
 func (f *imageFS) ReadDir(p string) ([]Entry, error) {
@@ -97,7 +96,7 @@ func (f *imageFS) ReadDir(p string) ([]Entry, error) {
 	sort.Strings(names)
 	out := make([]Entry, 0, len(names))
 	for _, k := range names {
-		out = append(out, n.kids[k].entry(path.Join(c, k)))
+		out = append(out, f.entry(n.kids[k], path.Join(c, k)))
 	}
 	return out, nil
 }
@@ -135,7 +134,7 @@ func (f *imageFS) walk(d *node, dir string, fn WalkFunc, o WalkOptions, buf []by
 	for _, k := range names {
 		n := d.kids[k]
 		p := dir + "/" + k
-		e := n.entry(p)
+		e := f.entry(n, p)
 		e.Label = "" // as dirFS: Walk does not read labels
 		var head []byte
 		if o.Head && n.mode.IsRegular() && n.size > 0 {
@@ -159,15 +158,16 @@ func (f *imageFS) walk(d *node, dir string, fn WalkFunc, o WalkOptions, buf []by
 
 func (f *imageFS) head(n *node, buf []byte) ([]byte, error) {
 	if n.off < 0 {
-		if n.head == nil {
-			return nil, nil
-		}
-		return n.head[:min(int64(HeadSize), n.size)], nil
+		return []byte(n.extra), nil
 	}
 	k, err := f.t.spool.readAt(buf[:min(int64(HeadSize), n.size)], n.off)
 	return buf[:k], err
 }
 
-func (n *node) entry(p string) Entry {
-	return Entry{Path: p, Mode: n.mode, UID: int(n.uid), GID: int(n.gid), Size: n.size, Link: n.link, Label: n.label}
+func (f *imageFS) entry(n *node, p string) Entry {
+	e := Entry{Path: p, Mode: n.mode, UID: int(n.uid), GID: int(n.gid), Size: n.size, Label: f.t.labels[n.label]}
+	if n.mode&fs.ModeSymlink != 0 {
+		e.Link = n.extra
+	}
+	return e
 }

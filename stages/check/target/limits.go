@@ -22,8 +22,12 @@ type Limits struct {
 	MaxPath, MaxName int
 	// MaxLink bounds a symbolic link's target (PATH_MAX-1).
 	MaxLink int
-	// MaxLabel bounds an SELinux label read from a PAX record.
-	MaxLabel int
+	// MaxLabel bounds an SELinux label read from a PAX record, and
+	// MaxLabels the distinct labels of an image.
+	MaxLabel, MaxLabels int
+	// MaxMeta bounds the bytes of entry names and link targets kept in
+	// memory (a million entries of typical names take about 30 MiB).
+	MaxMeta int64
 	// MaxJSON bounds an index, manifest, config or manifest.json, like
 	// containers/image's 4 MiB manifest and config limits.
 	MaxJSON int64
@@ -47,6 +51,8 @@ func DefaultLimits() Limits {
 		MaxName:     255,
 		MaxLink:     4095,
 		MaxLabel:    4096,
+		MaxLabels:   4096,
+		MaxMeta:     96 << 20,
 		MaxJSON:     4 << 20,
 		MaxUnpacked: 64 << 30,
 	}
@@ -72,6 +78,9 @@ func (l Limits) withDefaults() Limits {
 	pick(&l.MaxName, d.MaxName)
 	pick(&l.MaxLink, d.MaxLink)
 	pick(&l.MaxLabel, d.MaxLabel)
+	pick(&l.MaxLabels, d.MaxLabels)
+	l.MaxLabels = min(l.MaxLabels, 1<<16-1) // labels are numbered with 16 bits
+	pick64(&l.MaxMeta, d.MaxMeta)
 	pick64(&l.MaxJSON, d.MaxJSON)
 	pick64(&l.MaxUnpacked, d.MaxUnpacked)
 	return l
