@@ -127,7 +127,7 @@ func listRPMs(ctx context.Context, root *os.Root, dir string, out *[]string, dep
 		case de.Type()&fs.ModeSymlink != 0:
 			fi, err := root.Stat(name)
 			if err != nil {
-				return fmt.Errorf("%s is a symbolic link that does not resolve to a file inside %s: %w", name, ".", err)
+				return fmt.Errorf("%s is a symbolic link that does not resolve to a file inside the directory: %w", name, err)
 			}
 			if !fi.Mode().IsRegular() {
 				return fmt.Errorf("%s is a symbolic link to %s, not to a package file", name, typeName(fi.Mode()))
