@@ -50,7 +50,9 @@ type layoutBlobs struct {
 
 func findBlobs(t *testing.T, dir string) layoutBlobs {
 	t.Helper()
-	var idx struct{ Manifests []struct{ MediaType, Digest string } }
+	var idx struct {
+		Manifests []struct{ MediaType, Digest string }
+	}
 	readJSON(t, filepath.Join(dir, "index.json"), &idx)
 	b := layoutBlobs{}
 	d := idx.Manifests[0]
@@ -128,7 +130,9 @@ func TestIssue17VerifiedBlobs(t *testing.T) {
 		{"layer shorter than its descriptor", writeLayoutT, func(b layoutBlobs) string { return b.layers[0] },
 			func(d []byte) []byte { return d[:len(d)-1] }, []string{"layer 1 of 2", "bytes, its descriptor says"}},
 		{"manifest changed", writeLayoutT, func(b layoutBlobs) string { return b.manifest },
-			func(d []byte) []byte { return bytes.Replace(d, []byte(`"schemaVersion":2`), []byte(`"schemaVersion":3`), 1) },
+			func(d []byte) []byte {
+				return bytes.Replace(d, []byte(`"schemaVersion":2`), []byte(`"schemaVersion":3`), 1)
+			},
 			[]string{"the manifest sha256:", "does not match its digest"}},
 		{"config changed", writeLayoutT, func(b layoutBlobs) string { return b.config },
 			func(d []byte) []byte { return bytes.Replace(d, []byte(`"arm64"`), []byte(`"amd64"`), 1) },
