@@ -114,6 +114,9 @@ func (t *tree) apply(h *tar.Header, content io.Reader) error {
 	if len(parts) == 0 {
 		return t.applyRoot(h)
 	}
+	if strings.HasPrefix(parts[0], whiteoutMeta) {
+		return nil // aufs bookkeeping at the layer's root (.wh..wh.plnk), never files of the image
+	}
 	dir, base := parts[:len(parts)-1], parts[len(parts)-1]
 	parent, err := t.dir(dir)
 	if err != nil {
@@ -124,8 +127,7 @@ func (t *tree) apply(h *tar.Header, content io.Reader) error {
 		case base == whiteoutOpaque:
 			t.opaque(parent)
 		case strings.HasPrefix(base, whiteoutMeta):
-			// Other .wh..wh. names are aufs bookkeeping (hard link
-			// directories), never files of the image.
+			// Other .wh..wh. names are aufs bookkeeping too.
 		default:
 			if k := parent.kids[base[len(whiteoutPrefix):]]; k != nil {
 				t.prune(k)
@@ -247,6 +249,7 @@ func (t *tree) newEntry(h *tar.Header, content io.Reader) (*node, error) {
 			return nil, err
 		}
 		n.extra, n.size = h.Linkname, int64(len(h.Linkname))
+		n.mode = fs.ModeSymlink | 0o777 // what Linux gives every link, whatever the header says
 	case tar.TypeLink:
 		return t.hardLink(n, h.Linkname)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
