@@ -28,19 +28,17 @@ type tree struct {
 	meta     int64             // bytes of names, link targets and heads kept
 	labels   []string          // distinct labels; 0 is "none"
 	labelIdx map[string]uint16 // label → index in labels
-	layer    int16             // the layer being applied, from 1
+	// extra is a symbolic link's target, or the leading bytes of a regular
+	// file whose content is not kept in the spool (few entries have one).
+	extra map[*node]string
+	layer int16 // the layer being applied, from 1
 }
 
-// node is one entry of the flattened image, kept small: an image may have a
-// million of them.
+// node is one entry of the flattened image, kept small (48 bytes): an image
+// may have a million of them. Its name is its key in its directory's kids.
 type node struct {
-	name   string // the path component
-	parent *node
-	kids   map[string]*node // a directory's entries (nil until it has one)
-	// extra is a symbolic link's target, or the leading bytes of a regular
-	// file whose content is not kept in the spool.
-	extra    string
-	off      int64 // offset in the spool; -1 when not kept
+	kids     map[string]*node // a directory's entries (nil until it has one)
+	off      int64            // offset in the spool; -1 when not kept
 	size     int64
 	mode     fs.FileMode
 	uid, gid uint32
@@ -66,7 +64,7 @@ const (
 
 func newTree(sp *spool, lim Limits) *tree {
 	root := &node{mode: fs.ModeDir | 0o755, off: -1}
-	return &tree{root: root, spool: sp, lim: lim, labels: []string{""}, labelIdx: map[string]uint16{}}
+	return &tree{root: root, spool: sp, lim: lim, labels: []string{""}, labelIdx: map[string]uint16{}, extra: map[*node]string{}}
 }
 
 // applyTar applies one layer's tar stream.
@@ -129,8 +127,9 @@ func (t *tree) apply(h *tar.Header, content io.Reader) error {
 		case strings.HasPrefix(base, whiteoutMeta):
 			// Other .wh..wh. names are aufs bookkeeping too.
 		default:
-			if k := parent.kids[base[len(whiteoutPrefix):]]; k != nil {
-				t.prune(k)
+			name := base[len(whiteoutPrefix):]
+			if k := parent.kids[name]; k != nil {
+				t.prune(parent, name, k)
 			}
 		}
 		return nil
@@ -139,16 +138,15 @@ func (t *tree) apply(h *tar.Header, content io.Reader) error {
 	if err != nil {
 		return err
 	}
-	n.name = strings.Clone(base) // not a slice of the whole path
 	if old := parent.kids[base]; old != nil {
 		if old.mode.IsDir() && n.mode.IsDir() {
 			// A directory over a directory merges: new metadata, old children.
 			old.mode, old.uid, old.gid, old.label, old.layer = n.mode, n.uid, n.gid, n.label, t.layer
 			return nil
 		}
-		t.detach(old)
+		t.detach(parent, base, old)
 	}
-	return t.attach(parent, n)
+	return t.attach(parent, strings.Clone(base), n) // not a slice of the whole path
 }
 
 // applyRoot takes the metadata of the root directory from its entry.
@@ -196,8 +194,8 @@ func (t *tree) dir(parts []string) (*node, error) {
 	for i, p := range parts {
 		k := d.kids[p]
 		if k == nil {
-			k = &node{name: strings.Clone(p), mode: fs.ModeDir | 0o755, off: -1, layer: t.layer}
-			if err := t.attach(d, k); err != nil {
+			k = &node{mode: fs.ModeDir | 0o755, off: -1, layer: t.layer}
+			if err := t.attach(d, strings.Clone(p), k); err != nil {
 				return nil, err
 			}
 		} else if !k.mode.IsDir() {
@@ -248,7 +246,7 @@ func (t *tree) newEntry(h *tar.Header, content io.Reader) (*node, error) {
 		if err := t.keep(int64(len(h.Linkname))); err != nil {
 			return nil, err
 		}
-		n.extra, n.size = h.Linkname, int64(len(h.Linkname))
+		t.extra[n], n.size = h.Linkname, int64(len(h.Linkname))
 		n.mode = fs.ModeSymlink | 0o777 // what Linux gives every link, whatever the header says
 	case tar.TypeLink:
 		return t.hardLink(n, h.Linkname)
@@ -281,7 +279,7 @@ func (t *tree) readContent(n *node, size int64, content io.Reader) error {
 	if _, err := io.ReadFull(content, head); err != nil {
 		return err
 	}
-	n.extra = string(head)
+	t.extra[n] = string(head)
 	return nil
 }
 
@@ -300,9 +298,16 @@ func (t *tree) hardLink(n *node, target string) (*node, error) {
 	if src.mode.IsDir() {
 		return nil, fmt.Errorf("hard link to the directory %q", truncate(target))
 	}
-	c := *src
-	c.parent, c.name, c.kids, c.layer, c.pruned = nil, "", nil, t.layer, 0
-	return &c, nil
+	c := new(node)
+	*c = *src
+	c.kids, c.layer, c.pruned = nil, t.layer, 0
+	if e, ok := t.extra[src]; ok {
+		if err := t.keep(int64(len(e))); err != nil {
+			return nil, err
+		}
+		t.extra[c] = e
+	}
+	return c, nil
 }
 
 // keep counts n more bytes of metadata kept in memory against MaxMeta.
@@ -346,36 +351,35 @@ func (t *tree) label(recs map[string]string) (uint16, error) {
 	return i, nil
 }
 
-// attach adds n under parent, counting it.
-func (t *tree) attach(parent, n *node) error {
+// attach adds n under parent as name, counting it.
+func (t *tree) attach(parent *node, name string, n *node) error {
 	if t.entries >= t.lim.MaxEntries {
 		return &LimitError{Limit: "MaxEntries", Value: int64(t.lim.MaxEntries), What: "entries in the image"}
 	}
-	if err := t.keep(int64(len(n.name))); err != nil {
+	if err := t.keep(int64(len(name))); err != nil {
 		return err
 	}
 	if parent.kids == nil {
 		parent.kids = map[string]*node{}
 	}
-	n.parent = parent
-	parent.kids[n.name] = n
+	parent.kids[name] = n
 	t.entries++
 	return nil
 }
 
-// detach removes n and everything under it.
-func (t *tree) detach(n *node) {
-	delete(n.parent.kids, n.name)
-	t.forget(n)
-	n.parent = nil
+// detach removes the entry name of parent and everything under it.
+func (t *tree) detach(parent *node, name string, n *node) {
+	delete(parent.kids, name)
+	t.forget(name, n)
 }
 
 // forget uncounts a removed subtree.
-func (t *tree) forget(n *node) {
+func (t *tree) forget(name string, n *node) {
 	t.entries--
-	t.meta -= int64(len(n.name) + len(n.extra))
-	for _, k := range n.kids {
-		t.forget(k)
+	t.meta -= int64(len(name) + len(t.extra[n]))
+	delete(t.extra, n)
+	for k, c := range n.kids {
+		t.forget(k, c)
 	}
 }
 
@@ -384,27 +388,27 @@ func (t *tree) forget(n *node) {
 // only apply to resources in lower/parent layers"). A subtree is visited once
 // per layer, so repeated whiteouts cost nothing more. It reports whether n
 // went.
-func (t *tree) prune(n *node) bool {
+func (t *tree) prune(parent *node, name string, n *node) bool {
 	if n.pruned == t.layer {
-		return n.parent == nil
+		return false // visited in this layer, and still there: kept
 	}
 	n.pruned = t.layer
 	keep := n.layer == t.layer
-	for _, k := range n.kids {
-		if !t.prune(k) {
+	for k, c := range n.kids {
+		if !t.prune(n, k, c) {
 			keep = true
 		}
 	}
 	if keep {
 		return false
 	}
-	t.detach(n)
+	t.detach(parent, name, n)
 	return true
 }
 
 // opaque applies an opaque whiteout: the lower layers' entries in d go.
 func (t *tree) opaque(d *node) {
-	for _, k := range d.kids {
-		t.prune(k)
+	for k, c := range d.kids {
+		t.prune(d, k, c)
 	}
 }

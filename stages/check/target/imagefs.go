@@ -158,7 +158,7 @@ func (f *imageFS) walk(d *node, dir string, fn WalkFunc, o WalkOptions, buf []by
 
 func (f *imageFS) head(n *node, buf []byte) ([]byte, error) {
 	if n.off < 0 {
-		return []byte(n.extra), nil
+		return []byte(f.t.extra[n]), nil
 	}
 	k, err := f.t.spool.readAt(buf[:min(int64(HeadSize), n.size)], n.off)
 	return buf[:k], err
@@ -167,7 +167,7 @@ func (f *imageFS) head(n *node, buf []byte) ([]byte, error) {
 func (f *imageFS) entry(n *node, p string) Entry {
 	e := Entry{Path: p, Mode: n.mode, UID: int(n.uid), GID: int(n.gid), Size: n.size, Label: f.t.labels[n.label]}
 	if n.mode&fs.ModeSymlink != 0 {
-		e.Link = n.extra
+		e.Link = f.t.extra[n]
 	}
 	return e
 }

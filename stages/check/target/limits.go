@@ -35,7 +35,7 @@ type Limits struct {
 	// bounds the time a decompression bomb can take.
 	MaxUnpacked int64
 	// MaxSpool bounds the file contents kept in the temporary spool, in
-	// bytes actually written (runs of zeros take no space). 0 means 1 GiB
+	// bytes actually written (runs of zeros take no space). 0 means 256 MiB
 	// plus 16 times the size of the image's layer blobs, which real images
 	// (a compression ratio of 2 to 8) never reach.
 	MaxSpool int64
@@ -91,7 +91,7 @@ func (l Limits) spoolLimit(blobBytes int64) int64 {
 	if l.MaxSpool > 0 {
 		return l.MaxSpool
 	}
-	return 1<<30 + 16*max(blobBytes, 0)
+	return 256<<20 + 16*max(blobBytes, 0)
 }
 
 // LimitError is a limit an image reached.

@@ -154,7 +154,7 @@ func TestLimits(t *testing.T) {
 		var le *LimitError
 		require.True(t, errors.As(err, &le), "%T %v", err, err)
 		require.Equal(t, "MaxSpool", le.Limit)
-		require.Equal(t, int64(1<<30+16*1000), Limits{}.spoolLimit(1000), "the default grows with the image")
+		require.Equal(t, int64(256<<20+16*1000), Limits{}.spoolLimit(1000), "the default grows with the image")
 	})
 }
 
