@@ -202,11 +202,11 @@ func checkProcess(t *testing.T, tmp string, fsize int64, args ...string) process
 // leaves nothing in TMPDIR.
 func TestCheckHostileImagesAreBounded(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		layout   func(t *testing.T) string
-		fsize    int64 // largest file the process may write
-		code     int
-		want     string
+		name   string
+		layout func(t *testing.T) string
+		fsize  int64 // largest file the process may write
+		code   int
+		want   string
 	}{
 		{"a 10 MB gzip layer of a 10 GiB file", bombLayout, 64 << 20, exitFailure, "error(s)"},
 		{"300 PAX path names of 1 MiB", func(t *testing.T) string {
