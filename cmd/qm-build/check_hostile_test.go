@@ -283,19 +283,30 @@ func TestCheckStopsOnSIGTERM(t *testing.T) {
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
 	// The work directory appears once the blobs are verified and the layer
 	// starts streaming: the check is then busy reading 10 GiB.
-	for {
+	for started := false; !started; {
 		dirs, _ := filepath.Glob(filepath.Join(tmp, "qm-build-check-*"))
-		if len(dirs) > 0 {
-			break
+		started = len(dirs) > 0
+		select {
+		case <-done:
+			t.Fatalf("check ended before it read the layer: %s", errb.String())
+		case <-ctx.Done():
+			t.Fatal("the work directory never appeared")
+		case <-time.After(10 * time.Millisecond):
 		}
-		require.NoError(t, ctx.Err(), "the work directory never appeared")
-		time.Sleep(10 * time.Millisecond)
 	}
 	sent := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	_ = cmd.Wait()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 	t.Logf("exited %v after SIGTERM", time.Since(sent).Round(time.Millisecond))
 	require.NoError(t, ctx.Err(), "check did not stop on SIGTERM")
 	require.NotEqual(t, exitOK, cmd.ProcessState.ExitCode(), errb.String())
