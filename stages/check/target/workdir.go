@@ -30,7 +30,7 @@ func newWorkDir(tmp string) (string, error) {
 	if tmp == "" {
 		tmp = os.TempDir()
 	}
-	SweepStale(tmp)
+	sweepStale(tmp)
 	dir, err := os.MkdirTemp(tmp, workDirPattern)
 	if err != nil {
 		return "", fmt.Errorf("creating a temporary directory: %w", err)
@@ -81,11 +81,11 @@ func bootID() string {
 	return strings.TrimSpace(string(data))
 }
 
-// SweepStale removes the work directories in tmp whose owner is gone: only
+// sweepStale removes the work directories in tmp whose owner is gone: only
 // directories (not links) owned by this user that carry a marker written by
 // qm-build check. Errors are ignored: a directory that cannot be read or
 // removed is not this run's business.
-func SweepStale(tmp string) {
+func sweepStale(tmp string) {
 	matches, _ := filepath.Glob(filepath.Join(tmp, workDirPattern))
 	for _, dir := range matches {
 		fi, err := os.Lstat(dir)

@@ -36,7 +36,7 @@ func TestWorkDirLifecycle(t *testing.T) {
 	names, err := os.ReadDir(dirs[0])
 	require.NoError(t, err)
 	require.Len(t, names, 1, "the spool has no name: only the marker is there")
-	SweepStale(tmp)
+	sweepStale(tmp)
 	require.DirExists(t, dirs[0], "a live owner's directory is kept")
 	require.NoError(t, tg.Close())
 	left, _ := os.ReadDir(tmp)
