@@ -354,3 +354,22 @@ func TestCheckSweepsStaleWorkDirectories(t *testing.T) {
 	require.NoDirExists(t, stale)
 	require.DirExists(t, other)
 }
+
+// TestCheckRefusesUnverifiedBlobs: a layout whose layer is not what its
+// digest says is bad input (exit status 2), and the message names the blob.
+func TestCheckRefusesUnverifiedBlobs(t *testing.T) {
+	w := newLayerWriter(t, gzip.BestSpeed)
+	require.NoError(t, w.tw.WriteHeader(&tar.Header{Name: "etc/os-release", Typeflag: tar.TypeReg, Mode: 0o644, Size: 3}))
+	_, err := w.tw.Write([]byte("ID\n"))
+	require.NoError(t, err)
+	l := w.close(t)
+	layout := writeHostileLayout(t, l)
+	blob := filepath.Join(layout, "blobs", "sha256", strings.TrimPrefix(l.digest, "sha256:"))
+	data, err := os.ReadFile(blob)
+	require.NoError(t, err)
+	data[len(data)-5] ^= 1 // inside the gzip trailer: still the same size
+	require.NoError(t, os.WriteFile(blob, data, 0o644))
+	r := checkProcess(t, t.TempDir(), 64<<20, "oci:"+layout)
+	require.Equal(t, exitBadInput, r.code, r.stdout+r.stderr)
+	require.Contains(t, r.stderr, "layer 1 of 1 ("+l.digest[:19]+"): content does not match its digest")
+}

@@ -58,8 +58,8 @@ func (a *archive) index(ctx context.Context, lim Limits) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if n >= lim.MaxHeaders {
-			return &LimitError{Limit: "MaxHeaders", Value: int64(lim.MaxHeaders), What: "archive members"}
+		if n >= lim.MaxMembers {
+			return &LimitError{Limit: "MaxMembers", Value: int64(lim.MaxMembers), What: "archive members"}
 		}
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {

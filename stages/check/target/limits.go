@@ -14,8 +14,9 @@ type Limits struct {
 	// MaxHeaders bounds the tar headers read over all layers, whiteouts
 	// and replaced entries included: it bounds the work of flattening.
 	MaxHeaders int
-	// MaxLayers bounds the layers of an image.
-	MaxLayers int
+	// MaxLayers bounds the layers of an image, and MaxMembers the members
+	// of an archive (blobs and a few files: about 100 bytes each in memory).
+	MaxLayers, MaxMembers int
 	// MaxPath bounds an entry's path, and MaxName one component of it, in
 	// bytes (Linux's PATH_MAX and NAME_MAX: a longer path cannot be
 	// unpacked by any runtime).
@@ -47,6 +48,7 @@ func DefaultLimits() Limits {
 		MaxEntries:  1 << 20,
 		MaxHeaders:  4 << 20,
 		MaxLayers:   500,
+		MaxMembers:  1 << 16,
 		MaxPath:     4096,
 		MaxName:     255,
 		MaxLink:     4095,
@@ -74,6 +76,7 @@ func (l Limits) withDefaults() Limits {
 	pick(&l.MaxEntries, d.MaxEntries)
 	pick(&l.MaxHeaders, d.MaxHeaders)
 	pick(&l.MaxLayers, d.MaxLayers)
+	pick(&l.MaxMembers, d.MaxMembers)
 	pick(&l.MaxPath, d.MaxPath)
 	pick(&l.MaxName, d.MaxName)
 	pick(&l.MaxLink, d.MaxLink)

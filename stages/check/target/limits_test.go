@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -145,6 +146,14 @@ func TestLimits(t *testing.T) {
 			require.Empty(t, left)
 		})
 	}
+	t.Run("archive members", func(t *testing.T) {
+		f := filepath.Join(t.TempDir(), "a.tar")
+		require.NoError(t, os.WriteFile(f, tarBytes(t, many(11, func(i int) string { return fmt.Sprint(i) })), 0o644))
+		_, err := Open(f, Options{TempDir: t.TempDir(), Limits: Limits{MaxMembers: 10}})
+		var le *LimitError
+		require.True(t, errors.As(err, &le), "%T %v", err, err)
+		require.Equal(t, "MaxMembers", le.Limit)
+	})
 	t.Run("spool", func(t *testing.T) {
 		var files []genFile
 		for i := 0; i < 20; i++ {
