@@ -10,6 +10,10 @@ export CGO_ENABLED := 0
 export GOFLAGS     := -tags=$(TAGS) -buildvcs=false
 
 BIN          := bin/qm-build
+# The OCI hook program of the qm-oci-hooks package, for the machine's
+# architecture or GOARCH's (`GOARCH=arm64 make hook`); `qm-build rpm
+# --hook-binary $(HOOK)` packages it.
+HOOK         := bin/qm-oci-hook
 TOOL_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
 # VERSION is QM's version for the compatibility aliases (make rpm, make qm_dropin_<x>).
 VERSION      ?=
@@ -18,12 +22,15 @@ OUT          ?= out
 TESTTIMEOUT  ?= 80m
 BENCHTIME    ?= 1s
 
-.PHONY: all build test vet fmt bench rpm tools clean osbuild-stage-rpm
+.PHONY: all build hook test vet fmt bench rpm tools clean osbuild-stage-rpm
 
 all: build
 
 build:
 	$(GO) build -trimpath -ldflags "-s -w -X main.toolVersion=$(TOOL_VERSION)" -o $(BIN) ./cmd/qm-build
+
+hook:
+	$(GO) build -trimpath -ldflags "-s -w" -o $(HOOK) ./cmd/qm-oci-hook
 
 vet:
 	$(GO) vet ./...
@@ -45,8 +52,8 @@ bench:
 rpm: build
 	$(BIN) rpm $(QMVERSION) --out $(OUT)/rpms
 
-qm_dropin_%: build
-	$(BIN) rpm $(QMVERSION) --out $(OUT)/rpms --dropin $*
+qm_dropin_%: build hook
+	$(BIN) rpm $(QMVERSION) --out $(OUT)/rpms --hook-binary $(HOOK) --dropin $*
 
 # The org.osbuild.qm osbuild stage packaged as the osbuild-stage-qm RPM: the
 # static binary and its .meta.json under /usr/lib/osbuild/stages/, built for the

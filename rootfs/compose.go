@@ -16,7 +16,17 @@ func Compose(p *Plan, f Facts) (*Content, error) {
 	}
 	c.Packages = append(c.Packages, qm)
 	for _, d := range p.Dropins {
-		pkg, err := dropinPackage(p, d)
+		if d.HookProgram && f.HookProgram == nil {
+			// Built per architecture from a program qm-build does not
+			// compile (hookpkg.go): refused when asked for by name, left out
+			// with a note when "all" or another drop-in's needs select it.
+			if p.Named(d.Name) {
+				return nil, &rpmspec.InputError{Field: hookFlag, Msg: fmt.Sprintf("%s ships QM's OCI hook program: build it for the target (make hook) and give it with %s", d.PackageName(), hookFlag)}
+			}
+			c.Skipped = append(c.Skipped, fmt.Sprintf("%s: not built, no hook program (make hook; %s bin/qm-oci-hook); packages that set annotations require it", d.PackageName(), hookFlag))
+			continue
+		}
+		pkg, err := dropinPackage(p, f, d)
 		if err != nil {
 			return nil, err
 		}
@@ -30,12 +40,18 @@ func Compose(p *Plan, f Facts) (*Content, error) {
 	if err := rpmspec.Collisions(c.Packages); err != nil {
 		return nil, err
 	}
+	if err := checkNestedImages(p, c.Packages); err != nil {
+		return nil, err
+	}
 	tree, notes, err := treeFiles(p, f)
 	if err != nil {
 		return nil, err
 	}
 	c.Tree = tree
-	c.Notes = notes
+	c.Notes = append(append(c.Notes, c.Skipped...), notes...)
+	if err := checkGrants(c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -25,6 +25,10 @@ type Facts struct {
 	// PolicyModule is the qm module as compiled by the selinux stage, or nil
 	// when the policy tools are missing (the build says so and goes on).
 	PolicyModule *selinux.Module
+	// HookProgram is QM's OCI hook program (cmd/qm-oci-hook, built for the
+	// target by make hook and given as --hook-binary), the content of the
+	// hook package; nil when not given (hookpkg.go).
+	HookProgram []byte
 }
 
 // TreeFile is one file a build stage writes into an image, besides package
@@ -48,6 +52,9 @@ type Content struct {
 	// Notes are things the user must know about the result (printed in the
 	// build summary), e.g. that the BlueChi controller must allow qm.<name>.
 	Notes []string
+	// Skipped say which selected packages were left out and why (the hook
+	// package without its program); each is among Notes too.
+	Skipped []string
 }
 
 // Package returns the package with the given name.

@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"strings"
 	"time"
 
 	"github.com/qm-build/qm-build/rpmspec"
@@ -19,6 +20,9 @@ type Options struct {
 	Dropins []string
 	// Images override nested container images by key (see `qm-build dropins`).
 	Images map[string]string
+	// AllowShortNames accepts image references without a registry, tag or
+	// digest in --image and in nested quadlets (rpmspec.CheckImageRef).
+	AllowShortNames bool
 
 	// Epoch is SOURCE_DATE_EPOCH: the build time of packages and the
 	// modification time of files. Zero means unset.
@@ -49,6 +53,9 @@ type Plan struct {
 	Catalog *rpmspec.Catalog
 	// Dropins are the selected drop-ins plus those they need, sorted by name.
 	Dropins []*rpmspec.Dropin
+	// archGiven is set when the options named the architecture, so that a
+	// program built for another one is refused.
+	archGiven bool
 }
 
 // NewPlan applies defaults, validates the options and resolves the drop-ins.
@@ -62,6 +69,7 @@ func NewPlan(o Options, cat *rpmspec.Catalog) (*Plan, error) {
 	if o.Release == "" {
 		o.Release = rpmspec.DefaultRelease
 	}
+	archGiven := o.Arch != ""
 	if o.Arch == "" {
 		o.Arch = "x86_64"
 	}
@@ -76,18 +84,29 @@ func NewPlan(o Options, cat *rpmspec.Catalog) (*Plan, error) {
 		errs = append(errs, err.(*rpmspec.InputError))
 	}
 	errs = append(errs, validateOptions(&o)...)
+	errs = append(errs, validateImages(o, cat)...)
 	ds, err := cat.Select(o.Dropins)
 	if err != nil {
-		if es, ok := err.(rpmspec.Errors); ok {
-			errs = append(errs, es...)
-		} else {
-			errs = append(errs, err.(*rpmspec.InputError))
-		}
+		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
+	errs = append(errs, validateAnnotations(ds)...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return &Plan{Options: o, Catalog: cat, Dropins: ds}, nil
+	return &Plan{Options: o, Catalog: cat, Dropins: ds, archGiven: archGiven}, nil
+}
+
+// Named reports whether the options name the drop-in itself, not only
+// through "all" or the needs of another.
+func (p *Plan) Named(name string) bool {
+	for _, arg := range p.Options.Dropins {
+		for _, n := range strings.Split(arg, ",") {
+			if strings.TrimSpace(n) == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // DropinNames lists the plan's drop-ins by short name.

@@ -5,12 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/qm-build/qm-build/rootfs/atomic"
@@ -19,15 +20,22 @@ import (
 
 // Tree is an image tree opened with os.Root. Every write into a build tree
 // goes through it, so nothing escapes the tree: not a ".." path, not a planted
-// symlink such as etc/qm -> /etc. Regular files are written to a temporary file
-// beside the target and renamed into place, so an interrupted build never
-// leaves a half-written file.
+// symlink such as etc/qm -> /etc.
+//
+// The build stages write through Add and Commit (commit.go): the whole plan
+// is validated before the first write, staged, then renamed into place, and
+// the paths an earlier run created that the plan no longer has are removed
+// (ManifestPath records them), so that a failure leaves the tree as it was
+// and a run leaves the same tree whatever ran before. Write puts one file in
+// place at once (a temporary file renamed over the target), for the few
+// commands that write single files.
 type Tree struct {
-	root    *os.Root
-	dir     string
-	epoch   time.Time // zero: leave modification times alone
-	chown   bool      // set owners (only possible as root)
-	touched map[string]bool
+	root  *os.Root
+	dir   string
+	epoch time.Time // zero: leave modification times alone
+	chown bool      // set owners (only possible as root)
+	// pending are the files Add recorded for Commit, by root-relative path.
+	pending map[string]rpmspec.File
 	// parents are the directories Write has already made sure of, so that
 	// writing many files into one directory walks its path once.
 	parents map[string]bool
@@ -61,7 +69,7 @@ func OpenTree(dir string, o TreeOptions) (*Tree, error) {
 	if err != nil {
 		return nil, &TreeError{Dir: dir, Err: err}
 	}
-	return &Tree{root: r, dir: dir, epoch: o.Epoch, chown: os.Geteuid() == 0, touched: map[string]bool{}, parents: map[string]bool{}}, nil
+	return &Tree{root: r, dir: dir, epoch: o.Epoch, chown: os.Geteuid() == 0, parents: map[string]bool{}}, nil
 }
 
 // TreeError is a target tree that cannot be used. It is bad input.
@@ -99,6 +107,33 @@ func (t *Tree) ReadFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	return t.root.ReadFile(r)
+}
+
+// ReadRegular reads an image path that must be a regular file of at most
+// limit bytes (a symlink inside the tree is followed). It opens with
+// O_NONBLOCK, so that a FIFO in its place fails at once instead of blocking;
+// a missing file gives an error satisfying errors.Is(err, fs.ErrNotExist),
+// anything else that is not a regular file a *TreeError (bad input).
+func (t *Tree) ReadRegular(p string, limit int64) ([]byte, error) {
+	r, err := rel(p)
+	if err != nil {
+		return nil, err
+	}
+	f, err := t.root.OpenFile(r, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, &TreeError{Dir: t.dir, Err: fmt.Errorf("%s: is %s, not a regular file", p, typeName(fi.Mode()))}
+	case fi.Size() > limit:
+		return nil, &TreeError{Dir: t.dir, Err: fmt.Errorf("%s: is larger than %d bytes", p, limit)}
+	}
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
 // Lstat stats an image path without following a final symlink.
@@ -152,7 +187,6 @@ func (t *Tree) Write(f rpmspec.File) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", f.Path, err)
 	}
-	t.touched[r] = true
 	return nil
 }
 
@@ -271,40 +305,6 @@ func (t *Tree) setOwner(r string, f rpmspec.File, link bool) error {
 		return t.root.Lchown(r, uid, gid)
 	}
 	return t.root.Chown(r, uid, gid)
-}
-
-// FinishTimes sets the modification time of every directory and file written
-// so far to the epoch (directories change as their children are written, so
-// this runs last). Without an epoch it does nothing.
-func (t *Tree) FinishTimes() error {
-	if t.epoch.IsZero() {
-		return nil
-	}
-	names := make([]string, 0, len(t.touched))
-	for r := range t.touched {
-		names = append(names, r)
-		for d := path.Dir(r); d != "."; d = path.Dir(d) {
-			if !t.touched[d] {
-				names = append(names, d)
-			}
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(names)))
-	seen := map[string]bool{}
-	for _, r := range names {
-		if seen[r] {
-			continue
-		}
-		seen[r] = true
-		fi, err := t.root.Lstat(r)
-		if err != nil || fi.Mode()&fs.ModeSymlink != 0 {
-			continue
-		}
-		if err := t.root.Chtimes(r, t.epoch, t.epoch); err != nil {
-			return fmt.Errorf("setting times of /%s: %w", r, err)
-		}
-	}
-	return nil
 }
 
 // idMap resolves user and group names against the tree's own /etc/passwd and

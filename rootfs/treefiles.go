@@ -47,6 +47,8 @@ func treeFiles(p *Plan, f Facts) ([]TreeFile, []string, error) {
 		out = append(out, TreeFile{File: m, Stage: StageNestedConfig, Merge: true})
 	}
 	add(StageQuadletDropins, quadletDropinFiles(p, f)...)
+	_, dnotes := extraDevices(p)
+	notes = append(notes, dnotes...)
 	bc, bnotes := bluechiFiles(p, f)
 	add(StageBlueChi, bc...)
 	notes = append(notes, bnotes...)
@@ -133,8 +135,9 @@ func quadletOptions(p *Plan, f Facts) quadlet.Options {
 	o := quadlet.Options{
 		MemoryMax: p.MemoryMax, MemoryHigh: p.MemoryHigh, CPUWeight: p.CPUWeight,
 		Writable: p.Writable, Network: p.Network, Timezone: tz,
-		Volumes: p.Volumes, Devices: p.Devices, VarPartition: p.VarPartition,
+		Volumes: p.Volumes, VarPartition: p.VarPartition,
 	}
+	o.Devices, _ = extraDevices(p)
 	if f.Seccomp != nil {
 		o.SeccompProfile = seccomp.DerivedPath
 	}

@@ -45,7 +45,7 @@ func TestNestedConfigIsStrictTOML(t *testing.T) {
 			Devices []string `toml:"devices"`
 		} `toml:"containers"`
 	}
-	md, err = toml.Decode(string(NestedDevicesConf("sound", []string{"/dev/snd"})), &d)
+	md, err = toml.Decode(string(NestedDevicesConf("qm-sound", []string{"/dev/snd"})), &d)
 	require.NoError(t, err)
 	require.Empty(t, md.Undecoded())
 	require.Equal(t, []string{"/dev/snd:/dev/snd"}, d.Containers.Devices)

@@ -54,6 +54,8 @@ func validateOptions(o *Options) rpmspec.Errors {
 	for i, d := range o.Devices {
 		if err := ValidDevice(d); err != nil {
 			bad("--device", "%v", err)
+		} else if err := CheckDeviceAllowed(d); err != nil {
+			bad("--device", "%v", err)
 		}
 		o.Devices[i] = strings.TrimPrefix(d, "-")
 	}

@@ -3,33 +3,77 @@ package rpmspec
 import (
 	"bytes"
 	"fmt"
-	"sort"
 	"strings"
 	"text/template"
 )
 
 // Dropin is one optional QM sub-package, as declared in a catalog file. From it
-// the emitters derive the qm-<name> package, the quadlet drop-in that adds its
-// devices to QM, the nested containers.conf drop-in, the manifest's rootfs
-// packages, the blueprint's package list and the checker's device allow-list.
+// the emitters derive the package (qm-<name>, or the name upstream gives it),
+// the quadlet drop-in that adds its devices and annotations to QM, the nested
+// containers.conf drop-in, the manifest's rootfs packages, the blueprint's
+// package list and the checker's device allow-list.
 type Dropin struct {
-	Name        string   // short name: kvm, sound, img-tempdir
+	Name string // short name: kvm, sound, img-tempdir
+	// Package is the RPM name when it is not qm-<name>: upstream's names
+	// (qm-mount-bind-video) are kept, so that upstream's and qm-build's
+	// packages replace each other.
+	Package string
+	// Version is the package's own version when upstream versions it apart
+	// from qm (qm-oci-hooks, qm-wayland); "" means QM's version.
+	Version     string
 	Summary     string   // one line
 	Description string   // paragraph(s)
-	Legacy      []string // older package names users still type, provided by qm-<name>
-	Needs       []string // other drop-ins this one requires (short names)
-	Devices     Devices
+	Legacy      []string // older package names users still type, provided by the package
+	// Status is StatusCurrent for a package upstream ships today and
+	// StatusLegacy for one upstream has removed; qm-build keeps legacy
+	// drop-ins available and says so in `qm-build dropins`.
+	Status string
+	// Note says why a legacy drop-in is legacy and what replaced it.
+	Note    string
+	Needs   []string // other drop-ins this one requires (short names)
+	Devices Devices
+	// Annotations are set on QM's container (quadlet Annotation=KEY=VALUE in
+	// the drop-in's qm.container.d file). Each names devices that QM's OCI
+	// hooks add when the container is created (rootfs/ocihooks), so the
+	// package requires the package that ships the hooks.
+	Annotations []Annotation
 	// Images are the container images the drop-in's nested quadlets run, by key.
 	// Templates reference them as {{ image "key" }}; users override them.
 	Images map[string]string
 	// RootfsPackages are installed inside QM's rootfs by image pipelines (the
 	// manifest's qm_rootfs pipeline), not by this package.
 	RootfsPackages []string
-	Files          []DropinFile
+	// Requires and Recommends are relations of the package besides qm, its
+	// needs and the hook package, e.g. "systemd".
+	Requires   Relations
+	Recommends Relations
+	// Enable names systemd units among the drop-in's files that QM's systemd
+	// starts: the package carries a preset for them and the enablement links
+	// their [Install] sections ask for, as `systemctl preset` would make them.
+	Enable []string
+	// HookProgram says the package ships QM's OCI hook program and its
+	// hooks.d configuration (rootfs/ocihooks). The program is built per
+	// architecture, so such a package is not noarch.
+	HookProgram bool
+	Files       []DropinFile
 
 	Source string // the file it was loaded from ("catalog/kvm.yaml")
 	Line   int    // the line of its name
 }
+
+// Drop-in statuses.
+const (
+	StatusCurrent = "current" // upstream ships the package today
+	StatusLegacy  = "legacy"  // upstream removed it; qm-build keeps it
+)
+
+// Annotation is one KEY=VALUE annotation of QM's container.
+type Annotation struct {
+	Key, Value string
+	Line       int // where the catalog file declares it
+}
+
+func (a Annotation) String() string { return a.Key + "=" + a.Value }
 
 // Devices are the host devices a drop-in makes available.
 type Devices struct {
@@ -50,10 +94,26 @@ type DropinFile struct {
 }
 
 // PackageName is the drop-in's RPM name.
-func (d *Dropin) PackageName() string { return PackageNameFor(d.Name) }
+func (d *Dropin) PackageName() string {
+	if d.Package != "" {
+		return d.Package
+	}
+	return PackageNameFor(d.Name)
+}
 
-// PackageNameFor returns the RPM name for a drop-in short name.
+// PackageNameFor returns the default RPM name for a drop-in short name.
 func PackageNameFor(short string) string { return "qm-" + short }
+
+// IsLegacy reports whether upstream no longer ships the drop-in.
+func (d *Dropin) IsLegacy() bool { return d.Status == StatusLegacy }
+
+// PackageVersion is the drop-in package's version: its own, else qm's.
+func (d *Dropin) PackageVersion(qmVersion string) string {
+	if d.Version != "" {
+		return d.Version
+	}
+	return qmVersion
+}
 
 // TemplateData is what drop-in file templates see.
 type TemplateData struct {
@@ -118,113 +178,4 @@ func fileOf(origin string) string {
 		return origin[:i]
 	}
 	return origin
-}
-
-// Catalog is the set of known drop-ins: the built-in ones plus any user
-// drop-ins added from directories.
-type Catalog struct {
-	byName map[string]*Dropin
-}
-
-// NewCatalog returns a catalog of the given drop-ins, rejecting duplicates.
-func NewCatalog(ds ...*Dropin) (*Catalog, error) {
-	c := &Catalog{byName: map[string]*Dropin{}}
-	if err := c.add(ds); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-func (c *Catalog) add(ds []*Dropin) error {
-	var errs Errors
-	for _, d := range ds {
-		if prev, ok := c.byName[d.Name]; ok {
-			errs.add(d.Source, d.Line, "name", "drop-in %q is already defined in %s", d.Name, prev.Source)
-			continue
-		}
-		c.byName[d.Name] = d
-	}
-	for _, d := range ds {
-		for _, n := range d.Needs {
-			if _, ok := c.byName[n]; !ok {
-				errs.add(d.Source, d.Line, "needs", "unknown drop-in %q (known: %s)", n, strings.Join(c.Names(), ", "))
-			}
-		}
-	}
-	return errs.Err()
-}
-
-// Names lists the drop-ins' short names, sorted.
-func (c *Catalog) Names() []string {
-	out := make([]string, 0, len(c.byName))
-	for n := range c.byName {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Get returns a drop-in by short name.
-func (c *Catalog) Get(name string) (*Dropin, bool) {
-	d, ok := c.byName[name]
-	return d, ok
-}
-
-// All returns every drop-in, sorted by name.
-func (c *Catalog) All() []*Dropin {
-	out := make([]*Dropin, 0, len(c.byName))
-	for _, n := range c.Names() {
-		out = append(out, c.byName[n])
-	}
-	return out
-}
-
-// Select resolves the names given to --dropin (each may be a comma-separated
-// list; "all" selects every drop-in) to drop-ins, adding those they need. The
-// result is sorted by name and has no duplicates. An unknown name is an error
-// that lists the known ones.
-func (c *Catalog) Select(names []string) ([]*Dropin, error) {
-	want := map[string]bool{}
-	var errs Errors
-	for _, arg := range names {
-		for _, n := range strings.Split(arg, ",") {
-			n = strings.TrimSpace(n)
-			switch {
-			case n == "":
-				continue
-			case n == "all":
-				for name := range c.byName {
-					want[name] = true
-				}
-			default:
-				if _, ok := c.byName[n]; !ok {
-					errs.add("", 0, "--dropin", "unknown drop-in %q; known drop-ins: %s, all", n, strings.Join(c.Names(), ", "))
-					continue
-				}
-				want[n] = true
-			}
-		}
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	// Close over Needs.
-	for changed := true; changed; {
-		changed = false
-		for n := range want {
-			for _, need := range c.byName[n].Needs {
-				if !want[need] {
-					want[need] = true
-					changed = true
-				}
-			}
-		}
-	}
-	out := make([]*Dropin, 0, len(want))
-	for _, n := range c.Names() {
-		if want[n] {
-			out = append(out, c.byName[n])
-		}
-	}
-	return out, nil
 }

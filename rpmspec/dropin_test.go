@@ -22,7 +22,7 @@ func names(ds []*rpmspec.Dropin) []string {
 func TestCatalogSelect(t *testing.T) {
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
-	known := "dvb, img-tempdir, input, kvm, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, windowmanager, all"
+	known := "dvb, img-tempdir, input, kvm, oci-hooks, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, wayland, windowmanager, all"
 	for _, tc := range []struct {
 		name string
 		args []string

@@ -83,7 +83,12 @@ func LoadDir(fsys fs.FS, label string) ([]*Dropin, error) {
 }
 
 var (
-	nameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+	// annotationKeyRE is an OCI annotation key as QM's hooks use them:
+	// reverse-DNS words (org.containers.qm.device.audio).
+	annotationKeyRE = regexp.MustCompile(`^[a-z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?)+$`)
+	// unitRE is a systemd unit name this format can enable.
+	unitRE  = regexp.MustCompile(`^[A-Za-z0-9:_.@-]+\.(service|socket|timer|path|target|mount)$`)
 	modeRE  = regexp.MustCompile(`^0?[0-7]{3,4}$`)
 	ownerRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]*$`)
 )
@@ -217,7 +222,8 @@ func (p *parser) strs(n *yaml.Node, field string, check func(item *yaml.Node, fi
 }
 
 func (p *parser) dropin(n *yaml.Node) *Dropin {
-	d := &Dropin{Source: p.file, Line: n.Line}
+	d := &Dropin{Source: p.file, Line: n.Line, Status: StatusCurrent}
+	var enableNode *yaml.Node
 	p.mapping(n, "", []string{"name", "summary", "description"}, map[string]func(k, v *yaml.Node){
 		"name": func(k, v *yaml.Node) {
 			d.Name = p.nonEmpty(v, "name")
@@ -241,6 +247,37 @@ func (p *parser) dropin(n *yaml.Node) *Dropin {
 			})
 		},
 		"needs": func(_, v *yaml.Node) { d.Needs = p.strs(v, "needs", nil) },
+		"package": func(_, v *yaml.Node) {
+			d.Package = p.nonEmpty(v, "package")
+			if d.Package != "" && (!nameRE.MatchString(d.Package) || !strings.HasPrefix(d.Package, "qm-")) {
+				p.fail(v, "package", "%q is not a package name starting with qm-", d.Package)
+			}
+		},
+		"version": func(_, v *yaml.Node) {
+			d.Version = p.nonEmpty(v, "version")
+			if err := ValidateVersion("version", d.Version); d.Version != "" && err != nil {
+				p.fail(v, "version", "%s", err.(*InputError).Msg)
+			}
+		},
+		"status": func(_, v *yaml.Node) {
+			d.Status = p.nonEmpty(v, "status")
+			if d.Status != "" && d.Status != StatusCurrent && d.Status != StatusLegacy {
+				p.fail(v, "status", "unknown status %q (known: current, legacy)", d.Status)
+			}
+		},
+		"note":         func(_, v *yaml.Node) { d.Note = strings.TrimSpace(p.nonEmpty(v, "note")) },
+		"annotations":  func(_, v *yaml.Node) { d.Annotations = p.annotations(v) },
+		"requires":     func(_, v *yaml.Node) { d.Requires = p.relations(v, "requires") },
+		"recommends":   func(_, v *yaml.Node) { d.Recommends = p.relations(v, "recommends") },
+		"hook-program": func(_, v *yaml.Node) { d.HookProgram = p.boolean(v, "hook-program") },
+		"enable": func(_, v *yaml.Node) {
+			d.Enable = p.strs(v, "enable", func(item *yaml.Node, f, s string) {
+				if !unitRE.MatchString(s) {
+					p.fail(item, f, "%q is not a unit name (name.service, .socket, .timer, .path, .target or .mount)", s)
+				}
+			})
+			enableNode = v
+		},
 		"devices": func(_, v *yaml.Node) {
 			p.mapping(v, "devices", nil, map[string]func(k, v *yaml.Node){
 				"qm":     func(_, v *yaml.Node) { d.Devices.QM = p.strs(v, "devices.qm", p.device) },
@@ -255,8 +292,10 @@ func (p *parser) dropin(n *yaml.Node) *Dropin {
 			d.Images = map[string]string{}
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				key, ref := v.Content[i].Value, p.nonEmpty(v.Content[i+1], "images."+v.Content[i].Value)
-				if strings.ContainsAny(ref, " \t\n") {
-					p.fail(v.Content[i+1], "images."+key, "image reference %q has whitespace", ref)
+				if ref != "" {
+					if err := CheckImageRef(ref, false); err != nil {
+						p.fail(v.Content[i+1], "images."+key, "image reference %v", err)
+					}
 				}
 				d.Images[key] = ref
 			}
@@ -274,7 +313,89 @@ func (p *parser) dropin(n *yaml.Node) *Dropin {
 			}
 		},
 	})
+	p.crossCheck(n, d, enableNode)
 	return d
+}
+
+// crossCheck checks what one key alone cannot: a legacy drop-in says why in
+// a note, and every unit it enables is one of its files.
+func (p *parser) crossCheck(n *yaml.Node, d *Dropin, enableNode *yaml.Node) {
+	switch {
+	case d.Status == StatusLegacy && d.Note == "":
+		p.fail(n, "note", "a legacy drop-in needs a note saying what replaced it")
+	case d.Status != StatusLegacy && d.Note != "":
+		p.fail(n, "note", "only a legacy drop-in (status: legacy) takes a note")
+	}
+	for i, u := range d.Enable {
+		if unitRE.MatchString(u) && !declaresUnit(d.Files, u) {
+			p.fail(enableNode.Content[i], fmt.Sprintf("enable[%d]", i), "%s is not among the drop-in's files in a unit directory of QM (%s)", u, strings.Join(QMUnitDirs, ", "))
+		}
+	}
+}
+
+// QMUnitDirs are the host paths of QM's systemd unit directories a drop-in
+// may put units in: its rootfs's /usr/lib/systemd/system and its
+// /etc/systemd/system.
+var QMUnitDirs = []string{"/usr/lib/qm/rootfs/usr/lib/systemd/system", "/etc/qm/systemd/system"}
+
+func declaresUnit(files []DropinFile, unit string) bool {
+	for _, f := range files {
+		for _, dir := range QMUnitDirs {
+			if f.Path == dir+"/"+unit && f.Kind == KindFile {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// annotations decodes a mapping of annotation keys to values.
+func (p *parser) annotations(v *yaml.Node) []Annotation {
+	if v.Kind != yaml.MappingNode {
+		p.fail(v, "annotations", "want a mapping of key: value, got %s", kindName(v))
+		return nil
+	}
+	var out []Annotation
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, val := v.Content[i], v.Content[i+1]
+		field := "annotations." + k.Value
+		if !annotationKeyRE.MatchString(k.Value) {
+			p.fail(k, field, "%q is not an annotation key (dot-separated words, e.g. org.containers.qm.device.audio)", k.Value)
+			continue
+		}
+		s := p.nonEmpty(val, field)
+		if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' || r == '\\' }) {
+			p.fail(val, field, "%q: a value is one word without quotes or backslashes", s)
+			continue
+		}
+		out = append(out, Annotation{Key: k.Value, Value: s, Line: k.Line})
+	}
+	return out
+}
+
+// relations decodes a list of relations ("systemd", "podman >= 4.5").
+func (p *parser) relations(v *yaml.Node, field string) Relations {
+	var out Relations
+	for i, s := range p.strs(v, field, nil) {
+		if s == "" {
+			continue
+		}
+		r, err := ParseRelation(s)
+		if err != nil {
+			p.fail(v.Content[i], fmt.Sprintf("%s[%d]", field, i), "%s", err.(*InputError).Msg)
+			continue
+		}
+		out.Add(r)
+	}
+	return out
+}
+
+func (p *parser) boolean(v *yaml.Node, field string) bool {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+		p.fail(v, field, "want true or false, got %s", kindName(v))
+		return false
+	}
+	return strings.EqualFold(v.Value, "true")
 }
 
 func (p *parser) device(item *yaml.Node, field, v string) {

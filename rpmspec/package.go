@@ -33,6 +33,10 @@ type Package struct {
 
 	// Dropin is the drop-in's short name for drop-in packages, "" for qm.
 	Dropin string
+	// SourceRPM is the source package the binary comes from
+	// (RPMTAG_SOURCERPM): the spec it is rendered in. "" means
+	// qm-V-R.src.rpm with the package's own version and release.
+	SourceRPM string
 }
 
 // Scriptlets are the package's shell scriptlets, run by /bin/sh. Each is the

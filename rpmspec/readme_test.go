@@ -30,15 +30,26 @@ func catalogTable(cat *rpmspec.Catalog) string {
 		return strings.Join(out, ", ")
 	}
 	var b strings.Builder
-	b.WriteString("| Drop-in | Package | What it adds | Devices for QM | Devices for nested containers | Also provides (legacy names) |\n")
-	b.WriteString("|---|---|---|---|---|---|\n")
+	b.WriteString("| Drop-in | Package | Status | What it adds | Devices for QM | Annotations on QM (qm-oci-hooks) | Devices for nested containers | Also provides (legacy names) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, d := range cat.All() {
 		summary := d.Summary
 		if len(d.Needs) > 0 {
 			summary += "; needs " + code(d.Needs)
 		}
-		b.WriteString("| `" + d.Name + "` | `" + d.PackageName() + "` | " + summary + " | " +
-			code(d.Devices.QM) + " | " + code(d.Devices.Nested) + " | " + code(d.Legacy) + " |\n")
+		pkg := "`" + d.PackageName() + "`"
+		if d.Version != "" {
+			pkg += " " + d.Version
+		}
+		if d.HookProgram {
+			pkg += " (per architecture)"
+		}
+		var annotations []string
+		for _, a := range d.Annotations {
+			annotations = append(annotations, a.String())
+		}
+		b.WriteString("| `" + d.Name + "` | " + pkg + " | " + d.Status + " | " + summary + " | " +
+			code(d.Devices.QM) + " | " + code(annotations) + " | " + code(d.Devices.Nested) + " | " + code(d.Legacy) + " |\n")
 	}
 	return b.String()
 }

@@ -25,8 +25,11 @@ const heredocEnd = "QM_BUILD_EOF"
 // Spec renders pkgs as one self-contained spec: pkgs[0] is the main package,
 // the others are sub-packages (%package -n NAME). Every file is written by
 // %install (text through a quoted heredoc, anything else through base64 -d),
-// so `rpmbuild -bb` needs no source. Packages must share one version and
-// release, as a spec has one.
+// so `rpmbuild -bb` needs no source. Packages share the release; a
+// sub-package with a version of its own gets its own Version: line. A
+// noarch main package has only noarch sub-packages (rpmbuild builds one
+// architecture per spec); an architecture-specific package is rendered as
+// the main package of a spec of its own.
 //
 // Relations rpmbuild adds itself (the self-provide, config(), /bin/sh for
 // scriptlets, rpmlib()) are not written; see package rpm for the list.
@@ -57,7 +60,10 @@ type specPkg struct {
 	Name, Version, Release, Summary, License, URL, Description string
 	// Opt is "" for the main package and " -n NAME" for sub-packages, as
 	// %description, %files and scriptlet sections take it.
-	Opt                                                  string
+	Opt string
+	// OwnVersion is set for a sub-package whose version is not the main
+	// package's; Noarch for a noarch package (BuildArch: noarch).
+	OwnVersion, Noarch                                   bool
 	Requires, Provides, Obsoletes, Conflicts, Recommends []string
 	Scripts                                              []specScript
 	Files                                                []string
@@ -73,11 +79,15 @@ func newSpecView(pkgs []*Package) (*specView, error) {
 	v := &specView{}
 	made := map[string]bool{} // directories %install has created
 	for i, p := range pkgs {
-		if p.Version != pkgs[0].Version || p.Release != pkgs[0].Release {
-			errs.add("", 0, p.Name, "version %s differs from %s's %s; one spec has one version", p.EVR(), pkgs[0].Name, pkgs[0].EVR())
+		if p.Release != pkgs[0].Release {
+			errs.add("", 0, p.Name, "release %s differs from %s's %s; one spec has one release", p.Release, pkgs[0].Name, pkgs[0].Release)
+		}
+		if i > 0 && p.Arch != "noarch" && pkgs[0].Arch == "noarch" {
+			errs.add("", 0, p.Name, "is built for %s; a spec whose main package (%s) is noarch has only noarch sub-packages: render it in a spec of its own", p.Arch, pkgs[0].Name)
 		}
 		sp := specPkg{
 			Name: p.Name, Version: p.Version, Release: p.Release,
+			OwnVersion: i > 0 && p.Version != pkgs[0].Version, Noarch: p.Arch == "noarch" || p.Arch == "",
 			Summary: escapeMacros(p.Summary), License: p.License, URL: escapeMacros(p.URL),
 			Requires: relations(p.Requires), Provides: relations(p.Provides), Obsoletes: relations(p.Obsoletes),
 			Conflicts: relations(p.Conflicts), Recommends: relations(p.Recommends),

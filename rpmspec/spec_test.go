@@ -26,7 +26,18 @@ func TestSpecGolden(t *testing.T) {
 // every drop-in: one sub-package, one %files section and one %install
 // command per file.
 func TestSpecCoversEveryPackage(t *testing.T) {
-	pkgs := composed.All(t)
+	// The noarch packages make qm's spec; the hook package, built per
+	// architecture, a spec of its own.
+	var pkgs []*rpmspec.Package
+	for _, p := range composed.All(t) {
+		if p.Arch == "noarch" {
+			pkgs = append(pkgs, p)
+			continue
+		}
+		var b bytes.Buffer
+		require.NoError(t, rpmspec.Spec(&b, []*rpmspec.Package{p}))
+		require.Contains(t, b.String(), "\nName:           "+p.Name+"\nVersion:        "+p.Version+"\n")
+	}
 	var b bytes.Buffer
 	require.NoError(t, rpmspec.Spec(&b, pkgs))
 	spec := b.String()
@@ -62,7 +73,9 @@ func TestSpecBadInput(t *testing.T) {
 		}, `qm-edge: /etc/qm/l: symlink target: "it's" holds '\''`},
 		{"a description line starting with %", func(ps []*rpmspec.Package) { ps[1].Description = "fine\n%post\n" }, `qm-edge: description: line "%post" starts with '%', which rpmbuild reads as a spec section`},
 		{"a scriptlet line starting with %", func(ps []*rpmspec.Package) { ps[0].Scripts.Post = "  %files\n" }, `qm: %post: line "  %files" starts with '%'`},
-		{"two versions", func(ps []*rpmspec.Package) { ps[1].Version = "9" }, `qm-edge: version 9-3 differs from qm's 2.5-3; one spec has one version`},
+		{"two releases", func(ps []*rpmspec.Package) { ps[1].Release = "9" }, `qm-edge: release 9 differs from qm's 3; one spec has one release`},
+		{"an architecture-specific sub-package", func(ps []*rpmspec.Package) { ps[1].Arch = "x86_64" },
+			`qm-edge: is built for x86_64; a spec whose main package (qm) is noarch has only noarch sub-packages: render it in a spec of its own`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ps := edge()
@@ -77,6 +90,22 @@ func TestSpecBadInput(t *testing.T) {
 	t.Run("no packages", func(t *testing.T) {
 		require.Error(t, rpmspec.Spec(&bytes.Buffer{}, nil))
 	})
+}
+
+// TestSpecOwnVersionAndArch: a sub-package with a version of its own gets a
+// Version: line; an architecture-specific main package has no BuildArch.
+func TestSpecOwnVersionAndArch(t *testing.T) {
+	ps := rpmtest.EdgePackages()
+	ps[1].Version = "0.1.0"
+	var b bytes.Buffer
+	require.NoError(t, rpmspec.Spec(&b, ps))
+	require.Contains(t, b.String(), "%package -n qm-edge\nVersion:        0.1.0\nSummary:")
+	hook := ps[1]
+	hook.Arch = "x86_64"
+	b.Reset()
+	require.NoError(t, rpmspec.Spec(&b, []*rpmspec.Package{hook}))
+	require.NotContains(t, b.String(), "BuildArch:")
+	require.Contains(t, b.String(), "Name:           qm-edge\nVersion:        0.1.0\n")
 }
 
 // TestSpecTextVersusBase64 checks which bodies go through a plain heredoc:

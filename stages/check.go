@@ -16,8 +16,8 @@ const CheckReport = "check.json"
 // Check runs the offline check (stages/check) on the tree the build wrote,
 // with the plan's options as the expectations, and writes the report to
 // OUT/check.json. Findings do not stop the build: they are printed to the log
-// and summed up in a note, and the report is there for CI to gate on
-// (`qm-build check OUT/tree` exits 1 on the same findings).
+// and summed up in a note; errors are Build.Failures, so that `qm-build build`
+// exits 1 once OUT is written (as `qm-build check OUT/tree` does).
 var Check = Stage{
 	Name:   "check",
 	Reads:  []string{"plan", "tree"},
@@ -52,6 +52,9 @@ var Check = Stage{
 		b.AddArtifact("check", "report", CheckReport, buf.Bytes())
 		for _, f := range r.Findings() {
 			fmt.Fprintf(b.Log, "check: %s\n", f)
+		}
+		if r.Failed() {
+			b.Failures = append(b.Failures, fmt.Sprintf("check: the tree has %d error(s)", len(r.Errors)))
 		}
 		if n := len(r.Errors) + len(r.Warnings); n > 0 {
 			b.Notes = append(b.Notes, fmt.Sprintf("check: the tree has %d error(s) and %d warning(s); see %s", len(r.Errors), len(r.Warnings), CheckReport))

@@ -85,7 +85,7 @@ func readLock(name string) (*blueprints.Lock, error) {
 // builtPackages describes the RPMs of this build from the rpms stage's
 // artifacts.
 func builtPackages(b *Build) ([]blueprints.LockedPackage, error) {
-	out, err := filepath.Abs(b.OutDir)
+	out, err := filepath.Abs(b.FinalOut())
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,9 @@ type RootfsRun struct {
 	Progress Progress
 	// CacheDir keeps results between builds (Build.CacheDir); "" means none.
 	CacheDir string
+	// HookProgram is the OCI hook program of the hook package
+	// (rootfs.Facts.HookProgram); nil leaves that package out.
+	HookProgram []byte
 }
 
 // WriteRootfs runs RootfsStages for p into the open tree t: it reads the
@@ -23,6 +26,7 @@ type RootfsRun struct {
 // notes). The org.osbuild.qm stage and `qm-build rootfs` both call it.
 func WriteRootfs(ctx context.Context, t *rootfs.Tree, p *rootfs.Plan, o RootfsRun) (*Build, error) {
 	b := &Build{Plan: p, Tree: t, Epoch: p.Epoch, Log: o.Log, CacheDir: o.CacheDir}
+	b.Facts.HookProgram = o.HookProgram
 	if err := Run(ctx, b, RootfsStages(), o.Progress); err != nil {
 		return b, err
 	}

@@ -35,12 +35,21 @@ type Build struct {
 	// OutDir is the output directory for artifacts (rpms/, repo/, manifests),
 	// or "" when the run writes none. Writers open it with os.Root.
 	OutDir string
+	// OutPath is the path OutDir has once the run is complete, when the
+	// stages write into a staging directory that replaces it at the end
+	// (`qm-build build --out`, rootfs/atomic.Dir); "" means OutDir. Stages
+	// that record paths for later (the manifest's file:// URLs) use
+	// FinalOut.
+	OutPath string
 	// Epoch is SOURCE_DATE_EPOCH (zero when unset).
 	Epoch time.Time
 	// Artifacts are what the stages produced, in order.
 	Artifacts []Artifact
 	// Notes are things the user must know, printed in the summary.
 	Notes []string
+	// Failures are findings that make the run fail (exit status 1) once its
+	// output is written: the check stage's errors.
+	Failures []string
 	// Log receives warnings and progress details (never nil; io.Discard).
 	Log io.Writer
 	// Env looks up environment variables (tool paths); nil means none set.
@@ -67,6 +76,14 @@ type Artifact struct {
 func (b *Build) AddArtifact(stage, kind, path string, data []byte) {
 	sum := sha256.Sum256(data)
 	b.Artifacts = append(b.Artifacts, Artifact{Stage: stage, Kind: kind, Path: path, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])})
+}
+
+// FinalOut is where the output directory will be: OutPath, else OutDir.
+func (b *Build) FinalOut() string {
+	if b.OutPath != "" {
+		return b.OutPath
+	}
+	return b.OutDir
 }
 
 // Getenv returns an environment variable through b.Env.

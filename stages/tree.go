@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
 
 	"github.com/qm-build/qm-build/rootfs"
@@ -14,9 +13,12 @@ import (
 )
 
 // The stages that write QM's content into an image tree. Each reads the
-// composed content and writes its part through rootfs.Tree (os.Root, atomic
-// files), so nothing escapes the tree and no file is ever half-written.
-// Running them twice gives the same tree.
+// composed content and records its part (rootfs.Tree.Add); the finish-tree
+// stage writes it all at once (rootfs.Tree.Commit: validated, staged, renamed
+// into place, through os.Root), so nothing escapes the tree, nothing is
+// written when the tree cannot take the plan, and no file is ever
+// half-written. Running them again, with the same plan or another, gives the
+// tree the last plan alone gives.
 
 // Facts reads what the target tree says (the host's BlueChi node name, its
 // time zone, its containers seccomp profile) before compose.
@@ -102,14 +104,16 @@ var (
 	Seccomp = treeStage(rootfs.StageSeccomp, "tree:/usr/share/qm/seccomp-no-rt.derived.json (when the tree has a base profile)")
 )
 
-// FinishTree gives every directory of the content its final mode, deepest
-// first (earlier stages keep directories writable for their owner while they
-// fill them, so that a 0555 directory such as the rootfs can be filled without
-// root), then sets every written path's time to SOURCE_DATE_EPOCH.
+// FinishTree writes what the stages before it recorded (rootfs.Tree.Commit):
+// it validates the whole plan against the tree first, so that a tree that
+// cannot take it is left exactly as it was; writes every file through a
+// staging area and renames it into place; removes what an earlier run created
+// that this plan no longer has (rootfs.ManifestPath records it); gives each
+// directory its final mode and every written path SOURCE_DATE_EPOCH.
 var FinishTree = Stage{
 	Name:   "finish-tree",
-	Reads:  []string{"content"},
-	Writes: []string{"tree:directory modes and times"},
+	Reads:  []string{"content", "tree:" + rootfs.ManifestPath},
+	Writes: []string{"tree:everything above (validated first, staged, renamed into place)", "tree:" + rootfs.ManifestPath, "tree:removal of an earlier run's paths this plan lacks", "tree:directory modes and times"},
 	Run: func(ctx context.Context, b *Build) error {
 		if b.Tree == nil {
 			return nil
@@ -117,45 +121,38 @@ var FinishTree = Stage{
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Only directories whose mode writeFiles widened need a second write.
-		var dirs []rpmspec.File
-		for _, pkg := range b.Content.Packages {
-			for _, f := range pkg.Files {
-				if f.Kind == rpmspec.KindDir && f.Mode&0o700 != 0o700 {
-					dirs = append(dirs, f)
-				}
-			}
+		res, err := b.Tree.Commit(ctx)
+		if err != nil {
+			return err
 		}
-		for _, tf := range b.Content.Tree {
-			if tf.Kind == rpmspec.KindDir && tf.Mode&0o700 != 0o700 {
-				dirs = append(dirs, tf.File)
-			}
+		if n := len(res.Removed); n > 0 {
+			b.Notes = append(b.Notes, fmt.Sprintf("tree: removed %d path(s) an earlier run wrote that this plan no longer has: %s", n, someOf(res.Removed)))
 		}
-		sort.SliceStable(dirs, func(i, j int) bool { return dirs[i].Path > dirs[j].Path })
-		for _, d := range dirs {
-			if err := b.Tree.Write(d); err != nil {
-				return escapeError(b, err)
-			}
+		if n := len(res.Kept); n > 0 {
+			b.Notes = append(b.Notes, fmt.Sprintf("tree: left %d path(s) an earlier run wrote that changed since (or a directory not empty), no longer qm-build's: %s", n, someOf(res.Kept)))
 		}
-		return b.Tree.FinishTimes()
+		return nil
 	},
 }
 
-// writeFiles writes model files into the tree in path order, parents first.
-// Directories are made owner-writable for now (FinishTree sets their final
-// modes). Regular files are recorded as "tree" artifacts.
+// someOf lists up to ten paths, and says how many more there are.
+func someOf(paths []string) string {
+	const most = 10
+	if len(paths) <= most {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:most], ", "), len(paths)-most)
+}
+
+// writeFiles records model files for the finish-tree stage (rootfs.Tree.Add);
+// regular files are recorded as "tree" artifacts.
 func writeFiles(ctx context.Context, b *Build, stage string, files []rpmspec.File) error {
-	sorted := append([]rpmspec.File(nil), files...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
-	for _, f := range sorted {
+	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if f.Kind == rpmspec.KindDir {
-			f.Mode |= 0o700
-		}
-		if err := b.Tree.Write(f); err != nil {
-			return escapeError(b, err)
+		if err := b.Tree.Add(f); err != nil {
+			return err
 		}
 		if f.Kind == rpmspec.KindFile && f.Flags&rpmspec.FlagGhost == 0 {
 			b.AddArtifact(stage, "tree", f.Path, f.Body)
@@ -168,17 +165,21 @@ func writeFiles(ctx context.Context, b *Build, stage string, files []rpmspec.Fil
 // already has it (subuid(5), subgid(5)): existing lines stay as they are and
 // in their order, and running the build again adds nothing.
 func mergeLines(b *Build, stage string, f rpmspec.File) error {
-	cur, err := b.Tree.ReadFile(f.Path)
+	cur, err := b.Tree.ReadRegular(f.Path, maxMerged)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return escapeError(b, fmt.Errorf("reading %s: %w", f.Path, err))
 	}
 	f.Body = MergeLines(cur, f.Body)
-	if err := b.Tree.Write(f); err != nil {
-		return escapeError(b, err)
+	if err := b.Tree.Add(f); err != nil {
+		return err
 	}
 	b.AddArtifact(stage, "tree", f.Path, f.Body)
 	return nil
 }
+
+// maxMerged bounds a file the stages merge lines into (/etc/subuid): such
+// files are a few lines per user.
+const maxMerged = 16 << 20
 
 // MergeLines returns cur with every line of add that cur lacks appended, in
 // add's order. A cur without a final newline gets one first.

@@ -71,3 +71,22 @@ func BenchmarkVsBuildTree(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTreeAgain writes QM's tree with every drop-in and every option
+// over the tree an earlier run wrote (the rerun of `qm-build rootfs`): the
+// manifest read, the validation against existing paths, the sweep for
+// leftovers, staging and renames. Compare with BenchmarkVsBuildTree's
+// qm-build, which writes into an empty directory.
+func BenchmarkTreeAgain(b *testing.B) {
+	plan := testPlan(b, allOptions())
+	dir := benchDir(b)
+	run := RootfsRun{CacheDir: filepath.Join(dir, "cache")}
+	if _, err := RunRootfs(context.Background(), dir, plan, run); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := RunRootfs(context.Background(), dir, plan, run); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

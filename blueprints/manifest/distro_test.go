@@ -64,12 +64,12 @@ func TestUnknownTarget(t *testing.T) {
 }
 
 func TestDropinRootfsPackagesGoIntoQMRootfs(t *testing.T) {
-	c := compose(t, rootfs.Options{Distro: "cs10", Dropins: []string{"text2speech"}})
+	c := compose(t, rootfs.Options{Distro: "cs10", Dropins: []string{"wayland"}})
 	var extra []string
 	for _, d := range c.Plan.Dropins {
 		extra = append(extra, d.RootfsPackages...)
 	}
-	require.NotEmpty(t, extra, "text2speech declares rootfs-packages")
+	require.NotEmpty(t, extra, "wayland declares rootfs-packages (qm-oci-hooks inside QM)")
 	m, err := New(Options{Content: c})
 	require.NoError(t, err)
 	req := m.Requests()[1]

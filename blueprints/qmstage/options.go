@@ -82,7 +82,8 @@ func (o Options) RootfsOptions() rootfs.Options {
 // manifest --qm-stage`): the stage options that make org.osbuild.qm write
 // what `qm-build rootfs` writes for p. Version and release are always set (a
 // manifest should not depend on the stage's defaults); the
-// drop-ins are the plan's resolved drop-ins, by name, sorted. The result
+// drop-ins are the plan's resolved drop-ins but the hook package
+// (stageDropins), by name, sorted. The result
 // marshals with encoding/json and validates against MetaJSON's schema as long
 // as p uses built-in drop-ins only: drop-ins from --dropin-dir are not known
 // to the stage, and the caller should refuse them (see BuiltinOnly).
@@ -90,7 +91,7 @@ func OptionsFromPlan(p *rootfs.Plan) Options {
 	o := Options{
 		Version:      p.Version,
 		Release:      p.Release,
-		Dropins:      p.DropinNames(),
+		Dropins:      stageDropins(p),
 		MemoryMax:    p.MemoryMax,
 		MemoryHigh:   p.MemoryHigh,
 		CPUWeight:    p.CPUWeight,
@@ -119,4 +120,17 @@ func OptionsFromPlan(p *rootfs.Plan) Options {
 		o.Controller = &Controller{Host: p.ControllerHost, Port: p.ControllerPort}
 	}
 	return o
+}
+
+// stageDropins are the plan's drop-ins the stage can build: all but the
+// hook package, whose program the stage is not given (it leaves
+// qm-oci-hooks to the image's repositories).
+func stageDropins(p *rootfs.Plan) []string {
+	out := []string{}
+	for _, d := range p.Dropins {
+		if !d.HookProgram {
+			out = append(out, d.Name)
+		}
+	}
+	return out
 }

@@ -19,8 +19,20 @@ const buildUsage = `qm-build build [--out OUT] [--dropin NAME[,NAME...]|all]... 
 Runs every stage in order: the packages into OUT/rpms/, and everything an
 image gets from QM (the packages' payload and the files the stages write)
 into OUT/tree/. With no flags it builds the qm package on embedded defaults,
-offline. Running it again over the same OUT gives the same result;
-SOURCE_DATE_EPOCH, when set, makes it byte-reproducible.`
+offline.
+
+OUT is replaced as a whole: the build writes a complete new OUT into a hidden
+directory beside it (.OUT.qm-build-XXXXXXXXXXXX) and swaps it into place at
+the end, so nothing of an earlier run survives, and a failed or interrupted
+build leaves OUT as it was. An existing OUT must hold only what the build
+writes (tree/, rpms/, repo/, selinux/, check.json, blueprint.toml,
+manifest-*.json); a symlink as OUT or in place of one of those is refused.
+SOURCE_DATE_EPOCH, when set, makes OUT byte-reproducible, down to the time of
+every file, directory and symlink.
+
+Exit status: 0 success; 1 the build failed, or the tree fails the build's own
+check (OUT is written, with check.json); 2 bad input, such as a device the
+check forbids (--device /dev/mem), refused before anything is written.`
 
 func cmdBuild(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
@@ -46,19 +58,38 @@ func cmdBuild(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	treeDir := filepath.Join(*out, "tree")
-	t, err := rootfs.OpenTree(treeDir, rootfs.TreeOptions{Epoch: plan.Epoch, Create: true})
+	o, err := newOutDir("--out", *out, buildOutOwned, plan.Epoch)
+	if err != nil {
+		return err
+	}
+	defer o.Abort()
+	t, err := rootfs.OpenTree(filepath.Join(o.Path(), buildTreeDir), rootfs.TreeOptions{Epoch: plan.Epoch, Create: true})
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	b := &stages.Build{Plan: plan, Tree: t, OutDir: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(), PackagesLock: *lock}
+	b := &stages.Build{Plan: plan, Tree: t, OutDir: o.Path(), OutPath: *out, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir(), PackagesLock: *lock}
+	if b.Facts.HookProgram, err = pf.hookProgram(); err != nil {
+		return err
+	}
 	err = stages.Run(ctx, b, stages.BuildStages(), stageProgress(e))
 	e.progressDone()
 	if err != nil {
 		return err
 	}
-	return printSummary(e, *output, summaryOf(b, *out, treeDir))
+	if err := o.Commit(); err != nil {
+		return err
+	}
+	if err := printSummary(e, *output, summaryOf(b, *out, filepath.Join(*out, buildTreeDir))); err != nil {
+		return err
+	}
+	if len(b.Failures) > 0 {
+		for _, f := range b.Failures {
+			fmt.Fprintf(e.stderr, "qm-build build: %s (see %s)\n", f, filepath.Join(*out, stages.CheckReport))
+		}
+		return &findingsError{n: len(b.Failures)}
+	}
+	return nil
 }
 
 // stageProgress shows "[i/n] stage" on a terminal.

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -16,6 +19,7 @@ type planFlags struct {
 	o          rootfs.Options
 	dropinDirs []string
 	images     map[string]string
+	hookBinary string
 	// versioned is set when packageFlags registered --qm-version/--release.
 	versioned bool
 }
@@ -27,8 +31,25 @@ func (p *planFlags) packageFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&p.o.Release, "release", rpmspec.DefaultRelease, "package release")
 	fs.StringArrayVar(&p.o.Dropins, "dropin", nil, "drop-in(s) to include: a name, a comma-separated list, or all (repeatable; see qm-build dropins)")
 	fs.StringArrayVar(&p.dropinDirs, "dropin-dir", nil, "directory of user drop-in *.yaml files; all of them are included (repeatable)")
-	fs.StringToStringVar(&p.images, "image", nil, "override a nested container image: KEY=REFERENCE (repeatable; keys in qm-build dropins)")
+	fs.StringToStringVar(&p.images, "image", nil, "override a nested container image: KEY=REFERENCE, fully qualified (registry/repository:tag or @digest; repeatable; keys in qm-build dropins)")
+	fs.BoolVar(&p.o.AllowShortNames, "allow-short-names", false, "accept image references without a registry, tag or digest in --image and nested quadlets")
+	fs.StringVar(&p.hookBinary, "hook-binary", "", "QM's OCI hook program for the qm-oci-hooks package, built for the target (make hook writes bin/qm-oci-hook)")
 }
+
+// hookProgram reads --hook-binary; nil when it is not given.
+func (p *planFlags) hookProgram() ([]byte, error) {
+	if p.hookBinary == "" {
+		return nil, nil
+	}
+	data, err := readInput(p.hookBinary, maxHookProgram)
+	if err != nil {
+		return nil, usageErrorf("--hook-binary: %v", err)
+	}
+	return data, nil
+}
+
+// maxHookProgram bounds --hook-binary: the program is a few megabytes.
+const maxHookProgram = 64 << 20
 
 // targetFlags: what the image is.
 func (p *planFlags) targetFlags(fs *pflag.FlagSet) {
@@ -98,4 +119,29 @@ func (p *planFlags) plan(e *env) (*rootfs.Plan, error) {
 		return nil, err
 	}
 	return rootfs.NewPlan(o, cat)
+}
+
+// readInput reads a regular file of at most limit bytes: a FIFO, a device or
+// a directory is refused rather than read (it could block or never end).
+func readInput(name string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MiB", name, limit>>20)
+	}
+	return data, nil
 }

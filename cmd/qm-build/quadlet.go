@@ -65,6 +65,9 @@ func composeOnly(ctx context.Context, e *env, pf *planFlags, root string) (*stag
 		return nil, err
 	}
 	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()}
+	if b.Facts.HookProgram, err = pf.hookProgram(); err != nil {
+		return nil, err
+	}
 	if root != "" {
 		t, err := openExistingTree(root, plan)
 		if err != nil {

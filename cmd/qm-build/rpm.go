@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/qm-build/qm-build/rpmspec/rpm"
@@ -13,18 +14,28 @@ import (
 )
 
 // testDelayEnv is a TEST-ONLY hook: a duration (e.g. "2s") to pause after
-// each RPM is in place, so that tests can interrupt `qm-build rpm` between
-// two packages deterministically. It is not a user setting.
+// each RPM is written (into the staging directory), so that tests can
+// interrupt `qm-build rpm` between two packages deterministically. It is not
+// a user setting.
 const testDelayEnv = "QM_BUILD_TEST_RPM_DELAY"
 
 func cmdRPM(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
 	fs := newFlags(e, "rpm", `qm-build rpm [--dropin NAME[,NAME...]|all]... [--dropin-dir DIR]... [--out DIR]
-               [--compress zstd|xz|gzip] [--sign-key FILE] [--output text|json]
+               [--hook-binary FILE] [--compress zstd|xz|gzip] [--sign-key FILE] [--output text|json]
 
-Writes the qm package and the chosen drop-ins as noarch RPMs, one file per
-package, each written to a temporary file and renamed into place.
-SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
+Writes the qm package and the chosen drop-ins as RPMs, one file per
+package, into DIR. They are noarch but for qm-oci-hooks, whose hook program
+(--hook-binary; make hook builds it) gives it its architecture; without the
+program that package is left out of "all", with a note. DIR is replaced as a
+whole: the packages are written into a hidden directory beside it
+(.DIR.qm-build-XXXXXXXXXXXX) that is swapped into place at the end, so DIR
+holds exactly this run's packages (packages of an earlier run with another
+version or other drop-ins are gone), and a failed or interrupted run leaves
+DIR as it was. An existing DIR must hold only qm-*.rpm and
+osbuild-stage-qm-*.rpm files; a symlink as DIR or in place of a package is
+refused. SOURCE_DATE_EPOCH, when set, is the build time and the time of every
+file and of DIR.`)
 	pf.packageFlags(fs)
 	out := fs.String("out", "./out/rpms", "output directory")
 	compress := fs.String("compress", "zstd", "payload compression: zstd, xz or gzip")
@@ -58,7 +69,12 @@ SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
 	if err != nil {
 		return err
 	}
-	files, err := stages.WriteRPMs(ctx, b, *out, o, func(name string) {
+	dir, err := newOutDir("--out", *out, rpmOutOwned, b.Epoch)
+	if err != nil {
+		return err
+	}
+	defer dir.Abort()
+	files, err := stages.WriteRPMs(ctx, b, dir.Path(), o, func(name string) {
 		e.progress("wrote %s", name)
 		pauseFor(ctx, delay)
 	})
@@ -66,11 +82,14 @@ SOURCE_DATE_EPOCH, when set, is the build time and every file's time.`)
 	if err != nil {
 		return err
 	}
+	if err := dir.Commit(); err != nil {
+		return err
+	}
 	if *output == "json" {
 		return writeJSON(e.stdout, b.Artifacts)
 	}
 	for _, f := range files {
-		fmt.Fprintln(e.stdout, f)
+		fmt.Fprintln(e.stdout, filepath.Join(*out, filepath.Base(f)))
 	}
 	return nil
 }
@@ -83,8 +102,14 @@ func composePackages(ctx context.Context, e *env, pf *planFlags) (*stages.Build,
 		return nil, err
 	}
 	b := &stages.Build{Plan: plan, Epoch: plan.Epoch, Log: e.stderr, Env: e.getenv, CacheDir: e.cacheDir()}
+	if b.Facts.HookProgram, err = pf.hookProgram(); err != nil {
+		return nil, err
+	}
 	if err := stages.Run(ctx, b, stages.PackageStages(), nil); err != nil {
 		return nil, err
+	}
+	for _, n := range b.Content.Skipped {
+		fmt.Fprintf(e.stderr, "note: %s\n", n)
 	}
 	return b, nil
 }

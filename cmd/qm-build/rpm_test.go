@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,10 +13,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/test/composed"
+	"github.com/qm-build/qm-build/test/verifiers"
 )
 
 const rpmTestEpoch = "SOURCE_DATE_EPOCH=1700000000"
@@ -58,12 +59,27 @@ func TestRPMCommand(t *testing.T) {
 		require.Equal(t, []string{"qm-2.1-4.noarch.rpm", "qm-sound-2.1-4.noarch.rpm", "qm-text2speech-2.1-4.noarch.rpm", "qm-tty7-2.1-4.noarch.rpm"}, rpmNames(t, out))
 		got := r.Query(t, "%{PAYLOADCOMPRESSOR} [%{REQUIRENEVRS},]", filepath.Join(out, "qm-text2speech-2.1-4.noarch.rpm"))
 		require.Contains(t, got, "xz ")
-		require.Contains(t, got, "qm = 2.1-4,")
-		require.Contains(t, got, "qm-sound = 2.1-4,")
+		require.Contains(t, got, "qm >= 2.1-4,")
+		require.Contains(t, got, "qm-sound >= 2.1-4,")
+	})
+	t.Run("all without the hook program: left out, with a note", func(t *testing.T) {
+		out := t.TempDir()
+		res := runCLI(t, nil, "rpm", "--dropin", "all", "--out", out)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		require.Equal(t, "note: qm-oci-hooks: not built, no hook program (make hook; --hook-binary bin/qm-oci-hook); packages that set annotations require it\n", res.stderr)
+		require.NotContains(t, strings.Join(rpmNames(t, out), " "), "qm-oci-hooks")
+		require.Contains(t, rpmNames(t, out), "qm-sound-1.0-1.noarch.rpm")
+		named := runCLI(t, nil, "rpm", "--dropin", "oci-hooks", "--out", t.TempDir())
+		require.Equal(t, exitBadInput, named.code)
+		require.Contains(t, named.stderr, "--hook-binary: qm-oci-hooks ships QM's OCI hook program")
+		missing := runCLI(t, nil, "rpm", "--dropin", "oci-hooks", "--hook-binary", filepath.Join(out, "nosuch"), "--out", t.TempDir())
+		require.Equal(t, exitBadInput, missing.code)
+		require.Contains(t, missing.stderr, "--hook-binary: open ")
 	})
 	t.Run("all drop-ins and a user drop-in directory, as JSON", func(t *testing.T) {
 		out := t.TempDir()
-		res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "all", "--dropin-dir", composed.UserDropinDir(t), "--out", out, "--output", "json")
+		res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "all", "--dropin-dir", composed.UserDropinDir(t), "--out", out, "--output", "json",
+			"--hook-binary", hookBinary(t))
 		require.Equal(t, exitOK, res.code, res.stderr)
 		var arts []struct{ Kind, Path, SHA256 string }
 		require.NoError(t, json.Unmarshal([]byte(res.stdout), &arts))
@@ -110,7 +126,7 @@ func TestRPMCommandBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown drop-in", []string{"--dropin", "kvm,nosuch"}, `unknown drop-in "nosuch"; known drop-ins: dvb, img-tempdir, input, kvm, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, windowmanager, all`},
+		{"unknown drop-in", []string{"--dropin", "kvm,nosuch"}, `unknown drop-in "nosuch"; known drop-ins: dvb, img-tempdir, input, kvm, oci-hooks, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, wayland, windowmanager, all`},
 		{"version with a dash", []string{"--qm-version", "1.0-2"}, `--qm-version: "1.0-2" must not contain '-'`},
 		{"release with whitespace", []string{"--release", "1 2"}, `--release: "1 2" must not contain whitespace`},
 		{"empty release", []string{"--release", ""}, `--release: "" must not be empty`},
@@ -132,40 +148,170 @@ func TestRPMCommandBadInput(t *testing.T) {
 	}
 }
 
-// TestRPMCommandKilledMidway runs the real CLI in a subprocess, pausing after
-// each package (the test-only QM_BUILD_TEST_RPM_DELAY hook), interrupts it
-// once the first package is in place, and checks that the output directory
-// holds only complete packages and no temporary file.
+// TestRPMCommandKilledMidway runs the real CLI in a subprocess over a DIR
+// holding an earlier run's packages, pausing after each package (the
+// test-only QM_BUILD_TEST_RPM_DELAY hook), interrupts it once the first
+// package is in the staging directory, and checks that DIR is exactly as it
+// was. SIGTERM and SIGINT remove the staging directory on the way out; after
+// SIGKILL the next run recognises it as its own and removes it.
 func TestRPMCommandKilledMidway(t *testing.T) {
 	r := rpmtest.NewRPM(t)
 	total := len(composed.Compose(t, []string{"all"}))
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
-			out := t.TempDir()
+			parent := t.TempDir()
+			out := filepath.Join(parent, "rpms")
+			res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--qm-version", "0.9", "--out", out)
+			require.Equal(t, exitOK, res.code, res.stderr)
+			before := treeListing(t, parent)
+			staging := filepath.Join(parent, ".rpms.qm-build-*")
+
 			cmd := cliCommand(t, "rpm", "--dropin", "all", "--out", out)
 			cmd.Env = append(cmd.Env, testDelayEnv+"=30s", rpmTestEpoch)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			require.NoError(t, cmd.Start())
 			deadline := time.Now().Add(time.Minute)
-			for len(rpmNames(t, out)) == 0 {
+			for {
+				staged, err := filepath.Glob(filepath.Join(staging, "*.rpm"))
+				require.NoError(t, err)
+				if len(staged) > 0 {
+					require.Less(t, len(staged), total, "every package was written: the kill comes too late")
+					break
+				}
 				require.True(t, time.Now().Before(deadline), "no package appeared: %s", stderr.String())
 				time.Sleep(20 * time.Millisecond)
 			}
 			require.NoError(t, cmd.Process.Signal(sig))
-			err := cmd.Wait()
-			require.Error(t, err, "the build was not interrupted")
-			names := rpmNames(t, out)
-			require.NotEmpty(t, names)
-			require.Less(t, len(names), total, "every package was written: the kill came too late")
-			for _, n := range names {
-				require.True(t, strings.HasSuffix(n, ".rpm") && !strings.HasPrefix(n, rpm.TempPrefix), "left behind: %s", n)
+			require.Error(t, cmd.Wait(), "the build was not interrupted")
+			left, err := filepath.Glob(staging)
+			require.NoError(t, err)
+			if sig != syscall.SIGKILL {
+				require.Contains(t, stderr.String(), "context canceled", "stderr: %s", stderr.String())
+				require.Empty(t, left, "the staging directory is removed on the way out")
+				require.Equal(t, before, treeListing(t, parent), "the interrupted run changed the output")
+				return
+			}
+			require.Len(t, left, 1, "a killed run leaves its staging directory")
+			require.Equal(t, before, strings.Join(withoutStaging(strings.Split(treeListing(t, parent), "\n")), "\n"), "the killed run changed the output")
+			res = runCLI(t, []string{rpmTestEpoch}, "rpm", "--dropin", "kvm", "--out", out)
+			require.Equal(t, exitOK, res.code, res.stderr)
+			left, err = filepath.Glob(staging)
+			require.NoError(t, err)
+			require.Empty(t, left, "the next run removes what the killed one left")
+			require.Equal(t, []string{"qm-1.0-1.noarch.rpm", "qm-kvm-1.0-1.noarch.rpm"}, rpmNames(t, out))
+			for _, n := range rpmNames(t, out) {
 				res := r.Run(t, "rpm", "-K", "--nosignature", filepath.Join(out, n))
 				require.Equal(t, 0, res.Code, "%s is partial: %s", n, res.Stdout)
 			}
-			if sig != syscall.SIGKILL {
-				require.Contains(t, stderr.String(), "context canceled", "stderr: %s", stderr.String())
-			}
 		})
+	}
+}
+
+// hookBinary writes the hook program composed.Compose packages (x86_64) to
+// a file, for --hook-binary.
+func hookBinary(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "qm-oci-hook")
+	require.NoError(t, os.WriteFile(p, composed.HookProgram(t, "amd64"), 0o755))
+	return p
+}
+
+// withoutStaging drops the lines of a treeListing under a staging directory.
+func withoutStaging(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "/.rpms.qm-build-") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestRPMCommandReplacesTheDirectory: a second run with another version or
+// other drop-ins leaves only its own packages (what `make rpm VERSION=1.2`
+// after `make rpm` does), and DIR carries the epoch.
+func TestRPMCommandReplacesTheDirectory(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rpms")
+	for _, run := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--dropin", "kvm"}, []string{"qm-1.0-1.noarch.rpm", "qm-kvm-1.0-1.noarch.rpm"}},
+		{[]string{"--qm-version", "1.2"}, []string{"qm-1.2-1.noarch.rpm"}},
+		{[]string{"--qm-version", "1.2", "--dropin", "sound"}, []string{"qm-1.2-1.noarch.rpm", "qm-sound-1.2-1.noarch.rpm"}},
+	} {
+		res := runCLI(t, []string{rpmTestEpoch}, append([]string{"rpm", "--out", out}, run.args...)...)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		require.Equal(t, run.want, rpmNames(t, out), "after rpm %v", run.args)
+	}
+	fi, err := os.Stat(out)
+	require.NoError(t, err)
+	require.True(t, fi.ModTime().Equal(time.Unix(1700000000, 0)), "DIR itself carries SOURCE_DATE_EPOCH, not %s", fi.ModTime())
+	require.Equal(t, os.FileMode(0o755), fi.Mode().Perm())
+}
+
+// TestRPMCommandRefusesForeignDirectories: --out never replaces a directory
+// holding what qm-build does not write, and never follows a symlink in its
+// place or in the place of a package. Nothing outside changes.
+func TestRPMCommandRefusesForeignDirectories(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, out, outside string)
+		want  string
+	}{
+		{"another file", func(t *testing.T, out, _ string) {
+			require.NoError(t, os.MkdirAll(out, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine\n"), 0o644))
+		}, `holds "notes.txt", which is not written there by qm-build`},
+		{"another package", func(t *testing.T, out, _ string) {
+			require.NoError(t, os.MkdirAll(out, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(out, "bash-5.2-1.x86_64.rpm"), []byte("x"), 0o644))
+		}, `holds "bash-5.2-1.x86_64.rpm"`},
+		{"DIR is a symlink", func(t *testing.T, out, outside string) {
+			require.NoError(t, os.Symlink(outside, out))
+		}, "is a symlink"},
+		{"a package is a symlink", func(t *testing.T, out, outside string) {
+			require.NoError(t, os.MkdirAll(out, 0o755))
+			require.NoError(t, os.Symlink(filepath.Join(outside, "victim"), filepath.Join(out, "qm-1.0-1.noarch.rpm")))
+		}, `holds "qm-1.0-1.noarch.rpm", a symlink, which is never followed`},
+		{"DIR is a file", func(t *testing.T, out, _ string) {
+			require.NoError(t, os.WriteFile(out, []byte("x"), 0o644))
+		}, "exists and is not a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parent, outside := t.TempDir(), t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(outside, "victim"), []byte("keep\n"), 0o644))
+			out := filepath.Join(parent, "rpms")
+			tc.setup(t, out, outside)
+			before, outsideBefore := treeListing(t, parent), treeListing(t, outside)
+			res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--out", out)
+			require.Equal(t, exitBadInput, res.code, res.stderr)
+			require.Contains(t, res.stderr, "--out "+out+": ")
+			require.Contains(t, res.stderr, tc.want)
+			require.Equal(t, before, treeListing(t, parent), "the refused run changed the output's parent")
+			require.Equal(t, outsideBefore, treeListing(t, outside), "the refused run wrote outside")
+		})
+	}
+}
+
+// TestMakeRPMReplacesOut: upstream's `make rpm VERSION=1.2` after `make rpm`
+// leaves only 1.2's packages in OUT/rpms (the Makefile's compatibility
+// alias; it builds bin/qm-build as `make build` does).
+func TestMakeRPMReplacesOut(t *testing.T) {
+	mk := verifiers.Need(t, "make")
+	out := t.TempDir()
+	for _, run := range []struct {
+		vars []string
+		want []string
+	}{
+		{nil, []string{"qm-1.0-1.noarch.rpm"}},
+		{[]string{"VERSION=1.2"}, []string{"qm-1.2-1.noarch.rpm"}},
+	} {
+		cmd := exec.Command(mk, append([]string{"-C", verifiers.RepoRoot(t), "rpm", "OUT=" + out}, run.vars...)...)
+		cmd.Env = append(os.Environ(), rpmTestEpoch)
+		res, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", res)
+		require.Equal(t, run.want, rpmNames(t, filepath.Join(out, "rpms")), "after make rpm %v", run.vars)
 	}
 }

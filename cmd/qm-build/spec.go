@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -26,8 +27,18 @@ other file. Prints to stdout unless --out is given.`)
 	if err != nil {
 		return err
 	}
+	// One spec builds one architecture: the noarch packages go in, a
+	// package built per architecture (qm-oci-hooks) is left out, with a note.
+	var pkgs []*rpmspec.Package
+	for _, p := range b.Content.Packages {
+		if p.Arch != "noarch" {
+			fmt.Fprintf(e.stderr, "note: %s is built for %s, not in the noarch spec; qm-build rpm --hook-binary writes it\n", p.Name, p.Arch)
+			continue
+		}
+		pkgs = append(pkgs, p)
+	}
 	var buf bytes.Buffer
-	if err := rpmspec.Spec(&buf, b.Content.Packages); err != nil {
+	if err := rpmspec.Spec(&buf, pkgs); err != nil {
 		return err
 	}
 	if *out == "-" {

@@ -6,7 +6,12 @@
 // layout/write.go).
 //
 // It is the one implementation of that pattern in qm-build: rootfs.Tree, the
-// RPM and repodata writers, the build stages and the CLI all use it.
+// RPM and repodata writers, the build stages and the CLI all use it. Dir is
+// the same pattern for a whole directory (`build --out`, `rpm --out`): staged
+// beside its place and swapped in with renameat2(2) RENAME_EXCHANGE. SetTimes
+// sets times without following symlinks (SOURCE_DATE_EPOCH on links too).
+// Temporary names have one exact form (TempName), so that a later run removes
+// what a killed one left and nothing else.
 package atomic
 
 import (
@@ -21,21 +26,46 @@ import (
 	"time"
 )
 
-// marker is part of every temporary name, which also starts with a dot.
-const marker = ".qm-build-"
+// marker is part of every temporary name: ".NAME.qm-build-" and 12
+// lower-case hex digits (6 random bytes).
+const (
+	marker    = ".qm-build-"
+	randBytes = 6
+)
 
 // TempName returns a hidden sibling of name (a root-relative path), unique per
-// call.
+// call: ".BASE.qm-build-XXXXXXXXXXXX".
 func TempName(name string) string {
-	var b [6]byte
+	var b [randBytes]byte
 	_, _ = rand.Read(b[:])
 	return path.Join(path.Dir(name), "."+path.Base(name)+marker+hex.EncodeToString(b[:]))
 }
 
 // IsTemp reports whether a base name is one of this package's temporary
-// files; tests use it to prove that an interrupted write left none behind.
+// names (TempName's exact form, nothing looser), so that a later run may
+// remove what a killed one left, and never a file of someone else's.
 func IsTemp(base string) bool {
-	return strings.HasPrefix(base, ".") && strings.Contains(base, marker)
+	_, ok := tempOf(base)
+	return ok
+}
+
+// IsTempOf reports whether base is a temporary name TempName made for name.
+func IsTempOf(base, name string) bool {
+	n, ok := tempOf(base)
+	return ok && n == name
+}
+
+// tempOf returns the name a temporary name was made for.
+func tempOf(base string) (string, bool) {
+	i := strings.LastIndex(base, marker)
+	if i < 2 || base[0] != '.' || strings.Contains(base, "/") {
+		return "", false
+	}
+	suffix := base[i+len(marker):]
+	if len(suffix) != 2*randBytes || strings.Trim(suffix, "0123456789abcdef") != "" {
+		return "", false
+	}
+	return base[1:i], true
 }
 
 // File is a regular file being written under a temporary name. Write to it,

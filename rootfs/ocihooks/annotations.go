@@ -43,7 +43,7 @@ func Annotations() []Grant {
 		{Key: DevicePrefix + "ttys", Value: "true", Devices: []string{"/dev/tty[0-7]"}, Summary: "virtual terminals tty0 to tty7"},
 		{Key: DevicePrefix + "video", Value: "true", Devices: []string{"/dev/video*", "/dev/media*"}, Summary: "V4L2 video and media controller devices"},
 		{Key: WaylandClientPrefix + "gpu", Value: "true", Devices: []string{"/dev/dri/render*"}, Summary: "GPU render nodes for wayland clients"},
-		{Key: WaylandSeat, Value: "", Devices: []string{"/dev/input/event*", "/dev/input/mice*", "/dev/input/mouse*", "/dev/dri/render*"}, Summary: "the input and GPU render devices of a logind seat"},
+		{Key: WaylandSeat, Value: "", Devices: []string{"/dev/input/event*", "/dev/input/mice*", "/dev/input/mouse*", "/dev/dri/card*", "/dev/dri/render*"}, Summary: "the input and GPU devices of a logind seat"},
 	}
 	slices.SortFunc(g, func(a, b Grant) int { return strings.Compare(a.Key, b.Key) })
 	return g

@@ -155,13 +155,22 @@ func BlueChiSocketDropin() *Unit {
 	}
 }
 
-// DevicesDropin is the drop-in through which the drop-in package qm-<name>
-// adds its devices to QM. Each device is optional (AddDevice=-): quadlet skips
-// it when the host lacks it.
-func DevicesDropin(name string, devices []string) *Unit {
+// DevicesDropin is the drop-in through which the drop-in package pkg adds
+// its devices and annotations to QM. Each device is optional (AddDevice=-):
+// quadlet skips it when the host lacks it. Each annotation (KEY=VALUE) asks
+// QM's OCI hooks for the devices it names when the container is created.
+func DevicesDropin(pkg string, devices, annotations []string) *Unit {
+	var what []string
+	if len(devices) > 0 {
+		what = append(what, "devices for the QM container (AddDevice=-: optional)")
+	}
+	if len(annotations) > 0 {
+		what = append(what, "annotations whose devices QM's OCI hooks add (qm-oci-hooks)")
+	}
 	return &Unit{
-		Comment:   []string{"From qm-" + name + ": devices for the QM container (AddDevice=-: optional)."},
-		AddDevice: optionalDevices(devices),
+		Comment:    []string{"From " + pkg + ": " + strings.Join(what, "; ") + "."},
+		AddDevice:  optionalDevices(devices),
+		Annotation: append([]string(nil), annotations...),
 	}
 }
 

@@ -31,7 +31,8 @@ func TestGoldenUnits(t *testing.T) {
 		{"options-all.conf", OptionsDropin(allOptions())},
 		{"options-memory.conf", OptionsDropin(Options{MemoryMax: "80%"})},
 		{"bluechi-socket.conf", BlueChiSocketDropin()},
-		{"devices-kvm.conf", DevicesDropin("kvm", []string{"/dev/kvm", "/dev/net/tun"})},
+		{"devices-kvm.conf", DevicesDropin("qm-kvm", []string{"/dev/kvm", "/dev/net/tun"}, nil)},
+		{"devices-annotations.conf", DevicesDropin("qm-wayland", nil, []string{"org.containers.qm.device.ttys=true", "org.containers.qm.wayland.seat=seat0"})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), tc.unit.Bytes())

@@ -1,5 +1,6 @@
-// Package rpm writes rpmspec packages as binary RPMs with rpmpack, in memory,
-// without rpmbuild and without touching the filesystem except in WriteDir.
+// Package rpm writes rpmspec packages as binary RPMs, in memory, without
+// rpmbuild and without touching the filesystem except in WriteDir: rpmpack
+// writes the lead, signature and header, and this package writes the payload.
 //
 // The API, which the rpms stage, `qm-build rpm` and the osbuild stage use:
 //
@@ -17,23 +18,48 @@
 // and build/pack.c), so that its output and `rpmbuild -bb` on the rendered
 // spec agree (the differential test in this package):
 //
-//   - Provides: name = V-R (the self-provide);
+//   - Provides: name = V-R (the self-provide), and name(ISA) = V-R for a
+//     package of an architecture (name(x86-64), name(aarch-64));
 //   - Provides and Requires: config(name) = V-R with RPMSENSE_CONFIG, when the
 //     package has %config files;
 //   - Requires: /bin/sh with RPMSENSE_INTERP and the scriptlet's context flag
 //     (RPMSENSE_SCRIPT_PRE, _POST, …), one per scriptlet, as `Requires(post):`;
 //   - Requires: the interpreter of every executable file starting with "#!"
 //     (RPMSENSE_FIND_REQUIRES), as rpm's script.req generator does;
-//   - Requires: rpmlib(CompressedFileNames) and rpmlib(FileDigests) when the
-//     package has files, and rpmlib(PayloadIsZstd) or rpmlib(PayloadIsXz)
-//     for those payloads.
-//
-// It does not add rpmlib(PayloadFilesHavePrefix): rpmpack stores payload names
-// as "/usr/…", not "./usr/…", so the feature would be claimed falsely. rpm
-// reads both forms.
+//   - Requires: rpmlib(CompressedFileNames), rpmlib(FileDigests) and
+//     rpmlib(PayloadFilesHavePrefix) when the package has files, and
+//     rpmlib(PayloadIsZstd) or rpmlib(PayloadIsXz) for those payloads.
 //
 // Every relation list is sorted by name, flags and version, the order rpmbuild
 // stores them in.
+//
+// # The payload
+//
+// The payload is a cpio archive in the "new ASCII" (newc) format, laid out
+// as rpmbuild lays it out (rpm's lib/cpio.c and lib/rpmfi.c): members in
+// header order, %ghost files left out; each named relative to the root
+// ("./usr/share/qm/…", the form rpmlib(PayloadFilesHavePrefix) announces), so
+// that `rpm2cpio X.rpm | cpio -idm` run anywhere writes only below the
+// current directory; the file's mode with its type bits; one link, for
+// directories too; the modification time of the header (BuildTime); uid and
+// gid 0 (rpm takes owners by name from the header); inode numbers equal to
+// the header's RPMTAG_FILEINODES; device fields and the check field zero;
+// and a trailer with one link. The differential test compares `rpm2cpio |
+// cpio -itv` listings with rpmbuild's.
+//
+// The package owns that writer (newc.go, payload.go, about 200 lines) and
+// keeps rpmpack for everything else. rpmpack archives each file itself, under
+// its absolute name, with no time and two links for directories, and offers
+// no option to change that (nor does its cpio library,
+// cavaliergopher/cpio, whose writer numbers inodes and writes the trailer its
+// own way). The alternatives were forking rpmpack, or writing the header code
+// too, which another package of this module is to own. Instead every file is
+// handed to rpmpack as a %ghost, so that it describes the file in the header
+// but archives nothing; the entries that describe the payload (file flags,
+// compressor, sizes, digest, signatures) are set to the real payload's; and
+// the real payload takes the place of rpmpack's empty one (splice.go). The
+// cost is writing the header twice, because the signature header covers the
+// header's bytes: a few hundred microseconds per package.
 //
 // # File classes
 //

@@ -66,7 +66,7 @@ func checkRPMUtils(t *testing.T, p *rpmspec.Package, data []byte, keys openpgp.E
 	}
 	nevra, err := hdr.GetNEVRA()
 	require.NoError(t, err)
-	require.Equal(t, []string{p.Name, p.Version, p.Release, "noarch"}, []string{nevra.Name, nevra.Version, nevra.Release, nevra.Arch})
+	require.Equal(t, []string{p.Name, p.Version, p.Release, p.Arch}, []string{nevra.Name, nevra.Version, nevra.Release, nevra.Arch})
 
 	r, err := rpmutils.ReadRpm(bytes.NewReader(data))
 	require.NoError(t, err)
@@ -115,7 +115,7 @@ func checkCavalier(t *testing.T, p *rpmspec.Package, data []byte, gpgCheck func(
 	t.Helper()
 	pkg, err := cavalier.Read(bytes.NewReader(data))
 	require.NoError(t, err)
-	require.Equal(t, p.Name+"-"+p.EVR()+".noarch", pkg.String())
+	require.Equal(t, p.NVRA(), pkg.String())
 	require.Equal(t, p.HeaderDescription(), pkg.Description())
 	for _, rel := range p.Requires {
 		found := false

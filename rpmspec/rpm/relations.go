@@ -63,6 +63,10 @@ func fromModel(rs rpmspec.Relations) []dep {
 	return out
 }
 
+// isaNames are rpm's instruction-set names (%_isa without the parentheses)
+// of the architectures qm-build packages for.
+var isaNames = map[string]string{"x86_64": "x86-64", "aarch64": "aarch-64"}
+
 // scriptletContext is the RPMSENSE_SCRIPT_* flag of each scriptlet section.
 var scriptletContext = map[string]uint32{
 	"pre":       senseScriptPre,
@@ -85,6 +89,11 @@ func relationsOf(p *rpmspec.Package, compressor string) deps {
 		recommends: fromModel(p.Recommends),
 	}
 	d.provides = append(d.provides, dep{p.Name, senseEqual, evr})
+	if isa, ok := isaNames[p.Arch]; ok {
+		// rpmbuild provides name(ISA) = V-R for a package of an
+		// architecture (%{name}%{?_isa}, rpm's platform macros).
+		d.provides = append(d.provides, dep{p.Name + "(" + isa + ")", senseEqual, evr})
+	}
 	hasConfig := false
 	for _, f := range p.Files {
 		if f.Flags&rpmspec.FlagConfig != 0 {
@@ -105,7 +114,8 @@ func relationsOf(p *rpmspec.Package, compressor string) deps {
 	if len(p.Files) > 0 {
 		d.requires = append(d.requires,
 			dep{"rpmlib(CompressedFileNames)", rpmlibFlags, "3.0.4-1"},
-			dep{"rpmlib(FileDigests)", rpmlibFlags, "4.6.0-1"})
+			dep{"rpmlib(FileDigests)", rpmlibFlags, "4.6.0-1"},
+			dep{"rpmlib(PayloadFilesHavePrefix)", rpmlibFlags, "4.0-1"})
 	}
 	switch compressor {
 	case "zstd":

@@ -2,7 +2,10 @@ package rpm_test
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
 	"github.com/qm-build/qm-build/test/composed"
+	"github.com/qm-build/qm-build/test/verifiers"
 )
 
 // TestQueriesMatchModel writes every package and reads each back with
@@ -30,8 +34,12 @@ func TestQueriesMatchModel(t *testing.T) {
 				})
 				t.Run("header", func(t *testing.T) {
 					got := r.Query(t, "%{NAME}|%{VERSION}|%{RELEASE}|%{ARCH}|%{EPOCH}|%{LICENSE}|%{URL}|%{SUMMARY}|%{BUILDTIME}|%{BUILDHOST}|%{SOURCERPM}\n", file)
-					want := strings.Join([]string{p.Name, p.Version, p.Release, "noarch", "(none)", p.License, p.URL, p.Summary,
-						fmt.Sprint(rpmtest.Epoch.Unix()), rpm.BuildHost, "qm-" + p.EVR() + ".src.rpm"}, "|") + "\n"
+					src := p.SourceRPM
+					if src == "" {
+						src = "qm-" + p.EVR() + ".src.rpm"
+					}
+					want := strings.Join([]string{p.Name, p.Version, p.Release, p.Arch, "(none)", p.License, p.URL, p.Summary,
+						fmt.Sprint(rpmtest.Epoch.Unix()), rpm.BuildHost, src}, "|") + "\n"
 					require.Equal(t, want, got)
 					require.Equal(t, p.HeaderDescription(), r.Query(t, "%{DESCRIPTION}", file))
 				})
@@ -124,7 +132,7 @@ func TestCompressors(t *testing.T) {
 				var want []string
 				for _, f := range pkgs[i].SortedFiles() {
 					if f.Flags&rpmspec.FlagGhost == 0 {
-						want = append(want, f.Path)
+						want = append(want, "."+f.Path)
 					}
 				}
 				require.Equal(t, want, rpmtest.Lines(res.Stdout))
@@ -170,4 +178,75 @@ func TestWriteBadInput(t *testing.T) {
 			require.Zero(t, sb.Len(), "nothing is written on error")
 		})
 	}
+}
+
+// TestIssue14UnpackStaysBelowTheDirectory extracts every package by hand,
+// `rpm2cpio X | cpio -idm` as root in an empty directory: every payload
+// member is named "./…", and the files land below that directory, exactly
+// the package's non-%ghost files with their modes.
+func TestIssue14UnpackStaysBelowTheDirectory(t *testing.T) {
+	r := rpmtest.NewRPM(t)
+	for set, pkgs := range fixtureSets(t) {
+		paths := writeAll(t, pkgs, rpm.Options{BuildTime: rpmtest.Epoch})
+		for i, p := range pkgs {
+			t.Run(set+"/"+p.Name, func(t *testing.T) {
+				names := r.Run(t, "bash", "-c", `set -o pipefail; rpm2cpio "$1" | cpio -it --quiet`, "bash", paths[i])
+				require.Equal(t, 0, names.Code, names.Stderr)
+				for _, n := range rpmtest.Lines(names.Stdout) {
+					require.True(t, strings.HasPrefix(n, "./"), "member %q is not relative to the root", n)
+					require.NotContains(t, "/"+n+"/", "/../")
+				}
+				parent := t.TempDir()
+				dir := filepath.Join(parent, "unpack")
+				require.NoError(t, os.Mkdir(dir, 0o755))
+				res := verifiers.Cmd{Dir: dir}.Run(t, "bash", "-c", `set -o pipefail; rpm2cpio "$1" | cpio -idm --quiet`, "bash", paths[i])
+				require.Equal(t, 0, res.Code, res.Stderr)
+				top, err := os.ReadDir(parent)
+				require.NoError(t, err)
+				require.Len(t, top, 1, "cpio wrote beside the directory")
+				var want, got []string
+				for _, f := range p.SortedFiles() {
+					if f.Flags&rpmspec.FlagGhost == 0 {
+						want = append(want, fmt.Sprintf("%s %s", f.Path, permsString(f.RPMMode())))
+					}
+				}
+				require.NoError(t, filepath.WalkDir(dir, func(pth string, d fs.DirEntry, err error) error {
+					if err != nil || pth == dir {
+						return err
+					}
+					fi, err := os.Lstat(pth)
+					if err != nil {
+						return err
+					}
+					rel := strings.TrimPrefix(pth, dir)
+					mode := uint(fi.Mode().Perm())
+					switch {
+					case fi.IsDir():
+						mode |= 0o040000
+					case fi.Mode()&fs.ModeSymlink != 0:
+						mode = 0o120777
+					}
+					if fi.Mode()&fs.ModeSetuid != 0 {
+						mode |= 0o4000
+					}
+					if !fi.IsDir() || containsPath(want, rel) {
+						got = append(got, fmt.Sprintf("%s %s", rel, permsString(mode)))
+					}
+					return nil
+				}))
+				sort.Strings(got)
+				require.Equal(t, want, got)
+			})
+		}
+	}
+}
+
+// containsPath reports whether a "path perms" line of list names p.
+func containsPath(list []string, p string) bool {
+	for _, l := range list {
+		if strings.HasPrefix(l, p+" ") {
+			return true
+		}
+	}
+	return false
 }

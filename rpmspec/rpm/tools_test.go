@@ -105,7 +105,7 @@ func TestInstallAndVerify(t *testing.T) {
 		require.NotEmpty(t, kvm)
 		res := rpmIn("--force-debian", "-ivh", "--noscripts", kvm)
 		require.NotEqual(t, 0, res.Code)
-		require.Contains(t, res.Stderr, "qm = 1.0-1 is needed by qm-kvm-1.0-1.noarch")
+		require.Contains(t, res.Stderr, "qm >= 1.0-1 is needed by qm-kvm-1.0-1.noarch")
 	})
 	t.Run("install all", func(t *testing.T) {
 		res := rpmIn(append([]string{"--force-debian", "-ivh", "--noscripts"}, paths...)...)

@@ -25,8 +25,9 @@ type Options struct {
 	// the key's creation time when that is later or BuildTime is zero.
 	Key *sign.Key
 	// SourceRPM is the source package the binaries claim to come from. The
-	// default is "qm-V-R.src.rpm": every qm-build package comes from the one
-	// qm spec (rpmspec.Spec), as with `rpmbuild -bb qm.spec`.
+	// default is the package's own (Package.SourceRPM), else "qm-V-R.src.rpm":
+	// qm-build's packages come from the qm spec (rpmspec.Spec), as with
+	// `rpmbuild -bb qm.spec`.
 	SourceRPM string
 }
 
@@ -74,18 +75,20 @@ func CheckCompressor(c string) (string, error) {
 
 // Write writes p as a binary RPM to w.
 func Write(w io.Writer, p *rpmspec.Package, o Options) error {
-	r, err := build(p, o)
+	b, err := encode(p, o)
 	if err != nil {
 		return err
 	}
-	if err := r.Write(w); err != nil {
+	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("writing %s: %w", p.FileName(), err)
 	}
 	return nil
 }
 
-// build turns the model into an rpmpack.RPM ready to write.
-func build(p *rpmspec.Package, o Options) (*rpmpack.RPM, error) {
+// encode builds the whole package in memory: the payload first (payload.go),
+// then rpmpack's lead, signature and header describing it, joined as
+// splice.go explains.
+func encode(p *rpmspec.Package, o Options) ([]byte, error) {
 	comp, err := CheckCompressor(o.Compressor)
 	if err != nil {
 		return nil, err
@@ -93,17 +96,28 @@ func build(p *rpmspec.Package, o Options) (*rpmpack.RPM, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	var mtime uint32
+	if !o.BuildTime.IsZero() {
+		mtime = uint32(o.BuildTime.Unix())
+	}
+	files := p.SortedFiles()
+	pl, err := writePayload(files, mtime, comp)
+	if err != nil {
+		return nil, fmt.Errorf("writing the payload of %s: %w", p.Name, err)
+	}
+	r, err := build(p, o, comp, files, pl)
+	if err != nil {
+		return nil, err
+	}
+	return splice(r, pl, o)
+}
+
+// build turns the model into an rpmpack.RPM whose header describes the
+// package and its payload pl (splice.go).
+func build(p *rpmspec.Package, o Options, comp string, files []rpmspec.File, pl payload) (*rpmpack.RPM, error) {
 	arch := p.Arch
 	if arch == "" {
 		arch = "noarch"
-	}
-	level := comp
-	if comp == "zstd" {
-		// zstd level 1. rpmpack's default for "zstd" is SpeedBetterCompression,
-		// whose encoder allocates 22 MB per package and is 20 times slower;
-		// QM's payloads are a few kilobytes of text, where levels 1, 3 and 19
-		// differ by 0.3% in size (rpmbuild -bb with w1/w3/w19.zstdio).
-		level = "zstd:fastest"
 	}
 	r, err := rpmpack.NewRPM(rpmpack.RPMMetaData{
 		Name:        p.Name,
@@ -116,7 +130,10 @@ func build(p *rpmspec.Package, o Options) (*rpmpack.RPM, error) {
 		URL:         p.URL,
 		Licence:     p.License,
 		BuildHost:   BuildHost,
-		Compressor:  level,
+		// rpmpack's own payload carries no file (every file is given to it as
+		// a %ghost, see splice.go) and is cut off: the cheapest compressor
+		// will do. The header names the real one (payloadTags).
+		Compressor: "gzip:0",
 		// rpmpack writes Epoch 0 unless told there is none; QM has no epoch.
 		Epoch:     rpmpack.NoEpoch,
 		BuildTime: o.BuildTime,
@@ -128,28 +145,33 @@ func build(p *rpmspec.Package, o Options) (*rpmpack.RPM, error) {
 	if !o.BuildTime.IsZero() {
 		mtime = uint32(o.BuildTime.Unix())
 	}
-	files := make([]fileEntry, 0, len(p.Files))
-	for _, f := range p.Files {
+	entries := make([]fileEntry, 0, len(files))
+	flags := make([]uint32, 0, len(files))
+	for _, f := range files {
 		rf, err := rpmFile(f, mtime)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p.Name, err)
 		}
+		flags = append(flags, uint32(rf.Type))
+		rf.Type = rpmpack.GhostFile
 		r.AddFile(rf)
-		files = append(files, fileEntry{file: rf, interp: interpreter(f)})
+		entries = append(entries, fileEntry{file: rf, interp: interpreter(f)})
 	}
 	addScripts(r, p.Scripts)
 	deps := relationsOf(p, comp)
-	for _, t := range append(deps.tags(), fileTags(files, deps.requires)...) {
+	tags := append(deps.tags(), fileTags(entries, deps.requires)...)
+	tags = append(tags, payloadTags(comp, pl, flags)...)
+	for _, t := range tags {
 		r.AddCustomTag(t.tag, t.entry)
 	}
 	src := o.SourceRPM
 	if src == "" {
+		src = p.SourceRPM
+	}
+	if src == "" {
 		src = fmt.Sprintf("qm-%s.src.rpm", p.EVR())
 	}
 	r.AddCustomTag(tagSourceRPM, rpmpack.EntryString(src))
-	if o.Key != nil {
-		r.SetPGPSigner(o.Key.At(o.BuildTime).DetachSign)
-	}
 	return r, nil
 }
 
@@ -170,8 +192,8 @@ func rpmFile(f rpmspec.File, mtime uint32) (rpmpack.RPMFile, error) {
 		rf.Body = []byte(f.Target)
 	}
 	if f.Flags&rpmspec.FlagGhost != 0 {
-		// rpmpack leaves a file out of the payload only when its flags are
-		// exactly GhostFile.
+		// rpmbuild does not archive a %ghost either way; the model keeps
+		// ghosts plain.
 		if f.Flags != rpmspec.FlagGhost {
 			return rf, fmt.Errorf("%s: %%ghost cannot be combined with %s here", f.Path, (f.Flags &^ rpmspec.FlagGhost).String())
 		}

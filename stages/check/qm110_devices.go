@@ -2,16 +2,14 @@ package check
 
 import (
 	"path"
-	"regexp"
 	"strings"
+
+	"github.com/qm-build/qm-build/rootfs"
 )
 
-// forbiddenDeviceRE matches host devices QM must never get: physical memory
-// and I/O ports, the console and the kernel log, and block devices (disks,
-// partitions, device-mapper, loop, MMC/NVMe, /dev/disk/*).
-var forbiddenDeviceRE = regexp.MustCompile(`^/dev/(mem|kmem|port|console|kmsg|` +
-	`(sd|hd|vd|xvd)[a-z]+[0-9]*|nvme[0-9].*|mmcblk[0-9].*|loop[0-9]*|loop-control|dm-[0-9]+|md[0-9]+|sr[0-9]+|` +
-	`nbd[0-9]+|zram[0-9]+|ram[0-9]+|mtdblock[0-9]+|mapper(/.*)?|disk(/.*)?|block(/.*)?|cpu(/.*)?)$`)
+// forbiddenDeviceRE matches host devices QM must never get: the table
+// rootfs.ForbiddenDevices, which the front ends refuse up front too.
+var forbiddenDeviceRE = rootfs.ForbiddenDevicesRE()
 
 // QM110: QM gets no dangerous host device.
 var ruleQM110 = Rule{

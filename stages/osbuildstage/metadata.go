@@ -39,7 +39,8 @@ type FileEntry struct {
 
 // Collect lists what the stages wrote: every path of the packages whose
 // payload went into the tree (except %ghost files, which are owned but not
-// shipped) and every tree file of the stages, each read back from the tree.
+// shipped), every tree file of the stages and the tree's manifest
+// (rootfs.ManifestPath), each read back from the tree.
 func Collect(t *rootfs.Tree, p *rootfs.Plan, c *rootfs.Content, notes []string) (*Metadata, error) {
 	md := &Metadata{Version: rpmspec.EVR(p.Version, p.Release), Dropins: p.DropinNames(), Notes: notes}
 	if len(md.Dropins) == 0 {
@@ -58,6 +59,7 @@ func Collect(t *rootfs.Tree, p *rootfs.Plan, c *rootfs.Content, notes []string) 
 		for _, f := range c.Tree {
 			paths[f.Path] = true
 		}
+		paths[rootfs.ManifestPath] = true
 	}
 	names := make([]string, 0, len(paths))
 	for p := range paths {

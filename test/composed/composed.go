@@ -21,10 +21,17 @@ func UserDropinDir(t testing.TB) string {
 	return filepath.Join(verifiers.RepoRoot(t), "rpmspec", "testdata", "userdropins")
 }
 
-// Compose returns the packages `qm-build rpm` writes for the given --dropin
-// values and --dropin-dir directories: qm first, then the drop-ins. Their
+// Compose returns the packages `qm-build rpm --hook-binary HOOK` writes for
+// the given --dropin values and --dropin-dir directories, HOOK being the real
+// hook program for x86_64 (HookProgram): qm first, then the drop-ins. Their
 // build time is rpmtest.Epoch.
 func Compose(t testing.TB, dropins []string, dirs ...string) []*rpmspec.Package {
+	t.Helper()
+	return ComposeFacts(t, rootfs.Facts{HookProgram: HookProgram(t, "amd64")}, dropins, dirs...)
+}
+
+// ComposeFacts is Compose with the given facts (the policy module is added).
+func ComposeFacts(t testing.TB, f rootfs.Facts, dropins []string, dirs ...string) []*rpmspec.Package {
 	t.Helper()
 	cat, err := rpmspec.Builtin()
 	if err != nil {
@@ -41,7 +48,8 @@ func Compose(t testing.TB, dropins []string, dirs ...string) []*rpmspec.Package 
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := rootfs.Compose(plan, rootfs.Facts{PolicyModule: policyModule(t, plan.Version)})
+	f.PolicyModule = policyModule(t, plan.Version)
+	c, err := rootfs.Compose(plan, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +60,32 @@ func Compose(t testing.TB, dropins []string, dirs ...string) []*rpmspec.Package 
 func All(t testing.TB) []*rpmspec.Package {
 	t.Helper()
 	return Compose(t, []string{"all"}, UserDropinDir(t))
+}
+
+// hookPrograms caches HookProgram's builds for the life of the test binary.
+var hookPrograms sync.Map // goarch -> []byte
+
+// HookProgram builds the real hook program (cmd/qm-oci-hook) for
+// linux/goarch, stripped, as `make hook` does, once per test binary.
+func HookProgram(t testing.TB, goarch string) []byte {
+	t.Helper()
+	if b, ok := hookPrograms.Load(goarch); ok {
+		return b.([]byte)
+	}
+	goBin := verifiers.Need(t, "go")
+	out := filepath.Join(t.TempDir(), "qm-oci-hook")
+	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./cmd/qm-oci-hook")
+	cmd.Dir = verifiers.RepoRoot(t)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the hook program for %s: %v\n%s", goarch, err, msg)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookPrograms.Store(goarch, b)
+	return b
 }
 
 var (

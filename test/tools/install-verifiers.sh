@@ -19,6 +19,7 @@ pkgs=(
   policycoreutils selinux-utils setools
   skopeo umoci rpmlint shellcheck qemu-user-static busybox-static
   docker-registry systemd bzip2 ca-certificates gnupg seccomp
+  podman crun conmon
 )
 
 missing=()

@@ -178,6 +178,12 @@ func Stubs(pkgs []*rpmspec.Package) []Spec {
 				need[r.Name] = true
 			}
 		}
+		// The writer adds a script's interpreter (rpm's script.req).
+		for _, f := range p.Files {
+			if f.Kind == rpmspec.KindFile && f.Mode&0o111 != 0 && bytes.HasPrefix(f.Body, []byte("#!/bin/sh")) && !provided["/bin/sh"] {
+				need["/bin/sh"] = true
+			}
+		}
 	}
 	names := make([]string, 0, len(need))
 	for n := range need {
