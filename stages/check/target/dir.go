@@ -3,6 +3,7 @@ package target
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -134,6 +135,15 @@ func (d *dirFS) Open(p string) (io.ReadCloser, error) {
 	r, err := resolveParent(d, p)
 	if err != nil {
 		return nil, err
+	}
+	// os.Root follows a final link that stays inside the root even with
+	// O_NOFOLLOW: refuse a link by what Lstat says first (a link swapped in
+	// after this still cannot lead outside the root, and must be a regular
+	// file).
+	if e, err := d.lstatNoFollow(r); err != nil {
+		return nil, err
+	} else if !e.Mode.IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: r, Err: fmt.Errorf("not a regular file (%s)", typeName(e.Mode))}
 	}
 	f, err := d.root.OpenFile(rel(r), os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
