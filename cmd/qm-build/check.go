@@ -14,8 +14,10 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
   qm-build check --list-rules [--output text|json]
 
 Checks a finished image offline for QM's freedom-from-interference promises.
-TARGET is an image tree (a directory), oci:DIR[:REF], oci-archive:FILE,
-docker-archive:FILE, a directory of RPMs (rpms:DIR) or a repository (repo:DIR).
+TARGET is one of these forms; a bare path is recognised by what it holds:
+`+target.Usage()+`Every image form gives the same findings as the same tree given as a directory.
+Image blobs are verified against their digests and sizes; symbolic links are
+resolved inside the image as the kernel resolves them (docs/check-targets.md).
 Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
 (or a flag, or the allow file) could not be read.`)
 	arch := fs.String("arch", "", "architecture every ELF file must have: x86_64 or aarch64 (default: what the image records, else its majority)")
@@ -44,7 +46,7 @@ Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
 		return err
 	}
 	e.progress("reading %s", fs.Arg(0))
-	t, err := target.Open(fs.Arg(0), target.Options{Arch: o.Arch})
+	t, err := target.OpenContext(ctx, fs.Arg(0), target.Options{Arch: o.Arch})
 	if err != nil {
 		e.progressDone()
 		return err

@@ -3,8 +3,10 @@
 // that `qm-build build --dropin all` writes, each with the rule IDs the check
 // must report (or none, for the allowed variants that prove a rule does not
 // fire falsely). mutations_test.go builds the good tree through the library,
-// applies every mutation, checks the directory and the same tree packed as an
-// OCI layout and as a docker-archive, and prints the detection table.
+// applies every mutation, checks the directory and the same tree packed with
+// the real tools (pack.go: GNU tar, umoci, skopeo) as an OCI layout, an
+// oci-archive and a docker-archive, requires the four forms to give the same
+// findings (forms_test.go), and prints the detection table.
 //
 // A mutation is data, e.g. in corpus/quadlet.yaml:
 //

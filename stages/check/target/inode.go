@@ -3,9 +3,7 @@ package target
 import (
 	"errors"
 	"io/fs"
-	"path/filepath"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // FileID identifies a regular file's inode within an image: paths with the
@@ -21,26 +19,27 @@ type Identifier interface {
 	Identify(p string) (FileID, uint64, error)
 }
 
-// ErrNoIdentity is returned for a file whose identity the image does not
-// record (an empty file of a tar stream).
+// ErrNoIdentity is returned for a path that has no inode identity: not a
+// regular file.
 var ErrNoIdentity = errors.New("no inode identity")
 
-// Identify reads st_dev, st_ino and st_nlink of a file of the tree with one
-// lstat of its path (not through os.Root, which opens every directory on the
-// way: Walk calls this for every file of QM's trees). The final component is
-// not followed; a link in a directory component would be followed, which
-// Walk never reports (it descends only into real directories).
+// Identify reads st_dev, st_ino and st_nlink of a file of the tree. Every
+// component of p but the last is resolved inside the tree as the kernel
+// resolves it with the tree as root (a link to /etc in the tree names the
+// tree's /etc, never the host's), and the file is described through
+// os.Root; the final component is not followed.
 func (d *dirFS) Identify(p string) (FileID, uint64, error) {
-	p, err := Clean(p)
+	r, err := resolveParent(d, p)
 	if err != nil {
 		return FileID{}, 0, err
 	}
-	var st unix.Stat_t
-	if err := unix.Lstat(filepath.Join(d.dir, rel(p)), &st); err != nil {
-		return FileID{}, 0, &fs.PathError{Op: "identify", Path: p, Err: err}
+	fi, err := d.root.Lstat(rel(r))
+	if err != nil {
+		return FileID{}, 0, pathError("lstat", r, err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return FileID{}, 0, &fs.PathError{Op: "identify", Path: p, Err: ErrNoIdentity}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || !fi.Mode().IsRegular() {
+		return FileID{}, 0, &fs.PathError{Op: "identify", Path: r, Err: ErrNoIdentity}
 	}
 	return FileID{Dev: uint64(st.Dev), Ino: st.Ino}, uint64(st.Nlink), nil
 }
