@@ -1,8 +1,8 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"os"
 
 	"github.com/qm-build/qm-build/stages/check"
 	"github.com/qm-build/qm-build/stages/check/target"
@@ -19,7 +19,8 @@ TARGET is one of these forms; a bare path is recognised by what it holds:
 Image blobs are verified against their digests and sizes; symbolic links are
 resolved inside the image as the kernel resolves them (docs/check-targets.md).
 Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
-(or a flag, or the allow file) could not be read.`)
+(or a flag, or the allow file or keyring) could not be read; 130 and 143 when
+SIGINT or SIGTERM interrupted the check.`)
 	arch := fs.String("arch", "", "architecture every ELF file must have: x86_64 or aarch64 (default: what the image records, else its majority)")
 	profile := fs.String("profile", "default", "failing severity: default (errors) or strict (errors and warnings)")
 	allow := fs.String("allow", "", "allow file declaring what the image may have beyond QM's defaults (see the README)")
@@ -75,8 +76,17 @@ Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
 	return nil
 }
 
+// Bounds of the files check's flags name: an allow file is a few lines, a
+// keyring a few keys.
+const (
+	maxAllowFile = 1 << 20
+	maxKeyring   = 16 << 20
+)
+
 // checkOptions turns the flags into check.Options, reading the allow file and
-// the keyring; every problem is bad input naming its flag.
+// the keyring (regular files only, opened without blocking and read up to a
+// bound: a FIFO or a device is refused at once); every problem is bad input
+// naming its flag.
 func checkOptions(arch, profile, allowFile, keyringFile string) (check.Options, error) {
 	var o check.Options
 	switch arch {
@@ -91,22 +101,20 @@ func checkOptions(arch, profile, allowFile, keyringFile string) (check.Options, 
 	}
 	o.Profile = p
 	if allowFile != "" {
-		f, err := os.Open(allowFile)
+		data, err := readInput(allowFile, maxAllowFile)
 		if err != nil {
 			return o, usageErrorf("--allow: %v", err)
 		}
-		defer f.Close()
-		if o.Policy, err = check.ParseAllow(f, allowFile); err != nil {
+		if o.Policy, err = check.ParseAllow(bytes.NewReader(data), allowFile); err != nil {
 			return o, err
 		}
 	}
 	if keyringFile != "" {
-		f, err := os.Open(keyringFile)
+		data, err := readInput(keyringFile, maxKeyring)
 		if err != nil {
 			return o, usageErrorf("--keyring: %v", err)
 		}
-		defer f.Close()
-		if o.Keyring, err = check.LoadKeyring(f, keyringFile); err != nil {
+		if o.Keyring, err = check.LoadKeyring(bytes.NewReader(data), keyringFile); err != nil {
 			return o, err
 		}
 	}

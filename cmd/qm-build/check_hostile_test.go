@@ -1,11 +1,12 @@
 package main
 
 // Hostile images against the real process (issue 17, cases 7, 8 and 10 for
-// check): memory and temporary disk stay bounded, SIGTERM ends a check that
-// is reading, inputs that would block are refused, and no temporary file is
-// left behind. Memory is the kernel's count (getrusage's ru_maxrss of the
-// child); temporary disk is bounded by running the child under `ulimit -f`,
-// so a spool that grew past the bound would fail the write.
+// check): memory and temporary disk stay bounded, SIGINT and SIGTERM end a
+// check that is reading (as an interruption), inputs and flag files that
+// would block are refused, and no temporary file is left behind. Memory is
+// the kernel's count (getrusage's ru_maxrss of the child); temporary disk is
+// bounded by running the child under `ulimit -f`, so a spool that grew past
+// the bound would fail the write.
 
 import (
 	"archive/tar"
@@ -268,52 +269,64 @@ func truncateOutput(s string) string {
 	return s
 }
 
-// TestCheckStopsOnSIGTERM: SIGTERM while check reads a large layer ends the
-// process, which removes its work directory on the way out. The time from
-// the signal to the exit is logged (`make bench` is where speed is judged).
-func TestCheckStopsOnSIGTERM(t *testing.T) {
+// TestCheckStopsOnASignal: SIGINT or SIGTERM while check reads a large layer
+// ends the process, which removes its work directory on the way out and
+// reports an interruption (not bad input) with the shell's status for the
+// signal: 130 for SIGINT, 143 for SIGTERM. The time from the signal to the
+// exit is logged (`make bench` is where speed is judged).
+func TestCheckStopsOnASignal(t *testing.T) {
 	layout := writeHostileLayout(t, zeroBomb(t, false))
 	exe, err := os.Executable()
 	require.NoError(t, err)
-	tmp := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a hang guard
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "check", "oci:"+layout)
-	cmd.Env = append(os.Environ(), "QM_BUILD_AS_MAIN=1", "TMPDIR="+tmp)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	require.NoError(t, cmd.Start())
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	// The work directory appears once the blobs are verified and the layer
-	// starts streaming: the check is then busy reading 10 GiB.
-	for started := false; !started; {
-		dirs, _ := filepath.Glob(filepath.Join(tmp, "qm-build-check-*"))
-		started = len(dirs) > 0
-		select {
-		case <-done:
-			t.Fatalf("check ended before it read the layer: %s", errb.String())
-		case <-ctx.Done():
-			t.Fatal("the work directory never appeared")
-		case <-time.After(10 * time.Millisecond):
-		}
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		name string
+		code int
+	}{{syscall.SIGINT, "SIGINT", 130}, {syscall.SIGTERM, "SIGTERM", 143}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a hang guard
+			defer cancel()
+			cmd := exec.CommandContext(ctx, exe, "check", "oci:"+layout)
+			cmd.Env = append(os.Environ(), "QM_BUILD_AS_MAIN=1", "TMPDIR="+tmp)
+			var outb, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &outb, &errb
+			require.NoError(t, cmd.Start())
+			done := make(chan struct{})
+			go func() {
+				_ = cmd.Wait()
+				close(done)
+			}()
+			// The work directory appears once the blobs are verified and the
+			// layer starts streaming: the check is then busy reading 10 GiB.
+			for started := false; !started; {
+				dirs, _ := filepath.Glob(filepath.Join(tmp, "qm-build-check-*"))
+				started = len(dirs) > 0
+				select {
+				case <-done:
+					t.Fatalf("check ended before it read the layer: %s", errb.String())
+				case <-ctx.Done():
+					t.Fatal("the work directory never appeared")
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			sent := time.Now()
+			require.NoError(t, cmd.Process.Signal(tc.sig))
+			select {
+			case <-done:
+			case <-ctx.Done():
+			}
+			t.Logf("exited %v after %s", time.Since(sent).Round(time.Millisecond), tc.name)
+			require.NoError(t, ctx.Err(), "check did not stop on %s", tc.name)
+			require.Equal(t, tc.code, cmd.ProcessState.ExitCode(), errb.String())
+			require.Contains(t, errb.String(), "qm-build check: interrupted by "+tc.name+" (")
+			require.Contains(t, errb.String(), "context canceled", "the message says what was cut short")
+			require.Empty(t, outb.String(), "no report for an interrupted check")
+			left, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			require.Empty(t, left, "temporary files left after %s", tc.name)
+		})
 	}
-	sent := time.Now()
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-	t.Logf("exited %v after SIGTERM", time.Since(sent).Round(time.Millisecond))
-	require.NoError(t, ctx.Err(), "check did not stop on SIGTERM")
-	require.NotEqual(t, exitOK, cmd.ProcessState.ExitCode(), errb.String())
-	require.Contains(t, errb.String(), "context canceled")
-	left, err := os.ReadDir(tmp)
-	require.NoError(t, err)
-	require.Empty(t, left, "temporary files left after SIGTERM")
 }
 
 // TestCheckRefusesInputsThatBlock: a FIFO where an archive is expected is
@@ -326,6 +339,37 @@ func TestCheckRefusesInputsThatBlock(t *testing.T) {
 			r := checkProcess(t, t.TempDir(), 1<<20, spec)
 			require.Equal(t, exitBadInput, r.code, r.stderr)
 			require.Contains(t, r.stderr, "FIFO")
+		})
+	}
+}
+
+// TestCheckRefusesFlagFilesThatBlock: --allow and --keyring name regular
+// files; a FIFO (which a plain open would wait on for a writer), a device
+// or an oversized file is refused at once, exit status 2, naming the flag.
+func TestCheckRefusesFlagFilesThatBlock(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "allow.fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	huge := filepath.Join(dir, "huge")
+	f, err := os.Create(huge)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(maxKeyring+1)) // sparse: over both bounds
+	require.NoError(t, f.Close())
+	tree := filepath.Join(dir, "tree")
+	require.NoError(t, os.Mkdir(tree, 0o755))
+	for _, tc := range []struct {
+		flag, file, want string
+	}{
+		{"--allow", fifo, "is not a regular file"},
+		{"--keyring", fifo, "is not a regular file"},
+		{"--keyring", "/dev/zero", "is not a regular file"},
+		{"--allow", huge, "is larger than 1 MiB"},
+		{"--keyring", huge, "is larger than 16 MiB"},
+	} {
+		t.Run(tc.flag+" "+filepath.Base(tc.file), func(t *testing.T) {
+			r := checkProcess(t, t.TempDir(), 1<<20, tc.flag, tc.file, tree)
+			require.Equal(t, exitBadInput, r.code, r.stderr)
+			require.Contains(t, r.stderr, "qm-build check: "+tc.flag+": "+tc.file+" "+tc.want)
 		})
 	}
 }

@@ -161,10 +161,10 @@ func run(ctx context.Context, e *env, args []string) int {
 		if errors.As(err, &fe) {
 			return exitFailure
 		}
-		if err != nil {
+		if err = interruption(ctx, err); err != nil {
 			fmt.Fprintf(e.stderr, "qm-build %s: %v\n", c.name, err)
 		}
-		return exitCode(err)
+		return exitStatusOf(err)
 	}
 	fmt.Fprintf(e.stderr, "qm-build: unknown command %q (see qm-build --help)\n", args[0])
 	return exitBadInput

@@ -10,16 +10,14 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 )
 
 // toolVersion is the tool's own version, set with -ldflags "-X main.toolVersion=…".
 var toolVersion = "0.1.0-dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(context.Background())
 	e := newEnv()
 	var code int
 	if filepath.Base(os.Args[0]) == osbuildStageName {
