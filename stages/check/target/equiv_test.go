@@ -74,6 +74,12 @@ func TestTreeAndImageAgree(t *testing.T) {
 	}
 	require.Equal(t, walk(tree.FS), walk(img))
 
+	if fd, err := unix.Openat2(unix.AT_FDCWD, dir, &unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT}); err == nil {
+		unix.Close(fd)
+		_, _, ok := tree.FS.(*dirFS).identifyInRoot("/etc/qm/etcdir/passwd")
+		require.True(t, ok, "with openat2, the kernel resolves a link to /etc inside the tree")
+	}
+
 	var paths []string
 	require.NoError(t, img.Walk(func(e Entry, _ []byte) error { paths = append(paths, e.Path); return nil }, WalkOptions{}))
 	paths = append(paths, "/", "/etc/qm/etcdir/passwd", "/etc/qm/etcdir/qm/climb", "/etc/qm/etcdir/qm/etcdir/qm/a.conf",
@@ -94,6 +100,12 @@ func TestTreeAndImageAgree(t *testing.T) {
 				bo.Close()
 			}
 			require.Equal(t, identity(t, tree.FS, p), identity(t, img, p), "Identify")
+			d := tree.FS.(*dirFS)
+			if id, n, ok := d.identifyInRoot(p); ok {
+				rid, rn, err := d.identifyResolved(p)
+				require.NoError(t, err, "the kernel's resolution found it, Resolve must too")
+				require.Equal(t, [2]any{rid, rn}, [2]any{id, n}, "openat2 and Resolve agree")
+			}
 		})
 	}
 }
