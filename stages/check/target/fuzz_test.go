@@ -48,7 +48,8 @@ func FuzzOpenArchive(f *testing.F) {
 
 // FuzzFlatten applies two arbitrary layers (tar, gzip or zstd): the result
 // is an error or a consistent tree whose every path is clean and absolute,
-// and which Walk, Lstat and ReadDir agree on.
+// and which Walk, Lstat and ReadDir agree on, with every regular file an
+// inode whose link count is the names it has.
 func FuzzFlatten(f *testing.F) {
 	f.Fuzz(func(t *testing.T, lower, upper []byte) {
 		tmp := t.TempDir()
@@ -59,6 +60,17 @@ func FuzzFlatten(f *testing.F) {
 		defer fsys.Close()
 		n := walkAll(t, fsys)
 		require.Equal(t, fsys.t.entries, n, "Walk sees every counted entry")
+		names, links := map[FileID]uint64{}, map[FileID]uint64{}
+		require.NoError(t, fsys.Walk(func(e Entry, _ []byte) error {
+			if e.Mode.IsRegular() {
+				id, n, err := fsys.Identify(e.Path)
+				require.NoError(t, err, e.Path)
+				names[id]++
+				links[id] = n
+			}
+			return nil
+		}, WalkOptions{}))
+		require.Equal(t, names, links, "an inode's link count is the names it has in the image")
 	})
 }
 
@@ -216,6 +228,11 @@ func TestFuzzSeeds(t *testing.T) {
 			"links": seedFile(
 				layer(entry{name: "srv/p", body: "p"}, entry{name: "etc/l", typ: tar.TypeSymlink, link: "../../../../srv/p"}),
 				layer(entry{name: "etc/l/x", body: "under a link"})),
+			"hard-links": seedFile(
+				layer(entry{name: "etc/a", body: "a"}, entry{name: "var/b", typ: tar.TypeLink, link: "etc/a"},
+					entry{name: "srv/c", typ: tar.TypeLink, link: "etc/a"}, entry{name: "etc/e"}, entry{name: "var/e", typ: tar.TypeLink, link: "etc/e"}),
+				layer(entry{name: "var/.wh.b"}, entry{name: "srv/c", body: "new"}, entry{name: "opt/d", typ: tar.TypeLink, link: "etc/a"},
+					entry{name: "etc/e", typ: tar.TypeLink, link: "etc/e"})),
 			"layers-of-an-image": seedFile(read(b.layers[0]), read(b.layers[1])),
 			"escaping":           seedFile(layer(entry{name: "/a/../../x", body: "x"}), layer(entry{name: "h", typ: tar.TypeLink, link: "missing"})),
 		},
