@@ -157,3 +157,24 @@ func TestTranslateRegex(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+func TestParseConfig(t *testing.T) {
+	c := ParseConfig([]byte("# comment\nSELINUX=Permissive\nSELINUXTYPE=\"targeted\"\nSELINUX = enforcing\n"))
+	require.Equal(t, Config{Mode: "enforcing", ModeLine: 4, Type: "targeted", TypeLine: 3}, c)
+	require.Equal(t, Config{Type: "targeted"}, ParseConfig(nil))
+}
+
+func TestSubstitute(t *testing.T) {
+	local, err := ParseSubstitutions(strings.NewReader("/var/qm /var\n"), "file_contexts.subs")
+	require.NoError(t, err)
+	dist, err := ParseSubstitutions(strings.NewReader("/var/run /run\n/var /srv\n"), "file_contexts.subs_dist")
+	require.NoError(t, err)
+	got, used := Substitute(local, dist, "/var/qm/tmp")
+	require.Equal(t, "/srv/tmp", got)
+	require.Len(t, used, 2)
+	require.Equal(t, 1, used[0].Line)
+	require.Equal(t, "file_contexts.subs", used[0].File)
+	got, used = Substitute(local, dist, "/etc/qm")
+	require.Equal(t, "/etc/qm", got)
+	require.Empty(t, used)
+}

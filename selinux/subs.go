@@ -9,7 +9,12 @@ import (
 
 // Substitution is one line of file_contexts.subs or .subs_dist: a path
 // prefix Src looked up as Dst (e.g. /var/home → /home).
-type Substitution struct{ Src, Dst string }
+type Substitution struct {
+	Src, Dst string
+	// File and Line locate the line (set by ParseSubstitutions).
+	File string
+	Line int
+}
 
 // ParseSubstitutions reads a substitution file the way selabel_subs_init
 // does: "src dst" per line, '#' comments, lines without dst ignored. The
@@ -18,17 +23,43 @@ type Substitution struct{ Src, Dst string }
 func ParseSubstitutions(r io.Reader, name string) ([]Substitution, error) {
 	var out []Substitution
 	sc := bufio.NewScanner(r)
+	n := 0
 	for sc.Scan() {
+		n++
 		f := strings.Fields(sc.Text())
 		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
 			continue
 		}
-		out = append([]Substitution{{Src: f[0], Dst: f[1]}}, out...)
+		out = append([]Substitution{{Src: f[0], Dst: f[1], File: name, Line: n}}, out...)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return out, nil
+}
+
+// Substitute is selabel_sub_key: the path a lookup uses for key after the
+// local substitutions (file_contexts.subs) and the distribution's
+// (file_contexts.subs_dist), and the substitutions that applied.
+func Substitute(local, dist []Substitution, key string) (string, []Substitution) {
+	var used []Substitution
+	cur := key
+	if s, i, ok := sub1i(local, cur); ok {
+		used, cur = append(used, local[i]), s
+	}
+	if s, i, ok := sub1i(dist, cur); ok {
+		used, cur = append(used, dist[i]), s
+	}
+	return cur, used
+}
+
+func sub1i(list []Substitution, key string) (string, int, bool) {
+	for i := range list {
+		if s, ok := sub1(list[i:i+1], key); ok {
+			return s, i, true
+		}
+	}
+	return "", 0, false
 }
 
 // substitute is selabel_sub_key: local substitutions first, then the

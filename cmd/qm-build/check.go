@@ -1,8 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"os"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 
 	"github.com/qm-build/qm-build/stages/check"
 	"github.com/qm-build/qm-build/stages/check/target"
@@ -14,10 +15,13 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
   qm-build check --list-rules [--output text|json]
 
 Checks a finished image offline for QM's freedom-from-interference promises.
-TARGET is an image tree (a directory), oci:DIR[:REF], oci-archive:FILE,
-docker-archive:FILE, a directory of RPMs (rpms:DIR) or a repository (repo:DIR).
+TARGET is one of these forms; a bare path is recognised by what it holds:
+`+target.Usage()+`Every image form gives the same findings as the same tree given as a directory.
+Image blobs are verified against their digests and sizes; symbolic links are
+resolved inside the image as the kernel resolves them (docs/check-targets.md).
 Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
-(or a flag, or the allow file) could not be read.`)
+(or a flag, or the allow file or keyring) could not be read; 130 and 143 when
+SIGINT or SIGTERM interrupted the check.`)
 	arch := fs.String("arch", "", "architecture every ELF file must have: x86_64 or aarch64 (default: what the image records, else its majority)")
 	profile := fs.String("profile", "default", "failing severity: default (errors) or strict (errors and warnings)")
 	allow := fs.String("allow", "", "allow file declaring what the image may have beyond QM's defaults (see the README)")
@@ -44,7 +48,7 @@ Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
 		return err
 	}
 	e.progress("reading %s", fs.Arg(0))
-	t, err := target.Open(fs.Arg(0), target.Options{Arch: o.Arch})
+	t, err := target.OpenContext(ctx, fs.Arg(0), target.Options{Arch: o.Arch})
 	if err != nil {
 		e.progressDone()
 		return err
@@ -73,8 +77,17 @@ Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
 	return nil
 }
 
+// Bounds of the files check's flags name: an allow file is a few lines, a
+// keyring a few keys.
+const (
+	maxAllowFile = 1 << 20
+	maxKeyring   = 16 << 20
+)
+
 // checkOptions turns the flags into check.Options, reading the allow file and
-// the keyring; every problem is bad input naming its flag.
+// the keyring (regular files only, opened without blocking and read up to a
+// bound: a FIFO or a device is refused at once); every problem is bad input
+// naming its flag.
 func checkOptions(arch, profile, allowFile, keyringFile string) (check.Options, error) {
 	var o check.Options
 	switch arch {
@@ -89,22 +102,20 @@ func checkOptions(arch, profile, allowFile, keyringFile string) (check.Options, 
 	}
 	o.Profile = p
 	if allowFile != "" {
-		f, err := os.Open(allowFile)
+		data, err := cli.ReadInput(allowFile, maxAllowFile)
 		if err != nil {
 			return o, usageErrorf("--allow: %v", err)
 		}
-		defer f.Close()
-		if o.Policy, err = check.ParseAllow(f, allowFile); err != nil {
+		if o.Policy, err = check.ParseAllow(bytes.NewReader(data), allowFile); err != nil {
 			return o, err
 		}
 	}
 	if keyringFile != "" {
-		f, err := os.Open(keyringFile)
+		data, err := cli.ReadInput(keyringFile, maxKeyring)
 		if err != nil {
 			return o, usageErrorf("--keyring: %v", err)
 		}
-		defer f.Close()
-		if o.Keyring, err = check.LoadKeyring(f, keyringFile); err != nil {
+		if o.Keyring, err = check.LoadKeyring(bytes.NewReader(data), keyringFile); err != nil {
 			return o, err
 		}
 	}

@@ -36,7 +36,8 @@ func TestCheckCommand(t *testing.T) {
 	writeFile(t, filepath.Join(tree, "etc/containers/systemd/qm.container.d/90-rw.conf"), "[Container]\n# writable\nReadOnly=false\n")
 	r = runCLI(t, nil, "check", tree)
 	require.Equal(t, exitFailure, r.code, r.stdout+r.stderr)
-	require.Contains(t, r.stdout, "/etc/containers/systemd/qm.container.d/90-rw.conf:3: QM106 error: ReadOnly=false")
+	require.Contains(t, r.stdout, "/etc/containers/systemd/qm.container.d/90-rw.conf:3: QM106 error: QM's root is writable")
+	require.Contains(t, r.stdout, "\n    /etc/containers/systemd/qm.container.d/90-rw.conf:3: ReadOnly=false\n", "the chain of files follows the finding")
 	require.Empty(t, r.stderr)
 
 	r = runCLI(t, nil, "check", "--output", "json", tree)

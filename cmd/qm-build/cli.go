@@ -119,10 +119,10 @@ func run(ctx context.Context, e *env, args []string) int {
 		if errors.As(err, &es) {
 			return es.code
 		}
-		if err != nil {
+		if err = interruption(ctx, err); err != nil {
 			fmt.Fprintf(e.stderr, "qm-build %s: %v\n", c.name, err)
 		}
-		return exitCode(err)
+		return exitStatusOf(err)
 	}
 	fmt.Fprintf(e.stderr, "qm-build: unknown command %q (see qm-build --help)\n", args[0])
 	return exitBadInput

@@ -10,8 +10,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/qm-build/qm-build/cmd/internal/cli"
 )
@@ -21,7 +19,7 @@ var toolVersion = "0.1.0-dev"
 
 func main() {
 	cli.TuneGC(os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(context.Background())
 	code := run(ctx, newEnv(), os.Args[1:])
 	stop()
 	os.Exit(code)

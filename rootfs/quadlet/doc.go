@@ -15,4 +15,11 @@
 // instead of ${ROOTFS}-style variables and the timezone resolved at build
 // time. OptionsDropin turns build options into a drop-in, never an edit of the
 // packaged file.
+//
+// The same package reads quadlet back, the way podman 5.4's generator does,
+// for the checker's effective model: Find locates a unit and its drop-ins on
+// quadlet's search path (subdirectories, drop-in precedence), and Convert
+// turns the merged unit (parsed with unitfile.ParseQuadlet) into the service
+// and podman command line quadlet generates, each word with the assignment
+// that produced it. Tests compare both with the real quadlet.
 package quadlet

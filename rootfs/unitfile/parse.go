@@ -1,6 +1,7 @@
 package unitfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -27,10 +28,24 @@ func Parse(r io.Reader, name string) (*File, error) {
 
 // ParseBytes is Parse over a byte slice.
 func ParseBytes(data []byte, name string) (*File, error) {
-	p := &parser{f: &File{Name: name}}
+	f, _, err := parseBytes(data, name, false)
+	return f, err
+}
+
+// ParseLenient reads a unit file the way systemd's manager does
+// (conf-parser.c): a line that is not an assignment, an assignment outside
+// of a section or an invalid key is skipped with a warning, and only a
+// malformed section header fails the file. The skipped lines are returned;
+// Write still reproduces the input.
+func ParseLenient(data []byte, name string) (*File, []*ParseError, error) {
+	return parseBytes(data, name, true)
+}
+
+func parseBytes(data []byte, name string, lenient bool) (*File, []*ParseError, error) {
+	p := &parser{f: &File{Name: name}, lenient: lenient}
 	text := string(data)
 	if text == "" {
-		return p.f, nil
+		return p.f, nil, nil
 	}
 	if strings.HasSuffix(text, "\n") {
 		text = text[:len(text)-1]
@@ -40,21 +55,23 @@ func ParseBytes(data []byte, name string) (*File, error) {
 	lines := strings.Split(text, "\n")
 	for i, raw := range lines {
 		if err := p.physical(raw, i+1, i == 0); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if p.cont != nil {
 		if err := p.finishEntry(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return p.f, nil
+	return p.f, p.skipped, nil
 }
 
 // parser holds the state of one Parse: the section being filled and an entry
 // continued over several physical lines.
 type parser struct {
 	f       *File
+	lenient bool          // skip bad assignments (systemd) instead of failing
+	skipped []*ParseError // the assignments skipped
 	cur     *section
 	cont    *line           // the entry being continued, or nil
 	logical strings.Builder // its text so far
@@ -138,6 +155,21 @@ func (p *parser) header(trimmed, raw string, n int) error {
 func (p *parser) finishEntry() error {
 	l := p.cont
 	p.cont = nil
+	err := p.entry(l)
+	if err != nil && p.lenient {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			p.skipped = append(p.skipped, pe)
+			l.kind, l.value = kindComment, "#"
+			p.add(l)
+			return nil
+		}
+	}
+	return err
+}
+
+// entry splits the logical line of an entry and files it.
+func (p *parser) entry(l *line) error {
 	text := strings.TrimFunc(p.logical.String(), unicode.IsSpace)
 	if p.cur == nil {
 		return &ParseError{File: p.f.Name, Line: l.line, Msg: fmt.Sprintf("assignment %q outside of a section", clip(text))}

@@ -226,6 +226,18 @@ func (f *File) Add(sectionName, key, value string) {
 	s.insert(&line{kind: kindEntry, key: key, value: value, file: f.Name})
 }
 
+// AddEntry appends an entry built elsewhere (a generated unit) to the last
+// [e.Section], keeping the file and line it names so that lookups report
+// where the value came from. Unlike Add it does not check the value: Write
+// renders it as KEY=VALUE, which may not read back for values with line
+// breaks. An invalid section or key name is a programming error (panic).
+func (f *File) AddEntry(e Entry) {
+	if !validSectionName(e.Section) || !validKey(e.Key) {
+		panic(fmt.Sprintf("unitfile: invalid section %q or key %q", e.Section, e.Key))
+	}
+	f.ensureSection(e.Section).insert(&line{kind: kindEntry, key: e.Key, value: e.Value, file: e.File, line: e.Line})
+}
+
 // Set replaces the value of the last assignment of key in section, or adds
 // one. Earlier assignments stay (they no longer matter for single values).
 func (f *File) Set(sectionName, key, value string) {

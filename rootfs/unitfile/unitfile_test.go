@@ -233,6 +233,9 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, s := range seeds {
+		if fi, err := os.Stat(s); err != nil || fi.IsDir() {
+			continue
+		}
 		data, err := os.ReadFile(s)
 		if err != nil {
 			f.Fatal(err)

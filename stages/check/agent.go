@@ -103,3 +103,19 @@ func (a *agentConf) Controller() (controller, bool) {
 	}
 	return controller{}, false
 }
+
+// parseUnit reads and parses one file of unit-file syntax; problems become
+// findings of the rule reading it.
+func (c *Context) parseUnit(p string, problems *[]Finding) *unitfile.File {
+	data, err := target.ReadFile(c.FS, p)
+	if err != nil {
+		*problems = append(*problems, at(p, 0, "cannot read: %v", err))
+		return nil
+	}
+	f, err := unitfile.ParseBytes(data, p)
+	if err != nil {
+		*problems = append(*problems, parseProblem(p, err, "skipped"))
+		return nil
+	}
+	return f
+}

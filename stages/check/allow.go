@@ -27,6 +27,7 @@ import (
 //	memory-max VALUE      QM's MemoryMax= must be VALUE
 //	memory-high VALUE     QM's MemoryHigh= must be VALUE
 //	cpu-weight VALUE      QM's CPUWeight= may be at most VALUE (1..10000)
+//	hook NAME             the OCI hook file NAME (in a hooks.d directory) may run for QM (repeatable)
 //
 // Every problem is reported at once, each as FILE:LINE.
 
@@ -50,6 +51,15 @@ var allowKeywords = map[string]allowKeyword{
 	"memory-max":     {1, false, validMemory, func(p *Policy, v string) { p.MemoryMax = v }},
 	"memory-high":    {1, false, validMemory, func(p *Policy, v string) { p.MemoryHigh = v }},
 	"cpu-weight":     {1, false, validWeight, func(p *Policy, v string) { p.CPUWeight = v }},
+	"hook":           {1, true, validHookName, func(p *Policy, v string) { p.Hooks = append(p.Hooks, v) }},
+}
+
+// validHookName accepts a hooks.d file name (NAME.json, no directory).
+func validHookName(v string) error {
+	if !strings.HasSuffix(v, ".json") || strings.ContainsAny(v, "/\x00") || v == ".json" {
+		return fmt.Errorf("%q is not a hook file name (NAME.json)", v)
+	}
+	return nil
 }
 
 // ParseAllow reads an allow file. name is used in errors. All problems are

@@ -47,6 +47,10 @@ func Run(ctx context.Context, t *target.Target, o Options) (*Report, error) {
 			return nil, err
 		}
 	} else if _, err := c.Walk(); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// Cancelled, not bad input: the walk stopped because ctx did.
+			return nil, fmt.Errorf("walking the image: %w", cerr)
+		}
 		return nil, target.Error(t.Spec, fmt.Errorf("walking the image: %w", err))
 	}
 	r := &Report{Target: t.Spec, Kind: string(t.Kind), Arch: c.Arch, Profile: o.Profile, Errors: []Finding{}, Warnings: []Finding{}}
@@ -70,6 +74,9 @@ func Run(ctx context.Context, t *target.Target, o Options) (*Report, error) {
 				r.Warnings = append(r.Warnings, f)
 			}
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // a rule may have stopped short: no partial report
 	}
 	sortFindings(r.Errors)
 	sortFindings(r.Warnings)

@@ -34,6 +34,7 @@ type Context struct {
 	Keyring openpgp.EntityList
 
 	qm      *qmView
+	ifs     *imageFS
 	nested  *nestedConf
 	agent   *agentConf
 	decls   *declarations

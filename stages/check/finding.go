@@ -16,6 +16,10 @@ type Finding struct {
 	// Line is the line in Path for unit and configuration files, 0 otherwise.
 	Line    int    `json:"line,omitempty"`
 	Message string `json:"message"`
+	// Chain is how the effective value came about, origin first: the files
+	// and lines that set, carried or reset it (empty for findings about a
+	// single file).
+	Chain []Link `json:"chain,omitempty"`
 }
 
 // Location is "path:line", or the path alone.
@@ -26,9 +30,28 @@ func (f Finding) Location() string {
 	return f.Path
 }
 
-// String is the one-line form: "path:line: QM106 error: message".
+// String is the one-line form: "path:line: QM106 error: message". File
+// names and messages with control characters are quoted, so that no finding
+// spans or forges lines.
 func (f Finding) String() string {
-	return fmt.Sprintf("%s: %s %s: %s", f.Location(), f.Rule, f.Severity, f.Message)
+	loc := safeText(f.Path)
+	if f.Line > 0 {
+		loc += ":" + strconv.Itoa(f.Line)
+	}
+	return fmt.Sprintf("%s: %s %s: %s", loc, f.Rule, f.Severity, safeText(f.Message))
+}
+
+// ChainLines are the chain as indented lines for the text report.
+func (f Finding) ChainLines() []string {
+	var out []string
+	for _, l := range f.Chain {
+		loc := safeText(l.Path)
+		if l.Line > 0 {
+			loc += ":" + strconv.Itoa(l.Line)
+		}
+		out = append(out, "    "+loc+": "+safeText(l.Note))
+	}
+	return out
 }
 
 // at builds a finding for an image path and line.

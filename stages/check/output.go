@@ -12,18 +12,18 @@ import (
 // then a summary line.
 func WriteText(w io.Writer, r *Report) error {
 	var b strings.Builder
-	for _, f := range r.Errors {
+	for _, f := range r.Findings() {
 		b.WriteString(f.String() + "\n")
-	}
-	for _, f := range r.Warnings {
-		b.WriteString(f.String() + "\n")
+		for _, l := range f.ChainLines() {
+			b.WriteString(l + "\n")
+		}
 	}
 	verdict := "passed"
 	if r.Failed() {
 		verdict = "FAILED"
 	}
 	fmt.Fprintf(&b, "%s (%s): %d rules, %d error(s), %d warning(s), profile %s: %s\n",
-		r.Target, r.Kind, r.Rules, len(r.Errors), len(r.Warnings), r.Profile, verdict)
+		safeText(r.Target), r.Kind, r.Rules, len(r.Errors), len(r.Warnings), r.Profile, verdict)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -16,6 +16,8 @@ type rpmInfo struct {
 	File     string
 	NEVRA    rpmutils.NEVRA
 	Requires []requirement
+	// Files are the package's file names.
+	Files []string
 	// DigestErr is a header or payload digest that does not verify.
 	DigestErr error
 	// SigErr is the signature check against the keyring (nil when it
@@ -136,6 +138,11 @@ func (info *rpmInfo) fill(hdr *rpmutils.RpmHeader) error {
 		return fmt.Errorf("reading name and version: %w", err)
 	}
 	info.NEVRA = *n
+	if files, err := hdr.GetFiles(); err == nil {
+		for _, f := range files {
+			info.Files = append(info.Files, f.Name())
+		}
+	}
 	names, _ := hdr.GetStrings(rpmutils.REQUIRENAME)
 	versions, _ := hdr.GetStrings(rpmutils.REQUIREVERSION)
 	flags, _ := hdr.GetInts(rpmutils.REQUIREFLAGS)
@@ -159,4 +166,35 @@ func (info *rpmInfo) evr() string {
 		v = info.NEVRA.Epoch + ":" + v
 	}
 	return v
+}
+
+// qmConfigDirs are where a package changes QM's container or trees: QM's
+// trees, qm-build's drop-in declarations, and the quadlet and systemd
+// drop-in directories of QM's units.
+var qmConfigDirs = []string{qmUsrLib, qmEtc, qmVar, qmShare,
+	"/etc/containers/systemd/qm.container.d", "/usr/share/containers/systemd/qm.container.d",
+	"/etc/containers/systemd/container.d", "/usr/share/containers/systemd/container.d",
+	"/etc/systemd/system/qm.service.d", "/usr/lib/systemd/system/qm.service.d"}
+
+// isDropin reports whether a qm-* package is one of qm's drop-ins, built with
+// qm and versioned with it: it requires qm, or it installs QM configuration.
+// Other qm-* packages (upstream's qm-oci-hooks and qm-wayland, versioned on
+// their own) are not held to qm's version.
+func (info *rpmInfo) isDropin() bool {
+	if !strings.HasPrefix(info.NEVRA.Name, "qm-") {
+		return false
+	}
+	for _, q := range info.Requires {
+		if q.Name == "qm" {
+			return true
+		}
+	}
+	for _, f := range info.Files {
+		for _, d := range qmConfigDirs {
+			if under(f, d) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -39,6 +39,9 @@ type Policy struct {
 	// CPUWeight is the highest CPUWeight= QM may have ("" means
 	// DefaultCPUWeightLimit).
 	CPUWeight string
+	// Hooks are OCI hook file names (hooks.d/NAME.json) allowed to run for
+	// QM although they are not QM's device hooks.
+	Hooks []string
 }
 
 // PolicyFromPlan is what a build plan asked for: the expectations for the tree

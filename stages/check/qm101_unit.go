@@ -1,34 +1,15 @@
 package check
 
-// QM101: QM's quadlet exists where quadlet looks, parses, and is what systemd
-// runs.
+// QM101: systemd runs QM as quadlet generates it from qm.container.
 var ruleQM101 = Rule{
 	ID: "QM101", Severity: Error, Group: GroupQuadlet,
-	Title: "qm.container exists where quadlet looks, parses, and no static qm.service replaces it",
+	Title: "qm.service is the unit quadlet generates from a readable qm.container, it loads, and it runs podman",
 	Rationale: "Every isolation setting of QM lives in its quadlet. Without a readable qm.container quadlet generates no qm.service; " +
-		"a static qm.service in /etc/systemd/system or /run/systemd/system replaces the generated unit and none of its settings apply " +
+		"a qm.service unit file in /etc/systemd/system replaces the generated unit; a masked unit, a drop-in that fails to parse, " +
+		"a second ExecStart= or a command other than podman leave QM not running or running without its settings " +
 		"(all FFI tests start from qm.service as quadlet generates it).",
 	FFI: []string{"all"},
 	Check: func(c *Context) []Finding {
-		v := c.QM()
-		if v.Path == "" {
-			return []Finding{at(quadletDirs[2]+"/"+qmUnit, 0, "no qm.container in %s: quadlet will not generate qm.service", joinDirs(quadletDirs))}
-		}
-		out := append([]Finding(nil), v.Problems...)
-		if v.StaticService != "" {
-			out = append(out, at(v.StaticService, 0, "a static qm.service replaces the unit quadlet generates from %s", v.Path))
-		}
-		return out
+		return append([]Finding(nil), c.QM().Problems...)
 	},
-}
-
-func joinDirs(ds []string) string {
-	s := ""
-	for i, d := range ds {
-		if i > 0 {
-			s += ", "
-		}
-		s += d
-	}
-	return s
 }

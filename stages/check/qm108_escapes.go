@@ -1,91 +1,42 @@
 package check
 
-import "strings"
-
-// QM108: nothing in QM's quadlet escapes its confinement.
+// QM108: nothing on QM's command line or in podman's configuration escapes
+// its confinement.
 var ruleQM108 = Rule{
 	ID: "QM108", Severity: Error, Group: GroupQuadlet,
-	Title: "no PodmanArgs, GlobalArgs or quadlet key escapes confinement (privileged, label=disable, host namespaces, unmask)",
-	Rationale: "--privileged, label=disable, host PID/IPC/UTS/user/cgroup namespaces and unmasked /proc or /sys undo QM's isolation: " +
+	Title: "QM is not privileged, keeps SELinux labelling, no host PID/IPC/UTS/user/cgroup namespace, nothing unmasked",
+	Rationale: "--privileged, label=disable (or containers.conf label=false), host PID/IPC/UTS/user/cgroup namespaces and unmasked " +
+		"/proc or /sys undo QM's isolation, from the quadlet, PodmanArgs, a qm.service drop-in or the host's containers.conf alike: " +
 		"the 'sysctl' and '/sys' FFI tests expect sysctl writes denied and /sys read-only, 'selinux' expects qm_t, 'sockets' and " +
-		"'not visible' expect host processes and files hidden. Devices, volumes and mounts passed as podman arguments bypass the checked keys ('devices').",
-	FFI: []string{"sysctl", "/sys", "selinux", "sockets", "not visible", "devices"},
+		"'not visible' expect host processes and files hidden.",
+	FFI: []string{"sysctl", "/sys", "selinux", "sockets", "not visible"},
 	Check: func(c *Context) []Finding {
 		return c.withQM(func(v *qmView) []Finding {
 			var out []Finding
-			for _, key := range []string{"PodmanArgs", "GlobalArgs"} {
-				for _, e := range v.containerAll(key) {
-					if why := escapingArgs(splitWords(v.expand(e.Value))); why != "" {
-						out = append(out, at(e.File, e.Line, "%s=%s: %s", key, e.Value, why))
-					}
+			if priv, chain := v.privileged(); priv {
+				out = append(out, chainAt(chain, "QM runs privileged: every device and capability, no SELinux separation, /proc and /sys unmasked"))
+			}
+			sec := v.f().sec
+			if sec.LabelDisable != nil {
+				out = append(out, chainAt(v.occChain(sec.LabelDisable.From), "label=disable turns SELinux confinement off for QM"))
+			}
+			if s, ok := v.conf("containers", "label"); ok {
+				if b, _ := s.Value.(bool); !b {
+					out = append(out, chainAt(confChain(s, " = false"), "containers.conf turns SELinux labelling off for every container, QM included"))
 				}
 			}
-			out = append(out, escapingKeys(v)...)
+			for _, ns := range namespaceFlags[1:] {
+				if n := v.namespace(ns[0], ns[1]); n.Set && hostShared(n.Value) {
+					out = append(out, chainAt(n.Chain, "%s namespace %s: QM shares it with the host or another container", ns[0], n.Value))
+				}
+			}
+			for _, it := range sec.Unmask {
+				out = append(out, chainAt(v.occChain(it.From), "%s exposes masked /proc and /sys paths to QM", it.Value))
+			}
+			for _, it := range v.items("volumes-from") {
+				out = append(out, chainAt(it.Chain, "--volumes-from %s mounts another container's volumes into QM", it.Value))
+			}
 			return out
 		})
 	},
-}
-
-// escapingKeys checks the quadlet keys that weaken confinement
-// (podman-systemd.unit(5)).
-func escapingKeys(v *qmView) []Finding {
-	var out []Finding
-	for _, e := range v.containerAll("Unmask") {
-		out = append(out, at(e.File, e.Line, "Unmask=%s exposes masked /proc and /sys paths to QM", e.Value))
-	}
-	if e, ok := v.container("SecurityLabelDisable"); ok {
-		if b, _ := parseBool(e.Value); b {
-			out = append(out, at(e.File, e.Line, "SecurityLabelDisable=%s runs QM without SELinux confinement", e.Value))
-		}
-	}
-	if e, ok := v.container("UserNS"); ok && strings.HasPrefix(e.Value, "host") {
-		out = append(out, at(e.File, e.Line, "UserNS=%s shares the host's user namespace", e.Value))
-	}
-	return out
-}
-
-// escapingArgs reports the first podman argument that escapes confinement,
-// in either "--opt=value" or "--opt value" form.
-func escapingArgs(words []string) string {
-	for i := 0; i < len(words); i++ {
-		opt, val, hasVal := strings.Cut(words[i], "=")
-		next := func() string {
-			if hasVal {
-				return val
-			}
-			if i+1 < len(words) {
-				return words[i+1]
-			}
-			return ""
-		}
-		switch opt {
-		case "--privileged":
-			if !hasVal || val == "true" {
-				return "--privileged gives QM every device and capability and disables SELinux separation"
-			}
-		case "--pid", "--ipc", "--uts", "--userns", "--cgroupns", "--network", "--net":
-			if v := next(); v == "host" || strings.HasPrefix(v, "host:") || strings.HasPrefix(v, "ns:") || strings.HasPrefix(v, "container:") {
-				return opt + "=" + v + " shares a namespace with the host"
-			}
-		case "--security-opt":
-			v := next()
-			switch {
-			case v == "label=disable" || v == "label:disable":
-				return "--security-opt " + v + " turns SELinux confinement off"
-			case strings.HasPrefix(v, "unmask"):
-				return "--security-opt " + v + " exposes masked /proc and /sys paths"
-			case strings.HasPrefix(v, "seccomp=unconfined") || strings.HasPrefix(v, "seccomp:unconfined"):
-				return "--security-opt " + v + " drops the seccomp profile"
-			case strings.HasPrefix(v, "label=type:") && !strings.HasSuffix(v, ":qm_t"):
-				return "--security-opt " + v + " runs QM in another SELinux domain"
-			}
-		case "--device", "-v", "--volume", "--mount", "--add-host-device":
-			return opt + " bypasses the AddDevice=/Volume= checks"
-		case "--cap-add":
-			if v := strings.ToLower(next()); strings.Contains(v, "sys_boot") || strings.Contains(v, "sys_resource") {
-				return "--cap-add " + v + " gives back a capability QM drops"
-			}
-		}
-	}
-	return ""
 }

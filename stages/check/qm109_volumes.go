@@ -19,27 +19,27 @@ var sensitiveHostPaths = []string{
 // QM109: QM mounts only its own trees and the BlueChi socket.
 var ruleQM109 = Rule{
 	ID: "QM109", Severity: Error, Group: GroupQuadlet,
-	Title: "Volume= and Mount= use only QM's paths (/etc/qm, /var/qm), the BlueChi socket, and allowed volumes",
-	Rationale: "A host path mounted into QM lets QM read or write what ASIL software uses: the 'not visible' FFI test expects host " +
-		"files hidden, 'sockets' expects the journal and /run/udev/control out of reach, '/sys' a read-only /sys, 'disk' that QM fills " +
-		"only /var/qm, 'agent-flood' that the BlueChi socket comes only through its declared drop-in, 'devices' that no /dev is mounted.",
+	Title: "QM's volumes and mounts use only QM's paths (/etc/qm, /var/qm), the BlueChi socket, and allowed volumes",
+	Rationale: "A host path mounted into QM lets QM read or write what ASIL software uses, whether Volume=, Mount=, PodmanArgs, " +
+		"a qm.service drop-in or the host's containers.conf mounts it: the 'not visible' FFI test expects host files hidden, " +
+		"'sockets' expects the journal and /run/udev/control out of reach, '/sys' a read-only /sys, 'disk' that QM fills only " +
+		"/var/qm, 'agent-flood' that the BlueChi socket comes only through its declared drop-in, 'devices' that no /dev is mounted.",
 	FFI: []string{"not visible", "sockets", "/sys", "disk", "agent-flood", "devices"},
 	Check: func(c *Context) []Finding {
 		return c.withQM(func(v *qmView) []Finding {
 			var out []Finding
-			for _, e := range v.containerAll("Volume") {
-				src, _, _ := strings.Cut(v.expand(e.Value), ":")
-				if why := c.volumeProblem(src); why != "" {
-					out = append(out, at(e.File, e.Line, "Volume=%s %s", e.Value, why))
+			for _, m := range v.mounts() {
+				var why string
+				switch m.Type {
+				case "bind", "glob":
+					why = c.volumeProblem(m.Source)
+				case "volume":
+					why = c.volumeProblem(m.Source)
+				default:
+					continue // tmpfs, devpts, ramfs, image and artifact mounts hold no host path
 				}
-			}
-			for _, e := range v.containerAll("Mount") {
-				src, typ := mountSource(v.expand(e.Value))
-				if typ == "tmpfs" || typ == "devpts" || typ == "ramfs" {
-					continue
-				}
-				if why := c.volumeProblem(src); why != "" {
-					out = append(out, at(e.File, e.Line, "Mount=%s %s", e.Value, why))
+				if why != "" {
+					out = append(out, chainAt(m.Chain, "%s %s %s", m.Via, m.Raw, why))
 				}
 			}
 			return out
@@ -65,20 +65,4 @@ func (c *Context) volumeProblem(src string) string {
 		}
 	}
 	return "mounts the host path " + p + ", which is not one of QM's paths (declare it with volume in the allow file if intended)"
-}
-
-// mountSource reads the source and type of a --mount value
-// (type=bind,source=/x,destination=/y; src= and target=/dst= are aliases).
-func mountSource(v string) (src, typ string) {
-	typ = "volume"
-	for _, kv := range strings.Split(v, ",") {
-		k, val, _ := strings.Cut(kv, "=")
-		switch k {
-		case "type":
-			typ = val
-		case "source", "src":
-			src = val
-		}
-	}
-	return src, typ
 }

@@ -3,7 +3,9 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
+	"github.com/qm-build/qm-build/rootfs/podman"
 	"github.com/qm-build/qm-build/rootfs/seccomp"
 	"github.com/qm-build/qm-build/stages/check/target"
 )
@@ -11,35 +13,69 @@ import (
 // QM113: QM's seccomp profile exists and denies realtime scheduling.
 var ruleQM113 = Rule{
 	ID: "QM113", Severity: Error, Group: GroupQuadlet,
-	Title: "SeccompProfile= names a profile in the image that denies sched_setattr and allows sched_setscheduler only for SCHED_OTHER/BATCH/IDLE",
+	Title: "QM's seccomp profile is a file in the image that denies sched_setattr and allows sched_setscheduler only for SCHED_OTHER/BATCH/IDLE",
 	Rationale: "Realtime scheduling in QM would starve ASIL tasks of CPU; the 'deny_sched_setattr' and 'deny_set_scheduler' FFI " +
-		"tests expect both calls to fail for realtime policies (upstream's create-seccomp-rules).",
+		"tests expect both calls to fail for realtime policies (upstream's create-seccomp-rules). The profile is the last " +
+		"--security-opt seccomp=, else containers.conf's seccomp_profile, else podman's default, which allows realtime scheduling.",
 	FFI: []string{"deny_sched_setattr", "deny_set_scheduler"},
 	Check: func(c *Context) []Finding {
 		return c.withQM(func(v *qmView) []Finding {
-			e, ok := v.container("SeccompProfile")
-			if !ok {
-				return []Finding{v.missing("Container", "SeccompProfile", "podman's default profile allows realtime scheduling")}
+			if priv, _ := v.privileged(); priv {
+				return nil // QM108 reports privileged mode, which runs without seccomp
 			}
-			p := v.expand(e.Value)
-			if p == "unconfined" || p == "" {
-				return []Finding{at(e.File, e.Line, "SeccompProfile=%s: QM runs without a seccomp filter", e.Value)}
+			p, chain := v.seccompProfile()
+			switch {
+			case p == "":
+				return []Finding{v.missing("no seccomp profile on QM's command line", "podman's default profile allows realtime scheduling (SeccompProfile=)")}
+			case p == "unconfined":
+				return []Finding{chainAt(chain, "QM runs without a seccomp filter")}
 			}
 			data, err := target.ReadFile(c.FS, p)
 			if err != nil {
-				return []Finding{at(e.File, e.Line, "SeccompProfile=%s: the profile is not in the image: %v", e.Value, err)}
+				return []Finding{chainAt(chain, "the seccomp profile %s is not in the image: %v", p, err)}
 			}
 			var prof seccompProfile
 			if err := json.Unmarshal(data, &prof); err != nil {
 				return []Finding{at(p, 0, "not a seccomp profile: %v", err)}
 			}
+			caps, _, _ := v.capabilities()
+			dropped := map[string]bool{}
+			for _, cp := range podman.AllCapabilities() {
+				if !contains(caps, cp) {
+					dropped[normCap(cp)] = true
+				}
+			}
 			var out []Finding
-			for _, why := range prof.realtimeProblems(droppedCaps(v)) {
-				out = append(out, at(p, 0, "%s", why))
+			for _, why := range prof.realtimeProblems(dropped) {
+				out = append(out, chainAt(append([]Link{{Path: p, Note: "the seccomp profile"}}, chain...), "%s", why))
 			}
 			return out
 		})
 	},
+}
+
+// seccompProfile is QM's effective seccomp profile and its chain; "" when
+// none is set, "unconfined" when there is none.
+func (v *qmView) seccompProfile() (string, []Link) {
+	if priv, chain := v.privileged(); priv {
+		return "unconfined", chain
+	}
+	if s := v.f().sec.Seccomp; s != nil {
+		_, p, _ := cutAny(s.Value, "=:")
+		return p, v.occChain(s.From)
+	}
+	if s, ok := v.conf("containers", "seccomp_profile"); ok {
+		p, _ := s.Value.(string)
+		return p, confChain(s, " = "+p)
+	}
+	return "", nil
+}
+
+func cutAny(s, seps string) (string, string, bool) {
+	if i := strings.IndexAny(s, seps); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return s, "", false
 }
 
 // seccompProfile is the containers seccomp.json format (containers/common
@@ -140,13 +176,4 @@ func policyLimited(args []seccomp.Arg) bool {
 		}
 	}
 	return false
-}
-
-// droppedCaps are QM's dropped capabilities, normalised.
-func droppedCaps(v *qmView) map[string]bool {
-	out := map[string]bool{}
-	for _, w := range listWords(v.containerAll("DropCapability")) {
-		out[normCap(w)] = true
-	}
-	return out
 }

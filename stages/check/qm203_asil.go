@@ -4,6 +4,8 @@ import (
 	"math"
 	"path"
 	"strconv"
+
+	"github.com/qm-build/qm-build/rootfs/systemd"
 )
 
 // QM203: ASIL services are the last to be OOM-killed.
@@ -24,7 +26,7 @@ var ruleQM203 = Rule{
 			asil[name] = true
 			u := c.HostUnit(name, &out)
 			if u == nil {
-				out = append(out, at(path.Join(systemdDirs[len(systemdDirs)-2], name), 0, "ASIL unit %s is not in the image (or is masked)", name))
+				out = append(out, at(path.Join(systemd.DirUsr, name), 0, "ASIL unit %s is not in the image (or is masked)", name))
 				continue
 			}
 			e, ok := u.File.LookupEntry("Service", "OOMScoreAdjust")

@@ -14,9 +14,9 @@ var ruleQM204 = Rule{
 				e, ok := v.service(kv[0])
 				switch {
 				case !ok:
-					out = append(out, v.missing("Service", kv[0], "want "+kv[0]+"="+kv[1]))
+					out = append(out, v.serviceMissing(kv[0], "want "+kv[0]+"="+kv[1]))
 				case e.Value != kv[1]:
-					out = append(out, at(e.File, e.Line, "%s=%s: want %s", kv[0], e.Value, kv[1]))
+					out = append(out, chainAt(v.entryChain(e), "%s=%s: want %s", kv[0], e.Value, kv[1]))
 				}
 			}
 			return out

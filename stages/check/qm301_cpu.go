@@ -13,7 +13,7 @@ var ruleQM301 = Rule{
 		return c.withQM(func(v *qmView) []Finding {
 			e, ok := v.service("CPUWeight")
 			if !ok {
-				return []Finding{v.missing("Service", "CPUWeight", "QM gets the default CPU weight of every host service; want idle")}
+				return []Finding{v.serviceMissing("CPUWeight", "QM gets the default CPU weight of every host service; want idle")}
 			}
 			if e.Value == "idle" {
 				return nil
@@ -23,12 +23,12 @@ var ruleQM301 = Rule{
 				limit = strconv.Itoa(DefaultCPUWeightLimit)
 			}
 			if limit == "idle" {
-				return []Finding{at(e.File, e.Line, "CPUWeight=%s: the build asked for idle", e.Value)}
+				return []Finding{chainAt(v.entryChain(e), "CPUWeight=%s: the build asked for idle", e.Value)}
 			}
 			n, err := strconv.Atoi(e.Value)
 			max, _ := strconv.Atoi(limit)
 			if err != nil || n > max {
-				return []Finding{at(e.File, e.Line, "CPUWeight=%s is above the limit %s", e.Value, limit)}
+				return []Finding{chainAt(v.entryChain(e), "CPUWeight=%s is above the limit %s", e.Value, limit)}
 			}
 			return nil
 		})

@@ -17,9 +17,9 @@ var ruleQM302 = Rule{
 				e, ok := v.service(kv[0])
 				switch {
 				case !ok:
-					out = append(out, v.missing("Service", kv[0], "want "+kv[0]+"="+kv[1]))
+					out = append(out, v.serviceMissing(kv[0], "want "+kv[0]+"="+kv[1]))
 				case e.Value != kv[1]:
-					out = append(out, at(e.File, e.Line, "%s=%s: configured %s", kv[0], e.Value, kv[1]))
+					out = append(out, chainAt(v.entryChain(e), "%s=%s: configured %s", kv[0], e.Value, kv[1]))
 				}
 			}
 			return out

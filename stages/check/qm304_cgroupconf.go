@@ -1,7 +1,5 @@
 package check
 
-import "fmt"
-
 // oomGroup is the cgroup setting nested containers need (qm-upstream.md §4).
 const oomGroup = "memory.oom.group=1"
 
@@ -14,20 +12,17 @@ var ruleQM304 = Rule{
 	FFI: []string{"memory"},
 	Check: func(c *Context) []Finding {
 		n := c.Nested()
-		val, ok := n.values["cgroup_conf"]
+		s, ok := n.conf.Get("containers", "cgroup_conf")
 		if !ok {
-			where := qmEtc + "/containers/containers.conf"
-			if len(n.files) > 0 {
-				where = n.files[len(n.files)-1]
-			}
-			return []Finding{at(where, 0, "[containers] cgroup_conf is not set: want [\"%s\"]", oomGroup)}
+			return []Finding{at(n.where(), 0, "[containers] cgroup_conf is not set: want [\"%s\"]", oomGroup)}
 		}
-		list, _ := val.Value.([]any)
-		for _, x := range list {
-			if fmt.Sprint(x) == oomGroup {
+		var vals []string
+		for _, it := range s.Items() {
+			if it.Value == oomGroup {
 				return nil
 			}
+			vals = append(vals, it.Value)
 		}
-		return []Finding{at(val.File, val.Line, "cgroup_conf = %v lacks %q", val.Value, oomGroup)}
+		return []Finding{at(s.File, s.Line, "cgroup_conf = %q lacks %q", vals, oomGroup)}
 	},
 }

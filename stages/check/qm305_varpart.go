@@ -6,13 +6,15 @@ import (
 	"path"
 	"strings"
 
+	"github.com/qm-build/qm-build/rootfs/systemd"
+	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/stages/check/target"
 )
 
 // QM305: when /var/qm is a partition, QM waits for it.
 var ruleQM305 = Rule{
 	ID: "QM305", Severity: Error, Group: GroupResources,
-	Title: "when the image mounts /var/qm separately (fstab or var-qm.mount), QM has RequiresMountsFor=/var/qm",
+	Title: "when the image mounts /var/qm separately (fstab or var-qm.mount), qm.service requires it (RequiresMountsFor= under /var/qm, in the generated unit too)",
 	Rationale: "The 'disk' FFI test lets QM fill /var/qm and expects the host to still allocate; that holds when /var/qm is its " +
 		"own partition, and only if QM starts after it is mounted instead of writing into the host's /var.",
 	FFI: []string{"disk"},
@@ -23,8 +25,9 @@ var ruleQM305 = Rule{
 		}
 		return c.withQM(func(v *qmView) []Finding {
 			for _, e := range v.Service.LookupAllEntries("Unit", "RequiresMountsFor") {
-				for _, p := range strings.Fields(e.Value) {
-					if path.Clean(v.expand(p)) == qmVar {
+				words, _ := unitfile.SplitWords(e.Value, unitfile.SplitUnquote|unitfile.SplitCUnescape|unitfile.SplitRelax)
+				for _, p := range words {
+					if under(path.Clean(systemd.Specifiers(p, qmService)), qmVar) {
 						return nil
 					}
 				}
@@ -36,17 +39,17 @@ var ruleQM305 = Rule{
 					}
 				}
 			}
-			return []Finding{at(v.Path, 0, "%s mounts %s, but QM has no RequiresMountsFor=%s: it may start on the host's /var", where, qmVar, qmVar)}
+			return []Finding{chainAt([]Link{{Path: where, Note: "mounts " + qmVar}, {Path: v.Unit.Fragment, Note: "qm.service as systemd loads it: no RequiresMountsFor= under " + qmVar}},
+				"%s mounts %s, but qm.service has no RequiresMountsFor=%s: QM may start on the host's /var", where, qmVar, qmVar)}
 		})
 	},
 }
 
 // varQMMount names the file that mounts /var/qm separately, or "".
 func (c *Context) varQMMount() string {
-	for _, d := range systemdDirs {
-		if p := path.Join(d, "var-qm.mount"); target.Exists(c.FS, p) {
-			return p
-		}
+	l := &systemd.Lookup{FS: c.imageFS()}
+	if u := l.Find("var-qm.mount"); u.Fragment != "" && !u.Masked {
+		return u.Fragment
 	}
 	data, err := target.ReadFile(c.FS, "/etc/fstab")
 	if err != nil {

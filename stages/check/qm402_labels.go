@@ -57,15 +57,7 @@ var ruleQM402 = Rule{
 // imageFileContexts parses the image's compiled file_contexts, if it has one
 // (/etc/selinux/<SELINUXTYPE>/contexts/files/file_contexts).
 func (c *Context) imageFileContexts() (*selinux.FileContexts, string) {
-	typ := "targeted"
-	if data, err := target.ReadFile(c.FS, "/etc/selinux/config"); err == nil {
-		for _, l := range strings.Split(string(data), "\n") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "SELINUXTYPE="); ok && v != "" {
-				typ = v
-			}
-		}
-	}
-	p := path.Join("/etc/selinux", typ, "contexts/files/file_contexts")
+	p := path.Join("/etc/selinux", c.selinuxType(), "contexts/files/file_contexts")
 	data, err := target.ReadFile(c.FS, p)
 	if err != nil {
 		return nil, ""

@@ -2,7 +2,6 @@ package check
 
 import (
 	"path"
-	"strings"
 )
 
 // QM502: a unix-socket controller is mounted in, and only then.
@@ -16,12 +15,11 @@ var ruleQM502 = Rule{
 		return c.withQM(func(v *qmView) []Finding {
 			ctl, hasCtl := c.Agent().Controller()
 			var sockVol, match *volumeAt
-			for _, e := range v.containerAll("Volume") {
-				parts := strings.Split(v.expand(e.Value), ":")
-				if len(parts) < 2 {
+			for _, m := range v.mounts() {
+				if m.Type != "bind" {
 					continue
 				}
-				va := &volumeAt{src: path.Clean(parts[0]), dst: path.Clean(parts[1]), file: e.File, line: e.Line, raw: e.Value}
+				va := &volumeAt{src: m.Source, dst: m.Destination, chain: m.Chain, raw: m.Raw}
 				if va.src == bluechiHostSocket {
 					sockVol = va
 				}
@@ -33,9 +31,9 @@ var ruleQM502 = Rule{
 			case hasCtl && ctl.Unix != "" && match == nil:
 				return []Finding{at(ctl.Entry.File, ctl.Entry.Line, "ControllerAddress=%s, but QM mounts no socket at %s (want Volume=%s:%s)", ctl.Entry.Value, ctl.Unix, bluechiHostSocket, ctl.Unix)}
 			case hasCtl && ctl.Unix != "" && match.src != bluechiHostSocket:
-				return []Finding{at(match.file, match.line, "Volume=%s gives QM's agent %s, not the BlueChi controller socket %s", match.raw, match.src, bluechiHostSocket)}
+				return []Finding{chainAt(match.chain, "volume %s gives QM's agent %s, not the BlueChi controller socket %s", match.raw, match.src, bluechiHostSocket)}
 			case sockVol != nil && (!hasCtl || ctl.Unix == "" || path.Clean(ctl.Unix) != sockVol.dst):
-				return []Finding{at(sockVol.file, sockVol.line, "Volume=%s mounts the BlueChi controller socket, but QM's agent does not use it", sockVol.raw)}
+				return []Finding{chainAt(sockVol.chain, "volume %s mounts the BlueChi controller socket, but QM's agent does not use it", sockVol.raw)}
 			}
 			return nil
 		})
@@ -43,6 +41,6 @@ var ruleQM502 = Rule{
 }
 
 type volumeAt struct {
-	src, dst, file, raw string
-	line                int
+	src, dst, raw string
+	chain         []Link
 }

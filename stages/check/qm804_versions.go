@@ -1,13 +1,12 @@
 package check
 
-import "strings"
-
 // QM804: qm and its drop-ins come from one build.
 var ruleQM804 = Rule{
 	ID: "QM804", Severity: Error, Group: GroupPackages, Scope: ScopePackages,
-	Title: "there is one qm package, and every qm-<drop-in> package has its version-release",
+	Title: "there is one qm package, and every qm-<drop-in> package (one that requires qm or installs QM configuration) has its version-release",
 	Rationale: "Drop-ins and qm are composed from one plan: a drop-in from another build may add devices or quadlet settings " +
-		"that this qm's policy and checks do not expect ('devices' FFI test).",
+		"that this qm's policy and checks do not expect ('devices' FFI test). qm-* packages that neither require qm nor install " +
+		"QM configuration (upstream's qm-oci-hooks and qm-wayland) are versioned on their own.",
 	FFI: []string{"devices"},
 	Check: func(c *Context) []Finding {
 		var qms []*rpmInfo
@@ -19,7 +18,7 @@ var ruleQM804 = Rule{
 		var out []Finding
 		if len(qms) == 0 {
 			for _, r := range c.rpms {
-				if strings.HasPrefix(r.NEVRA.Name, "qm-") {
+				if r.isDropin() {
 					out = append(out, at(r.File, 0, "drop-in package %s, but no qm package", r.NEVRA.Name))
 				}
 			}
@@ -32,7 +31,7 @@ var ruleQM804 = Rule{
 			}
 		}
 		for _, r := range c.rpms {
-			if strings.HasPrefix(r.NEVRA.Name, "qm-") && r.evr() != qm.evr() {
+			if r.isDropin() && r.evr() != qm.evr() {
 				out = append(out, at(r.File, 0, "%s is %s, qm is %s", r.NEVRA.Name, r.evr(), qm.evr()))
 			}
 		}

@@ -23,7 +23,7 @@ var ruleQM805 = Rule{
 		}
 		var out []Finding
 		for _, r := range c.rpms {
-			if !strings.HasPrefix(r.NEVRA.Name, "qm-") {
+			if !r.isDropin() {
 				continue
 			}
 			var reqs []requirement

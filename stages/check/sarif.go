@@ -63,10 +63,15 @@ type sarifResult struct {
 	Level     string          `json:"level"`
 	Message   sarifText       `json:"message"`
 	Locations []sarifLocation `json:"locations"`
+	// RelatedLocations are the finding's chain, origin first: the files and
+	// lines that produced the effective value (SARIF 2.1.0 §3.27.22).
+	RelatedLocations []sarifLocation `json:"relatedLocations,omitempty"`
 }
 
 type sarifLocation struct {
+	ID               *int          `json:"id,omitempty"`
 	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	Message          *sarifText    `json:"message,omitempty"`
 }
 
 type sarifPhysical struct {
@@ -110,13 +115,22 @@ func WriteSARIF(w io.Writer, r *Report, rules []Rule, toolVersion string) error 
 	if image {
 		run.OriginalURIBaseIDs = map[string]sarifArtifact{sarifBase: {URI: "file:///"}}
 	}
-	for _, f := range r.Findings() {
-		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(f.Path)}}
+	physical := func(p string, line int) sarifPhysical {
+		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(p)}}
 		if image {
 			loc.ArtifactLocation.URIBaseID = sarifBase
 		}
-		if f.Line > 0 {
-			loc.Region = &sarifRegion{StartLine: f.Line}
+		if line > 0 {
+			loc.Region = &sarifRegion{StartLine: line}
+		}
+		return loc
+	}
+	for _, f := range r.Findings() {
+		loc := physical(f.Path, f.Line)
+		var related []sarifLocation
+		for i, l := range f.Chain {
+			id := i
+			related = append(related, sarifLocation{ID: &id, PhysicalLocation: physical(l.Path, l.Line), Message: &sarifText{l.Note}})
 		}
 		i, ok := index[f.Rule]
 		if !ok {
@@ -124,8 +138,9 @@ func WriteSARIF(w io.Writer, r *Report, rules []Rule, toolVersion string) error 
 		}
 		run.Results = append(run.Results, sarifResult{
 			RuleID: f.Rule, RuleIndex: i, Level: f.Severity.String(),
-			Message:   sarifText{f.Message},
-			Locations: []sarifLocation{{PhysicalLocation: loc}},
+			Message:          sarifText{f.Message},
+			Locations:        []sarifLocation{{PhysicalLocation: loc}},
+			RelatedLocations: related,
 		})
 	}
 	enc := json.NewEncoder(w)

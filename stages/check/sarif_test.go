@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -77,4 +78,55 @@ func TestSARIFSchemaRejects(t *testing.T) {
 func TestSARIFURI(t *testing.T) {
 	require.Equal(t, "etc/qm/a%20b%23c", sarifURI("/etc/qm/a b#c"))
 	require.Equal(t, "qm-1.0-1.noarch.rpm", sarifURI("qm-1.0-1.noarch.rpm"))
+}
+
+// TestChainInEveryOutput: a finding's chain of files is in the text report
+// (indented lines under the finding), in JSON ("chain") and in SARIF
+// (relatedLocations), and the SARIF log stays valid.
+func TestChainInEveryOutput(t *testing.T) {
+	r := &Report{Target: "out/tree", Kind: "tree", Profile: ProfileDefault, Rules: 1, Warnings: []Finding{},
+		Errors: []Finding{{Rule: "QM106", Severity: Error, Path: "/etc/containers/systemd/qm.container.d/90.conf", Line: 3,
+			Message: "QM's root is writable (read-only is false)",
+			Chain: []Link{
+				{Path: "/etc/containers/systemd/qm.container.d/90.conf", Line: 3, Note: "PodmanArgs=--read-only=false"},
+				{Path: "/run/systemd/generator/qm.service", Note: "ExecStart= that quadlet generates"},
+			}}}}
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, r))
+	require.Contains(t, text.String(), "/etc/containers/systemd/qm.container.d/90.conf:3: QM106 error: QM's root is writable (read-only is false)\n"+
+		"    /etc/containers/systemd/qm.container.d/90.conf:3: PodmanArgs=--read-only=false\n"+
+		"    /run/systemd/generator/qm.service: ExecStart= that quadlet generates\n")
+
+	var js bytes.Buffer
+	require.NoError(t, WriteJSON(&js, r))
+	var back Report
+	require.NoError(t, json.Unmarshal(js.Bytes(), &back))
+	require.Equal(t, r.Errors[0].Chain, back.Errors[0].Chain)
+
+	var sb bytes.Buffer
+	require.NoError(t, WriteSARIF(&sb, r, Rules(), "test"))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(sb.Bytes()))
+	require.NoError(t, err)
+	require.NoError(t, compileSARIFSchema(t).Validate(doc), sb.String())
+	var log sarifLog
+	require.NoError(t, json.Unmarshal(sb.Bytes(), &log))
+	rel := log.Runs[0].Results[0].RelatedLocations
+	require.Len(t, rel, 2)
+	require.Equal(t, "etc/containers/systemd/qm.container.d/90.conf", rel[0].PhysicalLocation.ArtifactLocation.URI)
+	require.Equal(t, 3, rel[0].PhysicalLocation.Region.StartLine)
+	require.Equal(t, "PodmanArgs=--read-only=false", rel[0].Message.Text)
+}
+
+// TestTextCannotBeForged: a file name or value with a line break cannot add
+// lines to the text report (issue 17, item 11).
+func TestTextCannotBeForged(t *testing.T) {
+	r := &Report{Target: "t\nx", Kind: "tree", Profile: ProfileDefault, Warnings: []Finding{},
+		Errors: []Finding{{Rule: "QM601", Severity: Error, Path: "/var/qm/a\n/var/qm/b: QM000 error: forged", Message: "setuid\nforged",
+			Chain: []Link{{Path: "/x\ny", Note: "n\r\nz"}}}}}
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, r))
+	lines := strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
+	require.Len(t, lines, 3, text.String())
+	require.Equal(t, `"/var/qm/a\n/var/qm/b: QM000 error: forged": QM601 error: "setuid\nforged"`, lines[0])
+	require.Equal(t, `    "/x\ny": "n\r\nz"`, lines[1])
 }

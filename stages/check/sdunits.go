@@ -1,11 +1,10 @@
 package check
 
 import (
-	"io/fs"
-	"path"
 	"sort"
 	"strings"
 
+	"github.com/qm-build/qm-build/rootfs/systemd"
 	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
 
@@ -16,43 +15,39 @@ type hostUnit struct {
 	File *unitfile.File
 }
 
-// HostUnit finds a host unit the way systemd does: the first file of that
-// name in systemdDirs, with <name>.d/*.conf and <type>.d/*.conf drop-ins.
-// It returns nil when there is none.
+// HostUnit loads a host unit the way systemd does (rootfs/systemd): the
+// first file of that name on the unit path, with every drop-in. It returns
+// nil when there is none, it is masked or it does not load.
 func (c *Context) HostUnit(name string, problems *[]Finding) *hostUnit {
-	for _, d := range systemdDirs {
-		p := path.Join(d, name)
-		e, err := c.FS.Lstat(p)
-		if err != nil {
-			continue
+	l := &systemd.Lookup{FS: c.imageFS()}
+	ld := l.Load(name)
+	for _, p := range ld.Problems {
+		if !p.Ignored {
+			*problems = append(*problems, at(p.Path, p.Line, "%v", p.Err))
 		}
-		if e.Mode&fs.ModeSymlink != 0 && e.Link == "/dev/null" {
-			return nil // masked
-		}
-		f := c.parseUnit(p, problems)
-		if f == nil {
-			return nil
-		}
-		typ := strings.TrimPrefix(path.Ext(name), ".")
-		drops := c.dropins(systemdDirs, []string{name + ".d", typ + ".d"}, problems)
-		return &hostUnit{Name: name, Path: p, File: unitfile.Merge(f, drops...)}
 	}
-	return nil
+	if ld.File == nil {
+		return nil
+	}
+	return &hostUnit{Name: name, Path: ld.Fragment, File: ld.File}
 }
 
 // HostServices lists the names of the host's service units (templates left
 // out), sorted.
 func (c *Context) HostServices() []string {
 	seen := map[string]bool{}
-	for _, d := range systemdDirs {
-		entries, err := c.FS.ReadDir(d)
+	fsys := c.imageFS()
+	for _, d := range systemd.SystemPath() {
+		if strings.HasPrefix(d, "/run/") {
+			continue
+		}
+		entries, err := fsys.ReadDir(d)
 		if err != nil {
 			continue
 		}
 		for _, e := range entries {
-			b := path.Base(e.Path)
-			if strings.HasSuffix(b, ".service") && !strings.Contains(b, "@") && (e.Mode.IsRegular() || e.Link != "") {
-				seen[b] = true
+			if strings.HasSuffix(e.Name, ".service") && !strings.Contains(e.Name, "@") && (e.Regular || e.Link != "") {
+				seen[e.Name] = true
 			}
 		}
 	}

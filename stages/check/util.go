@@ -17,3 +17,15 @@ func listWords(vals []unitfile.Entry) []string {
 	}
 	return out
 }
+
+// normCap spells a capability the way podman's seccomp conditions name
+// them, lower case without the CAP_ prefix.
+func normCap(s string) string {
+	return strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "cap_")
+}
+
+// firstLine is the first line of a (multi-line) error text.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

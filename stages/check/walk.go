@@ -25,6 +25,11 @@ type walkFacts struct {
 	kmodules  []target.Entry // kernel modules in the rootfs
 	elfs      []elfFile      // every ELF file of the image
 	elfByArch map[string]int
+	// qmFiles are the regular files of QM's writable trees (/etc/qm,
+	// /var/qm) that may be hard links, by inode identity, when the target
+	// records it (rule QM608), and their link counts.
+	qmFiles map[target.FileID][]string
+	qmLinks map[target.FileID]uint64
 }
 
 type elfFile struct {
@@ -38,9 +43,13 @@ func (c *Context) Walk() (*walkFacts, error) {
 	if c.walk != nil || c.walkErr != nil {
 		return c.walk, c.walkErr
 	}
-	w := &walkFacts{elfByArch: map[string]int{}}
+	w := &walkFacts{elfByArch: map[string]int{}, qmFiles: map[target.FileID][]string{}, qmLinks: map[target.FileID]uint64{}}
+	ident, _ := c.FS.(target.Identifier)
 	err := c.FS.Walk(func(e target.Entry, head []byte) error {
 		w.visit(e, head)
+		if ident != nil && e.Mode.IsRegular() && inQMWritable(e.Path) {
+			w.identify(ident, e.Path)
+		}
 		return nil
 	}, target.WalkOptions{Head: true})
 	if err != nil {
@@ -89,11 +98,27 @@ func (w *walkFacts) visit(e target.Entry, head []byte) {
 	}
 }
 
+// identify records a QM file that may be a hard link: every file whose
+// link count is not 1 (or unknown).
+func (w *walkFacts) identify(ident target.Identifier, p string) {
+	id, n, err := ident.Identify(p)
+	if err != nil || n == 1 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.qmFiles[id] = append(w.qmFiles[id], p)
+	w.qmLinks[id] = n
+}
+
 func (w *walkFacts) sort() {
 	for _, l := range [][]target.Entry{w.setid, w.writable, w.devices, w.symlinks, w.kmodules} {
 		sort.Slice(l, func(i, j int) bool { return l[i].Path < l[j].Path })
 	}
 	sort.Slice(w.elfs, func(i, j int) bool { return w.elfs[i].Path < w.elfs[j].Path })
+	for _, l := range w.qmFiles {
+		sort.Strings(l)
+	}
 }
 
 func worldWritable(e target.Entry) bool {
@@ -171,3 +196,7 @@ func archName(m elf.Machine) string {
 	}
 	return strings.ToLower(strings.TrimPrefix(m.String(), "EM_"))
 }
+
+// inQMWritable reports whether an image path lies in the trees QM mounts
+// writable: /etc/qm and /var/qm.
+func inQMWritable(p string) bool { return under(p, qmEtc) || under(p, qmVar) }

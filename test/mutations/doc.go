@@ -3,8 +3,10 @@
 // that `qm-build build --dropin all` writes, each with the rule IDs the check
 // must report (or none, for the allowed variants that prove a rule does not
 // fire falsely). mutations_test.go builds the good tree through the library,
-// applies every mutation, checks the directory and the same tree packed as an
-// OCI layout and as a docker-archive, and prints the detection table.
+// applies every mutation, checks the directory and the same tree packed with
+// the real tools (pack.go: GNU tar, umoci, skopeo) as an OCI layout, an
+// oci-archive and a docker-archive, requires the four forms to give the same
+// findings (forms_test.go), and prints the detection table.
 //
 // A mutation is data, e.g. in corpus/quadlet.yaml:
 //
@@ -22,5 +24,6 @@
 // replace (old, new), remove, chmod (mode), chown (uid, gid), symlink
 // (target), mknod (dev: c or b), copy (to), elf (arch: a tiny static binary
 // of that architecture), label (value: an SELinux context set as the
-// security.selinux attribute). Every write goes through os.Root.
+// security.selinux attribute), link (target: an existing image path the new
+// name becomes a hard link of). Every write goes through os.Root.
 package mutations

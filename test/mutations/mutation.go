@@ -40,6 +40,7 @@ type Op struct {
 	Copy    string `yaml:"copy"`
 	ELF     string `yaml:"elf"`
 	Label   string `yaml:"label"`
+	Link    string `yaml:"link"`
 
 	Body   string `yaml:"body"`
 	Old    string `yaml:"old"`
@@ -116,7 +117,8 @@ func (o Op) kind() (string, string, error) {
 	var kinds []string
 	var p string
 	for k, v := range map[string]string{"write": o.Write, "append": o.Append, "replace": o.Replace, "remove": o.Remove,
-		"chmod": o.Chmod, "chown": o.Chown, "symlink": o.Symlink, "mknod": o.Mknod, "copy": o.Copy, "elf": o.ELF, "label": o.Label} {
+		"chmod": o.Chmod, "chown": o.Chown, "symlink": o.Symlink, "mknod": o.Mknod, "copy": o.Copy, "elf": o.ELF, "label": o.Label,
+		"link": o.Link} {
 		if v != "" {
 			kinds = append(kinds, k)
 			p = v
@@ -213,6 +215,12 @@ func (o Op) apply(root *os.Root, elfs map[string][]byte) error {
 		return mknod(root, r, o.Dev)
 	case "label":
 		return setLabel(root, r, o.Value)
+	case "link":
+		if !strings.HasPrefix(o.Target, "/") {
+			return fmt.Errorf("link: target %q is not an absolute image path", o.Target)
+		}
+		_ = root.Remove(r)
+		return root.Link(rel(o.Target), r)
 	}
 	return fmt.Errorf("unknown operation %s", kind)
 }

@@ -73,30 +73,6 @@ func crossELF(t *testing.T) map[string][]byte {
 	}
 }
 
-// form is one way of presenting a tree to the check.
-type form struct {
-	name string
-	spec func(t *testing.T, dir, arch string) string
-}
-
-var forms = []form{
-	{"tree", func(t *testing.T, dir, arch string) string { return dir }},
-	{"oci", func(t *testing.T, dir, arch string) string {
-		img, err := PackImage(dir, arch)
-		require.NoError(t, err)
-		l := filepath.Join(t.TempDir(), "layout")
-		require.NoError(t, WriteOCILayout(l, img))
-		return "oci:" + l + ":" + RefName
-	}},
-	{"docker-archive", func(t *testing.T, dir, arch string) string {
-		img, err := PackImage(dir, arch)
-		require.NoError(t, err)
-		f := filepath.Join(t.TempDir(), "qm.tar")
-		require.NoError(t, WriteDockerArchive(f, img))
-		return "docker-archive:" + f
-	}},
-}
-
 func runCheck(t *testing.T, spec, arch, allow string) *check.Report {
 	t.Helper()
 	o := check.Options{Arch: arch, RootUID: os.Geteuid(), RootGID: os.Getegid()}
@@ -124,11 +100,11 @@ func copyTree(t *testing.T, src string) string {
 func TestGoodTreeHasNoFindings(t *testing.T) {
 	dir, err := goodTree()
 	require.NoError(t, err)
-	for _, f := range forms {
-		t.Run(f.name, func(t *testing.T) {
-			r := runCheck(t, f.spec(t, dir, "x86_64"), "", "")
+	for _, f := range packForms(t, dir, "x86_64").Specs() {
+		t.Run(f[0], func(t *testing.T) {
+			r := runCheck(t, f[1], "", "")
 			require.Empty(t, r.Findings(), "the good tree must give zero findings")
-			if f.name != "tree" {
+			if f[0] != "tree" {
 				require.Equal(t, "x86_64", r.Arch, "the architecture the image config records")
 			}
 			require.Greater(t, r.Rules, 30)
@@ -161,21 +137,14 @@ func TestMutationCorpus(t *testing.T) {
 			if arch == "" {
 				arch = "x86_64"
 			}
-			rw := row{m: m, found: map[string][]string{}}
 			want := append([]string{}, m.Expect...)
 			sort.Strings(want)
 			if want == nil {
 				want = []string{}
 			}
-			for _, f := range forms {
-				r := runCheck(t, f.spec(t, dir, arch), m.Arch, m.Allow)
-				got := r.RuleIDs()
-				if got == nil {
-					got = []string{}
-				}
-				rw.found[f.name] = got
-				require.Equal(t, want, got, "%s (%s) as %s: findings:\n%s", m.Name, m.Source, f.name, findingLines(r))
-			}
+			// The four forms give the same findings (checkForms requires it).
+			rw := row{m: m, found: checkForms(t, dir, arch, m)}
+			require.Equal(t, want, rw.found["tree"], "%s (%s): findings:\n%s", m.Name, m.Source, findingLines(runCheck(t, dir, m.Arch, m.Allow)))
 			rows = append(rows, rw)
 		})
 	}
@@ -194,7 +163,7 @@ func findingLines(r *check.Report) string {
 func printTable(t *testing.T, rows []row) {
 	var b strings.Builder
 	defects, passes := 0, 0
-	fmt.Fprintf(&b, "\n%-3s  %-72s  %-14s  %s\n", "#", "mutation", "expected", "found (tree / oci / docker-archive)")
+	fmt.Fprintf(&b, "\n%-3s  %-72s  %-14s  %s\n", "#", "mutation", "expected", "found (tree / oci / oci-archive / docker-archive)")
 	for i, r := range rows {
 		exp := strings.Join(r.m.Expect, ",")
 		if exp == "" {
@@ -203,10 +172,10 @@ func printTable(t *testing.T, rows []row) {
 		} else {
 			defects++
 		}
-		fmt.Fprintf(&b, "%-3d  %-72s  %-14s  %s / %s / %s\n", i+1, r.m.Name, exp,
-			ids(r.found["tree"]), ids(r.found["oci"]), ids(r.found["docker-archive"]))
+		fmt.Fprintf(&b, "%-3d  %-72s  %-14s  %s / %s / %s / %s\n", i+1, r.m.Name, exp,
+			ids(r.found["tree"]), ids(r.found["oci"]), ids(r.found["oci-archive"]), ids(r.found["docker-archive"]))
 	}
-	fmt.Fprintf(&b, "%d defects detected with the expected rule IDs, %d allowed variants with no finding, in 3 forms each\n", defects, passes)
+	fmt.Fprintf(&b, "%d defects detected with the expected rule IDs, %d allowed variants with no finding, in 4 forms each\n", defects, passes)
 	t.Log(b.String())
 }
 

@@ -1,157 +1,73 @@
 package mutations
 
 import (
-	"archive/tar"
-	"bytes"
+	"context"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
+	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
-	"time"
-
-	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/types"
-	"golang.org/x/sys/unix"
 )
 
-// RefName is the name the packed images carry (OCI ref.name annotation, and
-// the docker-archive tag).
-const RefName = "qm:test"
+// RefName is the name the packed images carry: the OCI ref.name annotation
+// (umoci's tag), and the docker-archive's tag is localhost/qm:RefName.
+const RefName = "test"
 
-// TarTree writes the tree at dir as a tar stream: entries in path order, with
-// their modes, owners, symlink targets and device numbers, and a fixed time.
-func TarTree(dir string, w io.Writer) error {
-	var paths []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+// Forms are the target specs of one tree in the four forms `qm-build check`
+// reads.
+type Forms struct {
+	Tree, OCI, OCIArchive, DockerArchive string
+}
+
+// Specs lists the forms by name, in a fixed order.
+func (f Forms) Specs() [][2]string {
+	return [][2]string{{"tree", f.Tree}, {"oci", f.OCI}, {"oci-archive", f.OCIArchive}, {"docker-archive", f.DockerArchive}}
+}
+
+// Tools are the real programs that pack a tree (paths, or names on $PATH).
+type Tools struct {
+	Tar, Umoci, Skopeo string
+}
+
+// Pack builds the tree at dir as an image of the given architecture
+// (x86_64 or aarch64) in every form, under work, with the real tools:
+//
+//   - GNU tar writes the layer (PAX, numeric owners, the security.selinux
+//     attribute as SCHILY.xattr, as podman and buildah do);
+//   - umoci makes the OCI layout from it (raw add-layer, config for the
+//     architecture) and collects the unreferenced blobs;
+//   - skopeo copies the layout to an oci-archive and to a docker-archive
+//     (the `docker save` format).
+func Pack(ctx context.Context, tools Tools, dir, arch, work string) (Forms, error) {
+	goarch := map[string]string{"x86_64": "amd64", "aarch64": "arm64"}[arch]
+	if goarch == "" {
+		return Forms{}, fmt.Errorf("packing %s: unknown architecture %q", dir, arch)
+	}
+	layer := filepath.Join(work, "layer.tar")
+	layout := filepath.Join(work, "oci")
+	image := layout + ":" + RefName
+	f := Forms{
+		Tree:          dir,
+		OCI:           "oci:" + image,
+		OCIArchive:    "oci-archive:" + filepath.Join(work, "oci.tar"),
+		DockerArchive: "docker-archive:" + filepath.Join(work, "docker.tar"),
+	}
+	steps := [][]string{
+		{tools.Tar, "--create", "--file", layer, "--format=pax", "--numeric-owner", "--sort=name",
+			"--mtime=@1700000000", "--pax-option=delete=atime,delete=ctime",
+			"--xattrs", "--xattrs-include=security.selinux", "--directory", dir, "."},
+		{tools.Umoci, "init", "--layout", layout},
+		{tools.Umoci, "new", "--image", image},
+		{tools.Umoci, "raw", "add-layer", "--no-history", "--image", image, layer},
+		{tools.Umoci, "config", "--no-history", "--image", image, "--os", "linux", "--architecture", goarch},
+		{tools.Umoci, "gc", "--layout", layout},
+		{tools.Skopeo, "--insecure-policy", "copy", "--quiet", "oci:" + image, f.OCIArchive + ":" + RefName},
+		{tools.Skopeo, "--insecure-policy", "copy", "--quiet", "oci:" + image, f.DockerArchive + ":localhost/qm:" + RefName},
+	}
+	for _, s := range steps {
+		out, err := exec.CommandContext(ctx, s[0], s[1:]...).CombinedOutput()
 		if err != nil {
-			return err
-		}
-		if p != dir {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sort.Strings(paths)
-	tw := tar.NewWriter(w)
-	for _, p := range paths {
-		if err := tarEntry(tw, dir, p); err != nil {
-			return err
+			return Forms{}, fmt.Errorf("packing %s: %s: %w\n%s", dir, strings.Join(s, " "), err, out)
 		}
 	}
-	return tw.Close()
-}
-
-func tarEntry(tw *tar.Writer, dir, p string) error {
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return err
-	}
-	link := ""
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		if link, err = os.Readlink(p); err != nil {
-			return err
-		}
-	}
-	h, err := tar.FileInfoHeader(fi, link)
-	if err != nil {
-		return err
-	}
-	rel, _ := filepath.Rel(dir, p)
-	h.Name = filepath.ToSlash(rel)
-	if fi.IsDir() {
-		h.Name += "/"
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		h.Uid, h.Gid = int(st.Uid), int(st.Gid)
-	}
-	h.Uname, h.Gname = "", ""
-	h.ModTime = time.Unix(1700000000, 0)
-	h.AccessTime, h.ChangeTime = time.Time{}, time.Time{}
-	h.Format = tar.FormatPAX
-	if label := selinuxLabel(p); label != "" {
-		h.PAXRecords = map[string]string{"SCHILY.xattr.security.selinux": label}
-	}
-	if err := tw.WriteHeader(h); err != nil {
-		return fmt.Errorf("writing %s: %w", h.Name, err)
-	}
-	if fi.Mode().IsRegular() {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(tw, f)
-		return err
-	}
-	return nil
-}
-
-// selinuxLabel reads a file's security.selinux attribute ("" when none).
-func selinuxLabel(p string) string {
-	buf := make([]byte, 256)
-	n, err := unix.Lgetxattr(p, "security.selinux", buf)
-	if err != nil || n <= 0 {
-		return ""
-	}
-	return strings.TrimRight(string(buf[:n]), "\x00")
-}
-
-// PackImage makes a one-layer OCI image of the tree at dir, for the given
-// architecture (x86_64 or aarch64).
-func PackImage(dir, arch string) (v1.Image, error) {
-	var buf bytes.Buffer
-	if err := TarTree(dir, &buf); err != nil {
-		return nil, err
-	}
-	data := buf.Bytes()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
-	}, tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		return nil, err
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		return nil, err
-	}
-	img = mutate.MediaType(img, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS = "linux"
-	cf.Architecture = map[string]string{"x86_64": "amd64", "aarch64": "arm64"}[arch]
-	return mutate.ConfigFile(img, cf)
-}
-
-// WriteOCILayout writes img as an OCI image layout at dir, named RefName.
-func WriteOCILayout(dir string, img v1.Image) error {
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		return err
-	}
-	return p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": RefName}))
-}
-
-// WriteDockerArchive writes img as a docker-archive tarball, tagged RefName.
-func WriteDockerArchive(file string, img v1.Image) error {
-	tag, err := name.NewTag("localhost/"+RefName, name.WeakValidation)
-	if err != nil {
-		return err
-	}
-	return tarball.WriteToFile(file, tag, img)
+	return f, nil
 }

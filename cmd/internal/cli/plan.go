@@ -155,3 +155,7 @@ func (p *PlanFlags) Plan(getenv func(string) string) (*rootfs.Plan, error) {
 	plan, err := rootfs.NewPlan(o, cat)
 	return plan, rootfs.Spell(err, rootfs.FlagSpelling)
 }
+
+// ReadInput reads a file named by a flag: a regular file of at most limit
+// bytes, opened without blocking (a FIFO, a device or a directory is refused).
+func ReadInput(name string, limit int64) ([]byte, error) { return readInput(name, limit) }

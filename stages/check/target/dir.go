@@ -1,7 +1,9 @@
 package target
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -14,41 +16,64 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dirFS is an image tree on disk. Reads go through os.Root, so that no path
-// and no symbolic link in the image reaches outside it; Walk uses *at system
-// calls relative to directories it has already verified.
+// dirFS is an image tree on disk. Paths are resolved inside the tree with
+// the kernel's chroot semantics (Resolve), then read through os.Root, so that
+// no path and no symbolic link in the image reaches outside it even if the
+// tree changes meanwhile; Walk uses *at system calls relative to directories
+// it has already verified.
 type dirFS struct {
 	dir  string
 	root *os.Root
+	ctx  context.Context
 }
 
-func openDir(dir string) (*dirFS, error) {
+func openDir(ctx context.Context, dir string) (*dirFS, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &dirFS{dir: dir, root: r}, nil
+	return &dirFS{dir: dir, root: r, ctx: ctx}, nil
 }
 
 func (d *dirFS) Close() error { return d.root.Close() }
 
-func (d *dirFS) Lstat(p string) (Entry, error) {
+// lstatNoFollow describes p, whose parents are resolved directories.
+func (d *dirFS) lstatNoFollow(p string) (Entry, error) {
 	p, err := Clean(p)
 	if err != nil {
 		return Entry{}, err
 	}
 	fi, err := d.root.Lstat(rel(p))
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, pathError("lstat", p, err)
 	}
 	e := entryFromInfo(p, fi)
 	if e.Mode&fs.ModeSymlink != 0 {
 		if e.Link, err = d.root.Readlink(rel(p)); err != nil {
-			return Entry{}, err
+			return Entry{}, pathError("readlink", p, err)
 		}
-	} else {
-		e.Label = d.label(p)
+		e.Size = int64(len(e.Link))
 	}
+	return e, nil
+}
+
+func (d *dirFS) Lstat(p string) (Entry, error) {
+	c, err := Clean(p)
+	if err != nil {
+		return Entry{}, err
+	}
+	r, err := resolveParent(d, c)
+	if err != nil {
+		return Entry{}, err
+	}
+	e, err := d.lstatNoFollow(r)
+	if err != nil {
+		return Entry{}, err
+	}
+	if e.Mode&fs.ModeSymlink == 0 {
+		e.Label = d.label(r)
+	}
+	e.Path = c
 	return e, nil
 }
 
@@ -70,48 +95,89 @@ func trimNUL(s string) string {
 }
 
 func (d *dirFS) ReadDir(p string) ([]Entry, error) {
-	p, err := Clean(p)
+	c, err := Clean(p)
 	if err != nil {
 		return nil, err
 	}
-	f, err := d.root.Open(rel(p))
+	r, err := Resolve(d, c)
 	if err != nil {
 		return nil, err
+	}
+	f, err := d.root.OpenFile(rel(r), os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, pathError("readdir", c, err)
 	}
 	defer f.Close()
 	des, err := f.ReadDir(-1)
 	if err != nil {
-		return nil, err
+		return nil, pathError("readdir", c, err)
 	}
 	out := make([]Entry, 0, len(des))
 	for _, de := range des {
-		e, err := d.Lstat(path.Join(p, de.Name()))
+		e, err := d.lstatNoFollow(path.Join(r, de.Name()))
 		if err != nil {
 			return nil, err
 		}
+		if e.Mode&fs.ModeSymlink == 0 {
+			e.Label = d.label(e.Path)
+		}
+		e.Path = path.Join(c, de.Name())
 		out = append(out, e)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
 
+// Open opens a regular file. It opens without following a final link and
+// with O_NONBLOCK (a FIFO swapped in cannot block it), and checks what it
+// opened.
 func (d *dirFS) Open(p string) (io.ReadCloser, error) {
-	p, err := Clean(p)
+	r, err := resolveParent(d, p)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := d.root.Lstat(rel(p))
+	// os.Root follows a final link that stays inside the root even with
+	// O_NOFOLLOW: refuse a link by what Lstat says first (a link swapped in
+	// after this still cannot lead outside the root, and must be a regular
+	// file).
+	if e, err := d.lstatNoFollow(r); err != nil {
+		return nil, err
+	} else if !e.Mode.IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: r, Err: fmt.Errorf("not a regular file (%s)", typeName(e.Mode))}
+	}
+	f, err := d.root.OpenFile(rel(r), os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
+		return nil, pathError("open", r, err)
+	}
+	if err := mustBeRegular(f, r); err != nil {
+		f.Close()
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
+	return f, nil
+}
+
+// pathError words a file system error the way imageFS does, with the image
+// path, so that findings quoting it read the same in every form.
+func pathError(op, p string, err error) error {
+	var errno syscall.Errno
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = fs.ErrNotExist
+	case errors.As(err, &errno) && errno == syscall.ENOTDIR:
+		err = errNotDir
+	case errors.As(err, &errno) && errno == syscall.ELOOP:
+		err = errors.New("a symbolic link where a regular file or directory is expected")
+	case errors.As(err, &errno):
+		err = errno
 	}
-	return d.root.Open(rel(p))
+	return &fs.PathError{Op: op, Path: p, Err: err}
 }
 
 func entryFromInfo(p string, fi fs.FileInfo) Entry {
-	e := Entry{Path: p, Mode: fi.Mode(), Size: fi.Size()}
+	e := Entry{Path: p, Mode: fi.Mode()}
+	if fi.Mode().IsRegular() {
+		e.Size = fi.Size()
+	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		e.UID, e.GID = int(st.Uid), int(st.Gid)
 	}
@@ -136,7 +202,7 @@ func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 		return &fs.PathError{Op: "open", Path: d.dir, Err: err}
 	}
 	defer unix.Close(rootfd)
-	w := &walker{rootfd: rootfd, fn: fn, head: o.Head}
+	w := &walker{rootfd: rootfd, fn: fn, head: o.Head, ctx: d.ctx}
 	w.cond = sync.NewCond(&w.mu)
 	w.stack = []string{"."}
 	var wg sync.WaitGroup
@@ -153,6 +219,7 @@ func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 
 // walker is the shared state of one parallel Walk.
 type walker struct {
+	ctx    context.Context
 	rootfd int
 	fn     WalkFunc
 	head   bool
@@ -185,6 +252,9 @@ func (w *walker) work() {
 		w.mu.Unlock()
 
 		subdirs, err := w.readDir(dir, buf, dents)
+		if err == nil {
+			err = w.ctx.Err()
+		}
 
 		w.mu.Lock()
 		w.busy--
@@ -220,15 +290,19 @@ func (w *walker) readDir(dir string, buf, dents []byte) ([]string, error) {
 			return nil, &fs.PathError{Op: "lstat", Path: imagePath(path.Join(dir, name)), Err: err}
 		}
 		r := path.Join(dir, name)
-		e := Entry{Path: imagePath(r), Mode: modeFromUnix(st.Mode), UID: int(st.Uid), GID: int(st.Gid), Size: st.Size}
+		e := Entry{Path: imagePath(r), Mode: modeFromUnix(st.Mode), UID: int(st.Uid), GID: int(st.Gid)}
 		var head []byte
 		switch {
 		case e.Mode.IsDir():
 			subdirs = append(subdirs, r)
 		case e.Mode&fs.ModeSymlink != 0:
 			e.Link = readlinkat(fd, name, int(st.Size))
-		case e.Mode.IsRegular() && w.head && st.Size > 0:
-			head = readHead(fd, name, buf)
+			e.Size = int64(len(e.Link))
+		case e.Mode.IsRegular():
+			e.Size = st.Size
+			if w.head && st.Size > 0 {
+				head = readHead(fd, name, buf)
+			}
 		}
 		if err := w.fn(e, head); err != nil {
 			return nil, err

@@ -15,7 +15,7 @@ type Entry struct {
 	Mode fs.FileMode // type and permission bits, with fs.ModeSetuid, fs.ModeSetgid, fs.ModeSticky
 	UID  int
 	GID  int
-	Size int64
+	Size int64 // a regular file's size; a symbolic link's target length; 0 otherwise
 	// Link is a symlink's target as written.
 	Link string
 	// Label is the SELinux label (the security.selinux extended attribute) when
@@ -43,8 +43,11 @@ type WalkOptions struct {
 }
 
 // FS is the read-only view of an image that every image target provides. Paths
-// are absolute image paths. No method follows a final symbolic link; ReadFile
-// and Resolve in this package follow links inside the image.
+// are absolute image paths. Every component of a path but the last is
+// resolved inside the image as the kernel resolves it in a chroot of the
+// image (see Resolve); Lstat and Open do not follow a final symbolic link,
+// ReadDir does (as opendir does). ReadFile and Resolve in this package follow
+// every link, inside the image.
 type FS interface {
 	// Lstat describes one path.
 	Lstat(p string) (Entry, error)
@@ -68,15 +71,17 @@ const maxLinks = 40
 // ErrLoop is returned when a path has too many levels of symbolic links.
 var ErrLoop = errors.New("too many levels of symbolic links")
 
-// Resolve follows the symbolic links of p inside the image, as if the image
-// were the root directory (chroot semantics: ".." stops at the root, absolute
-// link targets start at the image root). The result names an existing entry,
-// or the error says which component is missing.
+// Resolve follows the symbolic links of p inside the image, as the kernel
+// does when the image is the root directory (chroot semantics: ".." stops at
+// the root, absolute link targets start at the image root, at most 40 links).
+// The result names an existing entry, or the error says which component is
+// missing.
 func Resolve(fsys FS, p string) (string, error) {
 	p, err := Clean(p)
 	if err != nil {
 		return "", err
 	}
+	lstat := noFollow(fsys)
 	links := 0
 	done := "/"
 	rest := strings.Split(strings.TrimPrefix(p, "/"), "/")
@@ -91,7 +96,7 @@ func Resolve(fsys FS, p string) (string, error) {
 			continue
 		}
 		next := path.Join(done, name)
-		e, err := fsys.Lstat(next)
+		e, err := lstat(next)
 		if err != nil {
 			return "", err
 		}
@@ -110,6 +115,36 @@ func Resolve(fsys FS, p string) (string, error) {
 		rest = append(strings.Split(target, "/"), rest...)
 	}
 	return done, nil
+}
+
+// resolveParent resolves every component of p but the last, which it keeps
+// as named: the path Lstat describes.
+func resolveParent(fsys FS, p string) (string, error) {
+	c, err := Clean(p)
+	if err != nil {
+		return "", err
+	}
+	if c == "/" {
+		return c, nil
+	}
+	d, err := Resolve(fsys, path.Dir(c))
+	if err != nil {
+		return "", err
+	}
+	return path.Join(d, path.Base(c)), nil
+}
+
+// noFollower is implemented by the FSes of this package: an Lstat that
+// follows no link at all, on paths whose parents are already resolved.
+type noFollower interface {
+	lstatNoFollow(p string) (Entry, error)
+}
+
+func noFollow(fsys FS) func(string) (Entry, error) {
+	if nf, ok := fsys.(noFollower); ok {
+		return nf.lstatNoFollow
+	}
+	return fsys.Lstat
 }
 
 // ReadFile reads a regular file of the image, following symbolic links inside

@@ -1,66 +1,167 @@
 package target
 
 import (
-	"archive/tar"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strings"
-
-	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// refAnnotation names an image in an OCI layout's index (image-spec
-// annotations.md); skopeo's oci:DIR:REF and umoci use it.
-const refAnnotation = "org.opencontainers.image.ref.name"
-
-// openOCILayout opens oci:DIR[:REF] and selects one image: the one whose
-// ref.name is REF, else the only image, else the one for arch.
-func openOCILayout(dir, ref, arch string) (v1.Image, error) {
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		return nil, fmt.Errorf("reading OCI layout %s: %w", dir, err)
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
-		return nil, fmt.Errorf("reading the index of %s: %w", dir, err)
-	}
-	return selectImage(idx, ref, arch, 0)
+// layoutFiles reads the files of an OCI image layout (image-spec
+// image-layout.md), wherever they are: a directory (oci:) or a tar archive
+// (oci-archive:).
+type layoutFiles interface {
+	// file opens a regular file of the layout by its relative name.
+	file(name string) (io.ReadCloser, error)
 }
 
-// selectImage walks an index (and nested indexes) for the wanted image.
-func selectImage(idx v1.ImageIndex, ref, arch string, depth int) (v1.Image, error) {
-	if depth > 4 {
-		return nil, errors.New("image indexes nested too deeply")
-	}
-	im, err := idx.IndexManifest()
+// layoutDir is an OCI layout directory, read through os.Root: no name, and
+// no symbolic link in it, leads outside.
+type layoutDir struct{ root *os.Root }
+
+func (d layoutDir) file(name string) (io.ReadCloser, error) { return openRegularIn(d.root, name) }
+
+// layoutArchive is an OCI layout in a tar file, read in place.
+type layoutArchive struct{ a *archive }
+
+func (l layoutArchive) file(name string) (io.ReadCloser, error) {
+	sr, err := l.a.open(name)
 	if err != nil {
-		return nil, fmt.Errorf("reading index manifest: %w", err)
+		return nil, err
 	}
-	var cands []v1.Descriptor
-	for _, d := range im.Manifests {
-		if ref != "" && d.Annotations[refAnnotation] != ref {
+	return io.NopCloser(sr), nil
+}
+
+func blobPath(d digest) string { return "blobs/" + d.alg + "/" + d.hex }
+
+// readLayout reads an OCI layout: oci-layout, index.json, then the image
+// that ref (the ref.name annotation) or arch selects, every blob verified
+// against its descriptor's digest and size before it is parsed.
+func readLayout(ctx context.Context, files layoutFiles, ref, arch string, lim Limits) (*imageSpec, error) {
+	if err := checkLayoutVersion(files, lim); err != nil {
+		return nil, err
+	}
+	data, err := readLayoutFile(files, "index.json", lim)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := parseIndex(data)
+	if err != nil {
+		return nil, fmt.Errorf("index.json: %w", err)
+	}
+	m, err := selectManifest(ctx, files, refs, ref, arch, lim, 0)
+	if err != nil {
+		return nil, err
+	}
+	data, err = readBlob(files, m, "the manifest", lim)
+	if err != nil {
+		return nil, err
+	}
+	cfgRef, layers, err := parseManifest(data, m.mediaType)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", m.digest.short(), err)
+	}
+	if len(layers) > lim.MaxLayers {
+		return nil, &LimitError{Limit: "MaxLayers", Value: int64(lim.MaxLayers), What: fmt.Sprintf("an image of %d layers", len(layers))}
+	}
+	data, err = readBlob(files, cfgRef, "the image config", lim)
+	if err != nil {
+		return nil, err
+	}
+	cfg, diffIDs, err := parseConfig(data, len(layers))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", cfgRef.digest.short(), err)
+	}
+	img := &imageSpec{arch: NormalizeArch(cfg.Architecture)}
+	for i, b := range layers {
+		comp, _ := layerCompression(b.mediaType)
+		img.layers = append(img.layers, layerSource{
+			name:   fmt.Sprintf("layer %d of %d (%s)", i+1, len(layers), b.digest.short()),
+			open:   func() (io.ReadCloser, error) { return files.file(blobPath(b.digest)) },
+			digest: b.digest, size: b.size, diffID: diffIDs[i], comp: comp,
+		})
+		img.blobBytes += b.size
+	}
+	return img, nil
+}
+
+// checkLayoutVersion reads the oci-layout file, which marks a directory as an
+// OCI layout and says which version.
+func checkLayoutVersion(files layoutFiles, lim Limits) error {
+	data, err := readLayoutFile(files, "oci-layout", lim)
+	if err != nil {
+		return err
+	}
+	var v struct {
+		Version string `json:"imageLayoutVersion"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return fmt.Errorf("oci-layout: %w", err)
+	}
+	if v.Version != "1.0.0" {
+		return fmt.Errorf("oci-layout: imageLayoutVersion %q, want \"1.0.0\"", v.Version)
+	}
+	return nil
+}
+
+// readLayoutFile reads a small file of the layout that no digest names
+// (oci-layout, index.json): the root of trust is what the user gave.
+func readLayoutFile(files layoutFiles, name string, lim Limits) ([]byte, error) {
+	f, err := files.file(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the OCI layout's %s: %w", name, err)
+	}
+	defer f.Close()
+	return readVerified(f, digest{}, -1, lim.MaxJSON, name)
+}
+
+// readBlob reads a small blob (manifest, index, config) and verifies it.
+func readBlob(files layoutFiles, b blobRef, what string, lim Limits) ([]byte, error) {
+	name := fmt.Sprintf("%s %s", what, b.digest.short())
+	f, err := files.file(blobPath(b.digest))
+	if err != nil {
+		return nil, &BlobError{Blob: name, Err: err}
+	}
+	defer f.Close()
+	return readVerified(f, b.digest, b.size, lim.MaxJSON, name)
+}
+
+// maxIndexDepth bounds nested indexes.
+const maxIndexDepth = 4
+
+// selectManifest picks the image manifest: the one whose ref.name is ref,
+// else the only image, else the one for arch; a nested index is read
+// (verified) and searched in turn.
+func selectManifest(ctx context.Context, files layoutFiles, refs []blobRef, ref, arch string, lim Limits, depth int) (blobRef, error) {
+	if depth > maxIndexDepth {
+		return blobRef{}, errors.New("image indexes nested too deeply")
+	}
+	if err := ctx.Err(); err != nil {
+		return blobRef{}, err
+	}
+	var cands []blobRef
+	for _, b := range refs {
+		if ref != "" && b.ref != ref {
 			continue
 		}
-		cands = append(cands, d)
+		if isIndex(b.mediaType) || isManifest(b.mediaType) {
+			cands = append(cands, b)
+		}
 	}
 	if len(cands) == 0 {
 		if ref != "" {
-			return nil, fmt.Errorf("no image named %q in the index (annotation %s)", ref, refAnnotation)
+			return blobRef{}, fmt.Errorf("no image named %q in the index (annotation %s)", ref, refAnnotation)
 		}
-		return nil, errors.New("the index lists no image")
+		return blobRef{}, errors.New("the index lists no image")
 	}
 	if len(cands) > 1 && arch != "" {
-		var same []v1.Descriptor
-		for _, d := range cands {
-			if d.Platform != nil && NormalizeArch(d.Platform.Architecture) == arch {
-				same = append(same, d)
+		var same []blobRef
+		for _, b := range cands {
+			if b.arch == arch {
+				same = append(same, b)
 			}
 		}
 		if len(same) > 0 {
@@ -69,126 +170,24 @@ func selectImage(idx v1.ImageIndex, ref, arch string, depth int) (v1.Image, erro
 	}
 	if len(cands) > 1 {
 		var names []string
-		for _, d := range cands {
-			names = append(names, d.Annotations[refAnnotation]+"@"+d.Digest.String())
+		for _, b := range cands {
+			names = append(names, b.ref+"@"+b.digest.short())
 		}
-		return nil, fmt.Errorf("the index lists %d images (%s); name one as oci:DIR:REF", len(cands), strings.Join(names, ", "))
+		return blobRef{}, fmt.Errorf("the index lists %d images (%s); name one as oci:DIR:REF or pick one with --arch", len(cands), strings.Join(names, ", "))
 	}
-	d := cands[0]
-	if d.MediaType.IsIndex() {
-		sub, err := idx.ImageIndex(d.Digest)
-		if err != nil {
-			return nil, fmt.Errorf("reading nested index %s: %w", d.Digest, err)
-		}
-		return selectImage(sub, "", arch, depth+1)
+	b := cands[0]
+	if isManifest(b.mediaType) {
+		return b, nil
 	}
-	img, err := idx.Image(d.Digest)
+	data, err := readBlob(files, b, "the nested index", lim)
 	if err != nil {
-		return nil, fmt.Errorf("reading image %s: %w", d.Digest, err)
+		return blobRef{}, err
 	}
-	return img, nil
-}
-
-// openDockerArchive opens docker-archive:FILE[:TAG].
-func openDockerArchive(file, tag string) (v1.Image, error) {
-	var t *name.Tag
-	if tag != "" {
-		nt, err := name.NewTag(tag, name.WeakValidation)
-		if err != nil {
-			return nil, fmt.Errorf("tag %q: %w", tag, err)
-		}
-		t = &nt
-	}
-	img, err := tarball.ImageFromPath(file, t)
+	sub, err := parseIndex(data)
 	if err != nil {
-		return nil, fmt.Errorf("reading docker archive %s: %w", file, err)
+		return blobRef{}, fmt.Errorf("nested index %s: %w", b.digest.short(), err)
 	}
-	return img, nil
-}
-
-// flatten reads an image's layers into a tarFS with mutate.Extract and returns
-// the architecture its config records.
-func flatten(img v1.Image, tmpDir string) (*tarFS, string, error) {
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, "", fmt.Errorf("reading image config: %w", err)
-	}
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	t, err := newTarFS(rc, tmpDir)
-	if err != nil {
-		return nil, "", fmt.Errorf("flattening image layers: %w", err)
-	}
-	return t, NormalizeArch(cf.Architecture), nil
-}
-
-// unpackLayout unpacks an oci-archive (an OCI layout in a tar file) into a
-// fresh directory under tmpDir, through os.Root: only regular files and
-// directories, no name that climbs out.
-func unpackLayout(file, tmpDir string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	dir, err := os.MkdirTemp(tmpDir, "qm-build-check-oci-*")
-	if err != nil {
-		return "", fmt.Errorf("creating temporary directory: %w", err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		os.RemoveAll(dir)
-		return "", err
-	}
-	defer root.Close()
-	if err := unpackInto(root, tar.NewReader(f)); err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("unpacking %s: %w", file, err)
-	}
-	return dir, nil
-}
-
-func unpackInto(root *os.Root, tr *tar.Reader) error {
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading tar: %w", err)
-		}
-		p, err := tarPath(h.Name)
-		if err != nil {
-			return err
-		}
-		r := rel(p)
-		if r == "." {
-			continue
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := root.MkdirAll(r, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := root.MkdirAll(path.Dir(r), 0o755); err != nil {
-				return err
-			}
-			out, err := root.OpenFile(r, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(out, tr)
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("entry %s: an OCI layout holds only files and directories, not %q", h.Name, string(h.Typeflag))
-		}
-	}
+	return selectManifest(ctx, files, sub, "", arch, lim, depth+1)
 }
 
 // NormalizeArch maps OCI/Go architecture names to the RPM names qm-build uses.

@@ -1,72 +1,69 @@
 package target
 
 import (
-	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
+	"golang.org/x/sys/unix"
 )
 
 // Packages are the RPM files of a package directory or a repository.
 type Packages struct {
 	Dir string
 	// Files are every *.rpm under Dir, relative to it with '/' separators,
-	// sorted (for a repository, QM803 compares them with primary.xml).
+	// sorted (for a repository, QM803 compares them with primary.xml). A
+	// *.rpm that is a symbolic link is listed when it resolves to a regular
+	// file inside Dir; any other is an error when the target is opened.
 	Files []string
 	// Repo is the repository metadata, for a repository.
 	Repo *RepoMD
 }
 
-// Open opens a package file.
+// MaxRepoMD bounds repodata/repomd.xml (createrepo_c writes a few KiB).
+const MaxRepoMD = 16 << 20
+
+// Open opens a file of the directory: through os.Root (no name and no link
+// leads outside Dir), with O_NONBLOCK, and only if it is a regular file.
 func (p *Packages) Open(name string) (*os.File, error) {
 	r, err := os.OpenRoot(p.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return r.Open(name)
+	return openRegularIn(r, name)
 }
 
-func openPackages(dir string, repo bool) (*Packages, error) {
-	fi, err := os.Stat(dir)
+func (t *Target) openPackages(ctx context.Context, k Kind, dir string) error {
+	t.Kind = k
+	p, err := openPackages(ctx, dir, k == KindRepo)
+	t.Packages = p
+	return err
+}
+
+func openPackages(ctx context.Context, dir string, repo bool) (*Packages, error) {
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("not a directory")
-	}
+	defer root.Close()
 	p := &Packages{Dir: dir}
 	if repo {
-		data, err := os.ReadFile(filepath.Join(dir, "repodata", "repomd.xml"))
-		if err != nil {
-			return nil, err
-		}
-		if p.Repo, err = ParseRepoMD(bytes.NewReader(data)); err != nil {
+		if p.Repo, err = readRepoMD(root); err != nil {
 			return nil, fmt.Errorf("repodata/repomd.xml: %w", err)
 		}
 	}
-	err = filepath.WalkDir(dir, func(q string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".rpm") {
-			r, _ := filepath.Rel(dir, q)
-			p.Files = append(p.Files, filepath.ToSlash(r))
-		}
-		return nil
-	})
-	if err != nil {
+	if err := listRPMs(ctx, root, ".", &p.Files, 0); err != nil {
 		return nil, err
 	}
 	sort.Strings(p.Files)
@@ -74,6 +71,73 @@ func openPackages(dir string, repo bool) (*Packages, error) {
 		return nil, fmt.Errorf("no *.rpm files")
 	}
 	return p, nil
+}
+
+// readRepoMD reads repomd.xml inside the root: a link out of the repository,
+// a device, a FIFO or a huge file is refused before a byte is read.
+func readRepoMD(root *os.Root) (*RepoMD, error) {
+	f, err := openRegularIn(root, "repodata/repomd.xml")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > MaxRepoMD {
+		return nil, &LimitError{Limit: "MaxRepoMD", Value: MaxRepoMD, What: fmt.Sprintf("a file of %d bytes", fi.Size())}
+	}
+	return ParseRepoMD(f)
+}
+
+// maxRepoDepth bounds the directories listRPMs descends.
+const maxRepoDepth = 32
+
+// listRPMs lists the *.rpm files under dir, inside root. Directories are
+// entered, links to directories are not; a *.rpm link must resolve to a
+// regular file inside the root, and a *.rpm that is not a regular file is an
+// error naming it.
+func listRPMs(ctx context.Context, root *os.Root, dir string, out *[]string, depth int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if depth > maxRepoDepth {
+		return fmt.Errorf("%s: directories nested deeper than %d", dir, maxRepoDepth)
+	}
+	f, err := root.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	des, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	for _, de := range des {
+		name := path.Join(dir, de.Name())
+		switch {
+		case de.IsDir():
+			if err := listRPMs(ctx, root, name, out, depth+1); err != nil {
+				return err
+			}
+		case !strings.HasSuffix(de.Name(), ".rpm"):
+		case de.Type().IsRegular():
+			*out = append(*out, name)
+		case de.Type()&fs.ModeSymlink != 0:
+			fi, err := root.Stat(name)
+			if err != nil {
+				return fmt.Errorf("%s is a symbolic link that does not resolve to a file inside the directory: %w", name, err)
+			}
+			if !fi.Mode().IsRegular() {
+				return fmt.Errorf("%s is a symbolic link to %s, not to a package file", name, typeName(fi.Mode()))
+			}
+			*out = append(*out, name)
+		default:
+			return fmt.Errorf("%s is %s, not a package file", name, typeName(de.Type()))
+		}
+	}
+	return nil
 }
 
 // RepoMD is repodata/repomd.xml (createrepo_c's repomd format).

@@ -1,13 +1,11 @@
 package target
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -40,15 +38,17 @@ type Target struct {
 	// Packages are the RPM files, for rpms and repo kinds.
 	Packages *Packages
 
-	tmpDirs []string
+	workDir string
 }
 
 // Options tune Open.
 type Options struct {
-	// TempDir is where temporary files go ("" means os.TempDir()).
+	// TempDir is where the work directory goes ("" means os.TempDir()).
 	TempDir string
 	// Arch selects an image from a multi-architecture index.
 	Arch string
+	// Limits bound what reading an image may cost (zero fields: defaults).
+	Limits Limits
 }
 
 // Error is a target that cannot be read: bad input (exit status 2) naming
@@ -59,121 +59,94 @@ func Error(spec string, err error) error {
 
 // Open opens a target given as on the command line (see the package comment).
 // The caller must Close it.
-func Open(spec string, o Options) (t *Target, err error) {
+func Open(spec string, o Options) (*Target, error) {
+	return OpenContext(context.Background(), spec, o)
+}
+
+// OpenContext is Open that stops when ctx is done: reading an image checks
+// ctx at every tar entry and every read, and the FS it returns checks it in
+// Walk. A cancelled open removes its temporary files and returns ctx's error
+// (not bad input: the input was not at fault).
+func OpenContext(ctx context.Context, spec string, o Options) (t *Target, err error) {
 	if spec == "" {
 		return nil, Error(spec, errors.New("no target given"))
 	}
+	o.Limits = o.Limits.withDefaults()
 	t = &Target{Spec: spec}
 	defer func() {
 		if r := recover(); r != nil {
-			// A reader library must not take the checker down with a corrupt input.
+			// A reader must not take the checker down with a corrupt input.
 			err = fmt.Errorf("malformed input: %v", r)
 		}
 		if err != nil {
 			t.Close()
 			t = nil
 			var ie *rpmspec.InputError
-			if !errors.As(err, &ie) || !strings.HasPrefix(ie.Msg, "target ") {
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			} else if !errors.As(err, &ie) || !strings.HasPrefix(ie.Msg, "target ") {
 				err = Error(spec, err)
 			}
 		}
 	}()
 	transport, rest, hasTransport := strings.Cut(spec, ":")
 	if !hasTransport || strings.Contains(transport, "/") {
-		transport, rest = "", spec
+		return t, t.openPath(ctx, spec, o)
 	}
-	switch transport {
-	case "oci":
-		dir, ref, _ := strings.Cut(rest, ":")
-		err = t.openImage(KindOCI, o, func() (v1.Image, error) { return openOCILayout(dir, ref, o.Arch) })
-	case "oci-archive":
-		file, ref := splitRef(rest)
-		err = t.openImage(KindOCIArchive, o, func() (v1.Image, error) {
-			dir, err := unpackLayout(file, o.TempDir)
-			if err != nil {
-				return nil, err
-			}
-			t.tmpDirs = append(t.tmpDirs, dir)
-			return openOCILayout(dir, ref, o.Arch)
-		})
-	case "docker-archive":
-		file, ref := splitRef(rest)
-		err = t.openImage(KindDockerArchive, o, func() (v1.Image, error) { return openDockerArchive(file, ref) })
-	case "dir", "tree":
-		err = t.openTree(rest)
-	case "rpms":
-		t.Kind = KindRPMs
-		t.Packages, err = openPackages(rest, false)
-	case "repo":
-		t.Kind = KindRepo
-		t.Packages, err = openPackages(rest, true)
-	case "":
-		err = t.openDir(rest)
-	default:
-		err = fmt.Errorf("unknown transport %q (want a directory, oci:, oci-archive:, docker-archive:, rpms: or repo:)", transport)
+	if transport == "tree" {
+		transport = "dir" // the older spelling
 	}
-	return t, err
+	for _, f := range forms() {
+		if f.transport == transport {
+			return t, f.open(ctx, t, rest, o)
+		}
+	}
+	var names []string
+	for _, f := range forms() {
+		names = append(names, f.transport+":")
+	}
+	return t, fmt.Errorf("unknown transport %q (want a path, or one of %s)", transport, strings.Join(names, ", "))
 }
 
-// splitRef splits FILE[:REF] where FILE itself exists as given first.
-func splitRef(s string) (file, ref string) {
-	if _, err := os.Stat(s); err == nil {
-		return s, ""
+// openPath opens a target named by its path alone, recognising its form.
+func (t *Target) openPath(ctx context.Context, p string, o Options) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
 	}
-	if i := strings.LastIndexByte(s, ':'); i > 0 {
-		return s[:i], s[i+1:]
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s, not a directory or an archive file", p, typeName(fi.Mode()))
 	}
-	return s, ""
+	for _, f := range forms() {
+		if f.detect != nil && f.detect(p, fi) {
+			return f.open(ctx, t, p, o)
+		}
+	}
+	if fi.Mode().IsRegular() {
+		return t.openArchiveAuto(ctx, p, o)
+	}
+	return t.openTree(ctx, p)
 }
 
-func (t *Target) openImage(k Kind, o Options, open func() (v1.Image, error)) error {
+// openImage flattens an image read by read, in a fresh work directory.
+func (t *Target) openImage(ctx context.Context, k Kind, o Options, read func() (*imageSpec, error)) error {
 	t.Kind = k
-	img, err := open()
+	img, err := read()
 	if err != nil {
 		return err
 	}
-	fsys, arch, err := flatten(img, o.TempDir)
+	if t.workDir, err = newWorkDir(o.TempDir); err != nil {
+		return err
+	}
+	fsys, err := flattenImage(ctx, img, t.workDir, o.Limits)
 	if err != nil {
 		return err
 	}
-	t.FS, t.Arch = fsys, arch
+	t.FS, t.Arch = fsys, img.arch
 	return nil
 }
 
-// openDir tells an image tree from a directory of packages: repodata/repomd.xml
-// makes a repository; *.rpm files and no usr/ or etc/ make a package directory.
-func (t *Target) openDir(dir string) error {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("not a directory; name archives as oci-archive:FILE or docker-archive:FILE")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "repodata", "repomd.xml")); err == nil {
-		t.Kind = KindRepo
-		t.Packages, err = openPackages(dir, true)
-		return err
-	}
-	if looksLikePackages(dir) {
-		t.Kind = KindRPMs
-		t.Packages, err = openPackages(dir, false)
-		return err
-	}
-	return t.openTree(dir)
-}
-
-func looksLikePackages(dir string) bool {
-	for _, d := range []string{"usr", "etc"} {
-		if _, err := os.Lstat(filepath.Join(dir, d)); err == nil {
-			return false
-		}
-	}
-	m, _ := filepath.Glob(filepath.Join(dir, "*.rpm"))
-	return len(m) > 0
-}
-
-func (t *Target) openTree(dir string) error {
+func (t *Target) openTree(ctx context.Context, dir string) error {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return err
@@ -182,7 +155,7 @@ func (t *Target) openTree(dir string) error {
 		return errors.New("not a directory")
 	}
 	t.Kind = KindTree
-	d, err := openDir(dir)
+	d, err := openDir(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -199,10 +172,11 @@ func (t *Target) Close() error {
 	if t.FS != nil {
 		err = t.FS.Close()
 	}
-	for _, d := range t.tmpDirs {
-		if rerr := os.RemoveAll(d); rerr != nil && err == nil {
+	if t.workDir != "" {
+		if rerr := os.RemoveAll(t.workDir); rerr != nil && err == nil {
 			err = rerr
 		}
+		t.workDir = ""
 	}
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -218,17 +219,21 @@ func TestUnreadableTargets(t *testing.T) {
 		return f
 	}
 	ociEscape := write(tarBytes(t, []entry{{name: "../outside", body: "x"}}))
-	ociLink := write(tarBytes(t, []entry{{name: "index.json", typ: tar.TypeSymlink, link: "/etc/passwd"}}))
+	ociLink := write(tarBytes(t, []entry{{name: "oci-layout", body: `{"imageLayoutVersion":"1.0.0"}`}, {name: "index.json", typ: tar.TypeSymlink, link: "../../../etc/passwd"}}))
+	ociFIFO := filepath.Join(t.TempDir(), "fifo.tar")
+	require.NoError(t, syscall.Mkfifo(ociFIFO, 0o644))
 	for _, tc := range []struct{ name, spec, want string }{
 		{"missing directory", "/nonexistent/qm", "no such file"},
 		{"unknown transport", "ftp:x", "unknown transport"},
-		{"a file given as a tree", good, "not a directory"},
-		{"corrupt docker archive", "docker-archive:" + write([]byte("not a tar at all")), "docker archive"},
+		{"a file that is no archive", write(tarBytes(t, []entry{{name: "a", body: "x"}})), "neither an OCI archive"},
+		{"a FIFO given as an archive", "oci-archive:" + ociFIFO, "not a regular file (a FIFO)"},
+		{"a bare FIFO", ociFIFO, "not a directory or an archive file"},
+		{"corrupt docker archive", "docker-archive:" + write([]byte("not a tar at all")), "as a tar archive"},
 		{"truncated docker archive", "docker-archive:" + write(goodData[:len(goodData)/2]), ""},
 		{"layer with ../ entries", "docker-archive:" + escaping, "unsafe tar path"},
 		{"oci-archive with ../ entries", "oci-archive:" + ociEscape, "climbs out"},
-		{"oci-archive with a symlink", "oci-archive:" + ociLink, "only files and directories"},
-		{"oci layout without index", "oci:" + t.TempDir(), "index"},
+		{"oci-archive with a symlink out", "oci-archive:" + ociLink, "x.tar:etc/passwd: file does not exist"},
+		{"oci layout without oci-layout", "oci:" + t.TempDir(), "oci-layout"},
 		{"oci layout without the ref", "oci:" + writeLayout(t, twoLayers(t), "qm:test") + ":other", "no image named"},
 		{"empty rpms directory", "rpms:" + t.TempDir(), "no *.rpm"},
 	} {
