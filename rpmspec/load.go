@@ -27,10 +27,20 @@ func Builtin() (*Catalog, error) {
 	return NewCatalog(ds...)
 }
 
-// builtinDropins parses the embedded catalog once per process: every
-// Builtin catalog shares the parsed drop-ins, which nothing changes after
+// generatedDropins, set by catalog_gen.go, returns the embedded catalog
+// compiled to Go values at generate time (catalog_gen_test.go): the drop-ins
+// LoadDir parses from catalog/*.yaml, without parsing YAML at run time,
+// which cost about a millisecond per process. When the file is absent (a
+// merge removed it so that it can be generated anew), the YAML is parsed.
+var generatedDropins func() []*Dropin
+
+// builtinDropins makes the embedded catalog once per process: every
+// Builtin catalog shares the drop-ins, which nothing changes after
 // parsing (a catalog's own state is its index, and AddDir adds to that).
 var builtinDropins = sync.OnceValues(func() ([]*Dropin, error) {
+	if generatedDropins != nil {
+		return generatedDropins(), nil
+	}
 	sub, err := fs.Sub(builtinFS, "catalog")
 	if err != nil {
 		return nil, err
