@@ -2,6 +2,7 @@ package rpm
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"github.com/qm-build/qm-build/rpmspec/rpm/header"
 )
@@ -93,4 +94,20 @@ func (h *entries) set(tag int, e header.Entry) {
 	}
 	h.at[e.Tag] = len(h.list)
 	h.list = append(h.list, e)
+}
+
+// sorted returns the entries in tag order (each tag is there once), the
+// order header.Encode writes them in. It sorts keys (tag and position in
+// one integer), cheaper than moving the entries while sorting them.
+func (h *entries) sorted() []header.Entry {
+	keys := make([]uint64, len(h.list))
+	for i, e := range h.list {
+		keys[i] = uint64(e.Tag)<<32 | uint64(i)
+	}
+	slices.Sort(keys)
+	out := make([]header.Entry, len(keys))
+	for i, k := range keys {
+		out[i] = h.list[uint32(k)]
+	}
+	return out
 }

@@ -275,7 +275,7 @@ func build(p *rpmspec.Package, o Options, comp string, files []rpmspec.File, pl 
 	for _, t := range deps.tags() {
 		h.set(t.tag, t.entry)
 	}
-	return header.Encode(header.TagHeaderImmutable, h.list), nil
+	return header.Encode(header.TagHeaderImmutable, h.sorted()), nil
 }
 
 // fileIndexes sets the per-file entries of h (files sorted by path) and

@@ -1,6 +1,7 @@
 package header
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 )
@@ -39,15 +40,10 @@ func Encode(region uint32, entries []Entry) []byte {
 			size += len(e.Data) + 7
 		}
 	}
-	slices.SortStableFunc(sorted, func(a, b Entry) int {
-		switch {
-		case a.Tag < b.Tag:
-			return -1
-		case a.Tag > b.Tag:
-			return 1
-		}
-		return 0
-	})
+	byTag := func(a, b Entry) int { return cmp.Compare(a.Tag, b.Tag) }
+	if !slices.IsSortedFunc(sorted, byTag) {
+		slices.SortStableFunc(sorted, byTag)
+	}
 	n := len(sorted) + 1
 	indexAt := IntroSize
 	storeAt := IntroSize + n*EntrySize
