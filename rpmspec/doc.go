@@ -2,8 +2,9 @@
 // files, relations and scriptlets, and the catalog of drop-ins.
 //
 // A drop-in or a file is declared once, as data. The catalog lives in
-// catalog/*.yaml, embedded in the binary; user drop-ins from --dropin-dir use the
-// same format. Every emitter reads this model and none keeps a file list of its
+// catalog/*.yaml, compiled to Go values in catalog_gen.go (generated and
+// checked by TestGeneratedCatalog; `go test ./rpmspec -update` rewrites it);
+// user drop-ins from --dropin-dir use the same format. Every emitter reads this model and none keeps a file list of its
 // own: the RPM writer (rpmspec/rpm), the .spec renderer (Spec), the tree stages
 // (stages/, rootfs/), the blueprint and manifest (blueprints/) and the checker.
 //

@@ -27,10 +27,20 @@ func Builtin() (*Catalog, error) {
 	return NewCatalog(ds...)
 }
 
-// builtinDropins parses the embedded catalog once per process: every
-// Builtin catalog shares the parsed drop-ins, which nothing changes after
+// generatedDropins, set by catalog_gen.go, returns the embedded catalog
+// compiled to Go values at generate time (catalog_gen_test.go): the drop-ins
+// LoadDir parses from catalog/*.yaml, without parsing YAML at run time,
+// which cost about a millisecond per process. When the file is absent (a
+// merge removed it so that it can be generated anew), the YAML is parsed.
+var generatedDropins func() []*Dropin
+
+// builtinDropins makes the embedded catalog once per process: every
+// Builtin catalog shares the drop-ins, which nothing changes after
 // parsing (a catalog's own state is its index, and AddDir adds to that).
 var builtinDropins = sync.OnceValues(func() ([]*Dropin, error) {
+	if generatedDropins != nil {
+		return generatedDropins(), nil
+	}
 	sub, err := fs.Sub(builtinFS, "catalog")
 	if err != nil {
 		return nil, err
@@ -91,15 +101,31 @@ func LoadDir(fsys fs.FS, label string) ([]*Dropin, error) {
 }
 
 var (
-	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+	nameRE = lazyRE(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 	// annotationKeyRE is an OCI annotation key as QM's hooks use them:
 	// reverse-DNS words (org.containers.qm.device.audio).
-	annotationKeyRE = regexp.MustCompile(`^[a-z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?)+$`)
+	annotationKeyRE = lazyRE(`^[a-z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?)+$`)
 	// unitRE is a systemd unit name this format can enable.
-	unitRE  = regexp.MustCompile(`^[A-Za-z0-9:_.@-]+\.(service|socket|timer|path|target|mount)$`)
-	modeRE  = regexp.MustCompile(`^0?[0-7]{3,4}$`)
-	ownerRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]*$`)
+	unitRE  = lazyRE(`^[A-Za-z0-9:_.@-]+\.(service|socket|timer|path|target|mount)$`)
+	modeRE  = lazyRE(`^0?[0-7]{3,4}$`)
+	ownerRE = lazyRE(`^[a-z_][a-z0-9_-]*$`)
 )
+
+// lazyRE returns a regular expression compiled on its first use: the
+// expressions of the drop-in format are needed only when a drop-in file is
+// parsed (users' drop-ins; the built-in catalog is compiled to Go values).
+func lazyRE(expr string) *lazyRegexp { return &lazyRegexp{expr: expr} }
+
+type lazyRegexp struct {
+	expr string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+func (l *lazyRegexp) MatchString(s string) bool {
+	l.once.Do(func() { l.re = regexp.MustCompile(l.expr) })
+	return l.re.MatchString(s)
+}
 
 // ParseDropin decodes one drop-in file strictly: unknown keys, missing fields,
 // wrong types, relative paths, '..' components, paths outside

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,15 +95,7 @@ func compileKey(srcs []SourceFile, t Tools) (string, error) {
 	// which changes its directory's time; stating the ~10 directories
 	// rather than the ~450 files keeps a cache hit to a millisecond less.
 	dirs := []string{t.DevelMakefile}
-	err := filepath.WalkDir(filepath.Dir(t.DevelMakefile), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			dirs = append(dirs, p)
-		}
-		return nil
-	})
+	dirs, err := appendDirs(dirs, filepath.Dir(t.DevelMakefile))
 	if err != nil {
 		return "", err
 	}
@@ -115,6 +106,31 @@ func compileKey(srcs []SourceFile, t Tools) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// appendDirs appends dir and every directory below it (not following
+// symbolic links), in no particular order: the paths filepath.WalkDir
+// visits as directories, found without joining a path for each of the
+// hundreds of files between them.
+func appendDirs(dirs []string, dir string) ([]string, error) {
+	dirs = append(dirs, dir)
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			if dirs, err = appendDirs(dirs, filepath.Join(dir, e.Name())); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return dirs, nil
 }
 
 func statInto(w io.Writer, p string) error {

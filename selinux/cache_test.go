@@ -2,6 +2,7 @@ package selinux
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -112,4 +113,30 @@ func TestCompileKey(t *testing.T) {
 	later := old.ModTime().Add(time.Second) // coarse file-system clocks
 	require.NoError(t, os.Chtimes(inc, later, later))
 	require.NotEqual(t, first, key(), "a replaced header changes the key")
+}
+
+// TestAppendDirs: the directories the key states are those filepath.WalkDir
+// visits as directories: nested ones, empty ones, none behind a symlink.
+func TestAppendDirs(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a/b/c", "a/e", "f", "g/h"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, d), 0o755))
+	}
+	for _, f := range []string{"Makefile", "a/x.if", "a/b/y.if", "g/h/z"} {
+		require.NoError(t, os.WriteFile(filepath.Join(root, f), nil, 0o644))
+	}
+	require.NoError(t, os.Symlink(filepath.Join(root, "a"), filepath.Join(root, "link")))
+	var want []string
+	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if d.IsDir() {
+			want = append(want, p)
+		}
+		return err
+	}))
+	got, err := appendDirs(nil, root)
+	require.NoError(t, err)
+	require.ElementsMatch(t, want, got)
+	require.Len(t, got, 8, "the root, a, a/b, a/b/c, a/e, f, g, g/h")
+	_, err = appendDirs(nil, filepath.Join(root, "missing"))
+	require.Error(t, err)
 }

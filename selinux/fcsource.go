@@ -23,7 +23,7 @@ var qmMounts = []struct{ Host, Inside string }{
 // genContext matches refpolicy's gen_context(user:role:type,level) macro in
 // a .fc file (refpolicy support/misc_macros.spt); for an MCS or MLS policy
 // it expands to user:role:type:level.
-var genContext = regexp.MustCompile(`^gen_context\(([^,()]+),([^,()]+)\)$`)
+var genContext = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^gen_context\(([^,()]+),([^,()]+)\)$`) })
 
 // fcLine is one line of the qm .fc source.
 type fcLine struct {
@@ -51,7 +51,7 @@ func sourceLines() []fcLine {
 			}
 			l.FileType = ft
 		}
-		m := genContext.FindStringSubmatch(l.Context)
+		m := genContext().FindStringSubmatch(l.Context)
 		if len(f) < 2 || len(f) > 3 || m == nil {
 			panic(fmt.Sprintf("policy/qm.fc:%d: want regex [file-type] gen_context(ctx,level)", n+1))
 		}

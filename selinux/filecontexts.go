@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -134,14 +135,17 @@ var (
 	mlsWord      = `[A-Za-z][A-Za-z0-9_]*`
 	mlsCats      = mlsWord + `(\.` + mlsWord + `)?(,` + mlsWord + `(\.` + mlsWord + `)?)*`
 	mlsLevel     = mlsWord + `(:` + mlsCats + `)?`
-	contextRE    = regexp.MustCompile(`^` + contextIdent + `:` + contextIdent + `:` + contextIdent + `(:` + mlsLevel + `(-` + mlsLevel + `)?)?$`)
+	// contextRE is compiled on first use, not at every start.
+	contextRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^` + contextIdent + `:` + contextIdent + `:` + contextIdent + `(:` + mlsLevel + `(-` + mlsLevel + `)?)?$`)
+	})
 )
 
 // CheckContext reports whether ctx is a well-formed file context:
 // user:role:type, optionally :level or :low-high with categories
 // (s0, s0-s0:c0.c1023), or None.
 func CheckContext(ctx string) error {
-	if ctx == None || contextRE.MatchString(ctx) {
+	if ctx == None || contextRE().MatchString(ctx) {
 		return nil
 	}
 	return fmt.Errorf("malformed context %q (want user:role:type[:range] or %s)", ctx, None)

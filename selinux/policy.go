@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -41,7 +42,7 @@ type SourceFile struct {
 // moduleVersionRE is what checkmodule's lexer takes as a module version
 // (checkpolicy policy_scan.l, VERSION_IDENTIFIER): digits, then optionally a
 // dot and letters, digits, '_' and '.'. Checked against checkmodule 3.4.
-var moduleVersionRE = regexp.MustCompile(`^[0-9]+(\.[A-Za-z0-9_.]*)?$`)
+var moduleVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+(\.[A-Za-z0-9_.]*)?$`) })
 
 // policyModuleLine starts qm.te's policy_module line, which is the whole
 // line "policy_module(qm, VERSION)", VERSION without ')'.
@@ -88,7 +89,7 @@ func withModuleVersion(te []byte, version string) ([]byte, bool) {
 // read is bad input, found here rather than by checkmodule. field names the
 // flag in the error.
 func CheckModuleVersion(field, version string) error {
-	if moduleVersionRE.MatchString(version) {
+	if moduleVersionRE().MatchString(version) {
 		return nil
 	}
 	return &rpmspec.InputError{Field: field, Msg: fmt.Sprintf(

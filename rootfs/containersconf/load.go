@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 
@@ -216,8 +217,8 @@ func sortedKeys(m map[string]any) []string {
 }
 
 var (
-	tableRE = regexp.MustCompile(`^\s*\[\s*([A-Za-z0-9_.\-"]+)\s*\]`)
-	keyRE   = regexp.MustCompile(`^\s*"?([A-Za-z0-9_\-]+)"?\s*=`)
+	tableRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[\s*([A-Za-z0-9_.\-"]+)\s*\]`) })
+	keyRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*"?([A-Za-z0-9_\-]+)"?\s*=`) })
 )
 
 // keyLines finds the line of each "table.key" assignment (TOML decoders
@@ -226,11 +227,11 @@ func keyLines(data []byte) map[string]int {
 	out := map[string]int{}
 	table := ""
 	for i, l := range strings.Split(string(data), "\n") {
-		if m := tableRE.FindStringSubmatch(l); m != nil {
+		if m := tableRE().FindStringSubmatch(l); m != nil {
 			table = strings.ReplaceAll(m[1], `"`, "")
 			continue
 		}
-		if m := keyRE.FindStringSubmatch(l); m != nil && table != "" {
+		if m := keyRE().FindStringSubmatch(l); m != nil && table != "" {
 			out[table+"."+m[1]] = i + 1
 		}
 	}

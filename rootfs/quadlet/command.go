@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
@@ -326,4 +327,4 @@ func (c *converter) absolute(p string) string {
 	return path.Join("/", p)
 }
 
-var portRange = regexp.MustCompile(`\d+(-\d+)?(/udp|/tcp)?$`)
+var portRange = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\d+(-\d+)?(/udp|/tcp)?$`) })

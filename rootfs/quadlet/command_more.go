@@ -117,7 +117,7 @@ func (c *converter) rest() error {
 	}
 	for _, e := range c.v.all(GroupContainer, "ExposeHostPort") {
 		p := strings.TrimSpace(e.Value)
-		if !portRange.MatchString(p) {
+		if !portRange().MatchString(p) {
 			return &ConvertError{Entry: e, Msg: fmt.Sprintf("invalid port format '%s'", p)}
 		}
 		c.add(e, "--expose", p)

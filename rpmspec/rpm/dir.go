@@ -64,31 +64,41 @@ func WriteDirContext(ctx context.Context, dir string, pkgs []*rpmspec.Package, o
 	return names, nil
 }
 
-// buildAll writes every package to memory, on goroutines (workers) that
-// each reuse their own compressors. Each package is independent, so the
+// buildAll writes every package to memory, on the calling goroutine or on
+// goroutines (workers), each reusing its own compressors. Each package is independent, so the
 // bytes do not depend on the schedule; the error reported is the first by
 // package order.
 func buildAll(ctx context.Context, pkgs []*rpmspec.Package, o Options) ([][]byte, error) {
 	bodies := make([][]byte, len(pkgs))
 	errs := make([]error, len(pkgs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers(pkgs, o) {
-		wg.Go(func() {
-			var c compressors
-			for i := range next {
-				if errs[i] = ctx.Err(); errs[i] != nil {
-					continue
-				}
-				bodies[i], errs[i] = encode(pkgs[i], o, &c)
+	work := func(next func() (int, bool)) {
+		var c compressors
+		for i, ok := next(); ok; i, ok = next() {
+			if errs[i] = ctx.Err(); errs[i] != nil {
+				continue
 			}
-		})
+			bodies[i], errs[i] = encode(pkgs[i], o, &c)
+		}
 	}
-	for i := range pkgs {
-		next <- i
+	if n := workers(pkgs, o); n == 1 {
+		// On the calling goroutine: no goroutine to start, grow a stack
+		// for and hand each package to (QM's packages, see parallelBytes).
+		i := -1
+		work(func() (int, bool) { i++; return i, i < len(pkgs) })
+	} else {
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				work(func() (int, bool) { i, ok := <-next; return i, ok })
+			})
+		}
+		for i := range pkgs {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
 	}
-	close(next)
-	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

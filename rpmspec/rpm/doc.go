@@ -1,6 +1,7 @@
 // Package rpm writes rpmspec packages as binary RPMs, in memory, without
-// rpmbuild and without touching the filesystem except in WriteDir: rpmpack
-// writes the lead, signature and header, and this package writes the payload.
+// rpmbuild and without touching the filesystem except in WriteDir: the
+// payload (payload.go), the main header (build, in write.go), and the lead
+// and signature header (assemble.go), with rpmspec/rpm/header's encoder.
 //
 // The API, which the rpms stage, `qm-build rpm` and the osbuild stage use:
 //
@@ -47,27 +48,26 @@
 // and a trailer with one link. The differential test compares `rpm2cpio |
 // cpio -itv` listings with rpmbuild's.
 //
-// The package owns that writer (newc.go, payload.go, about 200 lines) and
-// keeps rpmpack for everything else. rpmpack archives each file itself, under
-// its absolute name, with no time and two links for directories, and offers
-// no option to change that (nor does its cpio library,
-// cavaliergopher/cpio, whose writer numbers inodes and writes the trailer its
-// own way). The alternatives were forking rpmpack, or writing the header code
-// too, which another package of this module is to own. Instead every file is
-// handed to rpmpack as a %ghost, so that it describes the file in the header
-// but archives nothing; the entries that describe the payload (file flags,
-// compressor, sizes, digest, signatures) are set to the real payload's; and
-// the real payload takes the place of rpmpack's empty one (splice.go, which
-// reads and patches the headers with rpmspec/rpm/header). rpmpack is an
-// ordinary dependency (v0.7.1), not a copy.
+// # The header
 //
-// What that costs: rpmpack compresses its own payload, the cpio trailer
-// alone, which is thrown away; it gets the cheapest of its compressors
-// (throwawayCompressor). The real payload's zstd and
-// gzip encoders are made once per goroutine of WriteDirContext and reset
-// for each package (compressors in payload.go); a new encoder's tables cost
-// more than compressing one of QM's small payloads, and a reset encoder
-// writes the same bytes (TestCompressorsReused).
+// The package wrote its headers with github.com/google/rpmpack until the
+// header encoder of rpmspec/rpm/header (which the signer and the repository
+// indexer share) took over; the entries are still those rpmpack wrote, plus
+// the writer's own (relations, file classes, the payload's figures), and
+// TestHeaderMatchesRPMPack keeps the bytes equal to rpmpack v0.7.1's on
+// every package, every compressor, signed and unsigned. rpmpack could not
+// write the payload rpmbuild writes (it archives each file under its
+// absolute name, with no time and two links for a directory), so every
+// file went to it as a %ghost and its own payload, compressed and thrown
+// away, was replaced; writing the header here saves that compression, the
+// splice, and rpmpack's start-up (a regular expression, pgzip) in every
+// process.
+//
+// The real payload's zstd and gzip encoders are made once per goroutine of
+// WriteDirContext and reset for each package (compressors in payload.go); a
+// new encoder's tables cost more than compressing one of QM's small
+// payloads, and a reset encoder writes the same bytes
+// (TestCompressorsReused).
 //
 // # File classes
 //
@@ -81,8 +81,8 @@
 // "ELF " (no-binary, only-non-binary-in-usr-lib, statically-linked-binary,
 // unstripped-binary-or-object all depend on it), and rpm uses colors to
 // resolve multilib file conflicts. The writer records all of these, computed
-// in Go without libmagic (FileClass, Describe, DescribeELF) in the file order
-// rpmpack writes (sorted by path); TestFileClassAgreesWithRPMBuild compares
+// in Go without libmagic (FileClass, Describe, DescribeELF) in the header's
+// file order (sorted by path); TestFileClassAgreesWithRPMBuild compares
 // them with rpmbuild's on text, script and ELF samples. The source RPM tag names the spec's main package
 // (qm-V-R.src.rpm) for every package, as `rpmbuild -bb qm.spec` does.
 package rpm

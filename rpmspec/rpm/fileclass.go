@@ -3,8 +3,6 @@ package rpm
 import (
 	"sort"
 	"strings"
-
-	"github.com/google/rpmpack"
 )
 
 // File classification tags rpmbuild writes for every package with files
@@ -102,17 +100,20 @@ func FileClass(path string, mode uint, content []byte) (class string, color uint
 	return includedClass(Describe(mode, content)), color
 }
 
-// fileEntry is a file as rpmpack stores it, with the interpreter requirement
-// the writer derived from it ("" for none).
+// fileEntry is a file as the header describes it: its path, rpm mode (type
+// and permission bits) and content (a symlink's target), with the
+// interpreter requirement the writer derived from it ("" for none).
 type fileEntry struct {
-	file   rpmpack.RPMFile
+	name   string
+	mode   uint
+	body   []byte
 	interp string
 }
 
 // fileTags returns the file classification and per-file dependency tags for
-// files, in the order rpmpack writes files: sorted by name (sort.Strings in
-// rpmpack's Write), the root directory left out, a later file of the same
-// name replacing an earlier one (rpmpack's AddFile). requires is the
+// files, in the header's file order: sorted by name, the root directory
+// left out, a later file of the same name replacing an earlier one (as
+// rpmpack, which wrote the header before, ordered them). requires is the
 // package's sorted requirement list, which the dependency dictionary indexes.
 //
 // The class dictionary lists each class once, in the order the sorted files
@@ -122,13 +123,13 @@ func fileTags(files []fileEntry, requires []dep) []tagged {
 	byName := map[string]fileEntry{}
 	var names []string
 	for _, f := range files {
-		if f.file.Name == "/" {
+		if f.name == "/" {
 			continue
 		}
-		if _, ok := byName[f.file.Name]; !ok {
-			names = append(names, f.file.Name)
+		if _, ok := byName[f.name]; !ok {
+			names = append(names, f.name)
 		}
-		byName[f.file.Name] = f
+		byName[f.name] = f
 	}
 	if len(names) == 0 {
 		return nil
@@ -143,7 +144,7 @@ func fileTags(files []fileEntry, requires []dep) []tagged {
 	var dependsDict []uint32
 	for i, n := range names {
 		f := byName[n]
-		class, color := FileClass(n, f.file.Mode, f.file.Body)
+		class, color := FileClass(n, f.mode, f.body)
 		x, ok := dictIndex[class]
 		if !ok {
 			x = uint32(len(dict))
@@ -165,15 +166,15 @@ func fileTags(files []fileEntry, requires []dep) []tagged {
 		}
 	}
 	out := []tagged{
-		{tagFileColors, rpmpack.EntryUint32(colors)},
-		{tagClassDict, rpmpack.EntryStringSlice(dict)},
-		{tagFileClass, rpmpack.EntryUint32(classes)},
+		{tagFileColors, entryUint32(colors)},
+		{tagClassDict, entryStrings(dict)},
+		{tagFileClass, entryUint32(classes)},
 	}
 	if len(dependsDict) > 0 {
 		out = append(out,
-			tagged{tagDependsDict, rpmpack.EntryUint32(dependsDict)},
-			tagged{tagFileDependsX, rpmpack.EntryUint32(dependsX)},
-			tagged{tagFileDependsN, rpmpack.EntryUint32(dependsN)})
+			tagged{tagDependsDict, entryUint32(dependsDict)},
+			tagged{tagFileDependsX, entryUint32(dependsX)},
+			tagged{tagFileDependsN, entryUint32(dependsN)})
 	}
 	return out
 }

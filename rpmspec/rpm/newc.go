@@ -40,18 +40,34 @@ func (c *newcWriter) write(e newcEntry) error {
 	if c.err != nil {
 		return c.err
 	}
+	if uint64(len(e.body)) > 0xffffffff || uint64(len(e.name)+1) > 0xffffffff {
+		c.err = fmt.Errorf("%s: too large for a newc archive", e.name)
+		return c.err
+	}
 	// Fields in order: ino, mode, uid, gid, nlink, mtime, filesize,
 	// devmajor, devminor, rdevmajor, rdevminor, namesize, check. uid and gid
 	// are 0: rpm takes owners from the header's FILEUSERNAME/FILEGROUPNAME.
-	hdr := fmt.Sprintf("%s%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-		newcMagic, e.ino, e.mode, 0, 0, e.nlink, e.mtime, len(e.body), 0, 0, 0, 0, len(e.name)+1, 0)
-	c.put([]byte(hdr))
+	var hdr [110]byte
+	copy(hdr[:], newcMagic)
+	for i, v := range [13]uint32{e.ino, e.mode, 0, 0, e.nlink, e.mtime, uint32(len(e.body)), 0, 0, 0, 0, uint32(len(e.name) + 1), 0} {
+		putHex8(hdr[6+8*i:], v)
+	}
+	c.put(hdr[:])
 	c.put([]byte(e.name))
 	c.put([]byte{0})
 	c.pad()
 	c.put(e.body)
 	c.pad()
 	return c.err
+}
+
+// putHex8 writes v as 8 lower-case hex digits, as %08x does.
+func putHex8(b []byte, v uint32) {
+	const digits = "0123456789abcdef"
+	for i := 7; i >= 0; i-- {
+		b[i] = digits[v&0xf]
+		v >>= 4
+	}
 }
 
 // close writes the trailer as rpm does (nlink 1, everything else zero).

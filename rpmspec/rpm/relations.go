@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/rpmpack"
-
 	"github.com/qm-build/qm-build/rpmspec"
 )
 
@@ -164,15 +162,8 @@ func sortDeps(ds []dep) []dep {
 	return out
 }
 
-// tagged is one header entry the writer sets itself.
-type tagged struct {
-	tag   int
-	entry rpmpack.IndexEntry
-}
-
 // tags returns the relation tags (names, flags, versions of each kind).
-// Empty kinds are left out. Provides are always present (the self-provide),
-// overriding rpmpack's own.
+// Empty kinds are left out. Provides are always present (the self-provide).
 func (d deps) tags() []tagged {
 	var out []tagged
 	add := func(ds []dep, nameTag, flagsTag, verTag int) {
@@ -186,9 +177,9 @@ func (d deps) tags() []tagged {
 			names[i], flags[i], vers[i] = x.name, x.flags, x.version
 		}
 		out = append(out,
-			tagged{nameTag, rpmpack.EntryStringSlice(names)},
-			tagged{flagsTag, rpmpack.EntryUint32(flags)},
-			tagged{verTag, rpmpack.EntryStringSlice(vers)})
+			tagged{nameTag, entryStrings(names)},
+			tagged{flagsTag, entryUint32(flags)},
+			tagged{verTag, entryStrings(vers)})
 	}
 	add(d.provides, tagProvideName, tagProvideFlags, tagProvideVer)
 	add(d.requires, tagRequireName, tagRequireFlags, tagRequireVer)

@@ -180,7 +180,15 @@ func describeText(b []byte) string {
 		return "data"
 	}
 	var d strings.Builder
-	name, executable := textMagic(string(chars))
+	// The soft magic reads the first line (and its terminator) only.
+	first := chars
+	for i, c := range chars {
+		if c == '\n' {
+			first = chars[:i+1]
+			break
+		}
+	}
+	name, executable := textMagic(string(first))
 	if name != "" {
 		d.WriteString(name + ", ")
 	}

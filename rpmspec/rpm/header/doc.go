@@ -1,6 +1,6 @@
 // Package header is qm-build's one reader and writer of RPM header
-// structures, shared by the repository indexer (stages/publish/repodata)
-// and the signer (stages/publish/rpmsign).
+// structures, shared by the RPM writer (rpmspec/rpm), the repository
+// indexer (stages/publish/repodata) and the signer (stages/publish/rpmsign).
 //
 // The format is rpm's (lib/header.c, lib/signature.h, and
 // https://rpm-software-management.github.io/rpm/manual/format.html): a

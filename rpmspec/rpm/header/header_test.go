@@ -60,6 +60,65 @@ func TestEncodeSignatureRoundTrips(t *testing.T) {
 	require.Equal(t, uint32(header.TagHeaderSignatures), again.Entries()[0].Tag)
 }
 
+// TestEncodeRoundTrips: the main header and the signature header, encoded
+// anew from their own entries, are the bytes the writer wrote (which
+// TestHeaderMatchesRPMPack compares with rpmpack's), and a header of
+// unsorted entries with every type sorts them and aligns each integer.
+func TestEncodeRoundTrips(t *testing.T) {
+	data := edgeRPM(t)
+	sig, main, mainAt := headers(t, data)
+	_, mainLen, err := header.Parse(data[mainAt:])
+	require.NoError(t, err)
+	require.Equal(t, data[mainAt:mainAt+mainLen], header.Encode(header.TagHeaderImmutable, main.Entries()))
+	require.Equal(t, data[header.LeadSize:mainAt], header.EncodeSignature(sig.Entries()))
+
+	tests := []struct {
+		name    string
+		entries []header.Entry
+	}{
+		{"empty", nil},
+		{"one string", []header.Entry{{Tag: 1000, Type: header.TypeString, Count: 1, Data: []byte("qm\x00")}}},
+		{"every type, unsorted", []header.Entry{
+			{Tag: 1030, Type: header.TypeInt16, Count: 1, Data: []byte{0x81, 0xa4}},
+			{Tag: 1000, Type: header.TypeString, Count: 1, Data: []byte("q\x00")},
+			{Tag: 1028, Type: header.TypeInt32, Count: 1, Data: []byte{0, 0, 0, 7}},
+			{Tag: 1005, Type: header.TypeBin, Count: 3, Data: []byte{1, 2, 3}},
+			{Tag: 5000, Type: header.TypeInt64, Count: 1, Data: []byte{0, 0, 0, 0, 0, 0, 0, 9}},
+			{Tag: 1117, Type: header.TypeStringArray, Count: 2, Data: []byte("a\x00bc\x00")},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := header.Encode(header.TagHeaderImmutable, tc.entries)
+			h, n, err := header.Parse(out)
+			require.NoError(t, err)
+			require.Equal(t, len(out), n)
+			got := h.Entries()
+			require.Equal(t, uint32(header.TagHeaderImmutable), got[0].Tag, "the region first")
+			require.Len(t, got, len(tc.entries)+1)
+			byTag := map[uint32]header.Entry{}
+			for _, e := range tc.entries {
+				byTag[e.Tag] = e
+			}
+			for i, e := range got[1:] {
+				if i > 0 {
+					require.Less(t, got[i].Tag, e.Tag, "sorted by tag")
+				}
+				require.Equal(t, byTag[e.Tag], e)
+				off := binary.BigEndian.Uint32(out[header.IntroSize+(i+1)*header.EntrySize+8:])
+				switch e.Type {
+				case header.TypeInt16:
+					require.Zero(t, off%2)
+				case header.TypeInt32:
+					require.Zero(t, off%4)
+				case header.TypeInt64:
+					require.Zero(t, off%8)
+				}
+			}
+		})
+	}
+}
+
 // TestPutInt32: a one-value INT32 entry is set in place, in the bytes the
 // header was read from; other entries and absent tags are refused.
 func TestPutInt32(t *testing.T) {
