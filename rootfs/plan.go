@@ -32,10 +32,10 @@ func NewPlan(o Options, cat *rpmspec.Catalog) (*Plan, error) {
 	}
 	archGiven := o.Arch != ""
 	if o.Arch == "" {
-		o.Arch = "x86_64"
+		o.Arch = DefaultArch
 	}
 	if o.Distro == "" {
-		o.Distro = "cs10"
+		o.Distro = DefaultDistro
 	}
 	var errs rpmspec.Errors
 	for _, v := range []struct{ field, v string }{{FieldVersion, o.Version}, {FieldRelease, o.Release}} {
