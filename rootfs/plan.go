@@ -37,6 +37,11 @@ func NewPlan(o Options, cat *rpmspec.Catalog) (*Plan, error) {
 	if o.Distro == "" {
 		o.Distro = DefaultDistro
 	}
+	// The text rule first: a value with a line break is refused as such,
+	// before any check that would quote it.
+	if errs := checkText(o); len(errs) > 0 {
+		return nil, errs.Err()
+	}
 	var errs rpmspec.Errors
 	for _, v := range []struct{ field, v string }{{FieldVersion, o.Version}, {FieldRelease, o.Release}} {
 		if err := rpmspec.ValidateVersion(v.field, v.v); err != nil {

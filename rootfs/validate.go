@@ -2,11 +2,13 @@ package rootfs
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"net"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +16,48 @@ import (
 	"github.com/qm-build/qm-build/rootfs/bluechi"
 	"github.com/qm-build/qm-build/rpmspec"
 )
+
+// checkText applies the one text rule (rpmspec.CheckLine) to every string
+// option, whichever front end filled it: no value may carry a line break
+// or a control character into a unit file, a YAML file, an RPM header or
+// the spec. A drop-in name may not be empty either.
+func checkText(o Options) rpmspec.Errors {
+	var errs rpmspec.Errors
+	line := func(field, v string) {
+		if e := rpmspec.LineField(field, v); e != nil {
+			errs = append(errs, e)
+		}
+	}
+	for _, s := range []struct{ field, v string }{
+		{FieldVersion, o.Version}, {FieldRelease, o.Release}, {FieldArch, o.Arch}, {FieldDistro, o.Distro},
+		{FieldMemoryMax, o.MemoryMax}, {FieldMemoryHigh, o.MemoryHigh}, {FieldCPUWeight, o.CPUWeight},
+		{FieldNetwork, o.Network}, {FieldTimezone, o.Timezone}, {FieldHostname, o.Hostname},
+		{FieldControllerHost, o.Controller.Host},
+	} {
+		line(s.field, s.v)
+	}
+	for _, l := range []struct {
+		field string
+		vs    []string
+	}{{FieldDropins, o.Dropins}, {FieldVolumes, o.Volumes}, {FieldDevices, o.Devices}} {
+		for i, v := range l.vs {
+			line(fmt.Sprintf("%s[%d]", l.field, i), v)
+		}
+	}
+	for i, d := range o.Dropins {
+		for _, n := range strings.Split(d, ",") {
+			if strings.TrimSpace(n) == "" {
+				errs = append(errs, &rpmspec.InputError{Field: fmt.Sprintf("%s[%d]", FieldDropins, i), Msg: fmt.Sprintf("%q has an empty drop-in name", d)})
+				break
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.Images)) {
+		line(FieldImages+"."+k, k)
+		line(FieldImages+"."+k, o.Images[k])
+	}
+	return errs
+}
 
 // validateOptions checks and normalises the QM container and BlueChi options.
 // Each problem names its option (by its neutral name); every problem is

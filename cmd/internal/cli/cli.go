@@ -64,7 +64,45 @@ func ParseFlags(fs *pflag.FlagSet, args []string) error {
 	if err != nil {
 		return UsageErrorf("%v (see --help)", err)
 	}
-	return nil
+	return CheckFlagValues(fs)
+}
+
+// CheckFlagValues applies the one text rule to every flag given on the
+// command line (rpmspec.CheckLine): a value is one line of printable text,
+// and a string flag given explicitly is not empty (--out ”, --dropin ”,
+// --compress ” would otherwise silently mean the default, or nothing).
+// The error names the flag.
+func CheckFlagValues(fs *pflag.FlagSet) error {
+	var errs rpmspec.Errors
+	fs.Visit(func(f *pflag.Flag) {
+		var values []string
+		switch v := f.Value.(type) {
+		case pflag.SliceValue:
+			values = v.GetSlice()
+			if len(values) == 0 {
+				values = []string{""}
+			}
+		default:
+			values = []string{v.String()}
+		}
+		if f.Value.Type() == "stringToString" {
+			// KEY=VALUE pairs: String() is "[k=v,…]"; the keys and values are
+			// checked by the options' own validation (rootfs.NewPlan), after
+			// the text rule on the whole.
+			values = []string{strings.TrimSuffix(strings.TrimPrefix(f.Value.String(), "["), "]")}
+		}
+		for _, v := range values {
+			if v == "" && f.Value.Type() != "bool" {
+				errs = append(errs, &rpmspec.InputError{Field: "--" + f.Name, Msg: "the value is empty"})
+				return
+			}
+			if err := rpmspec.CheckLine(v); err != nil {
+				errs = append(errs, &rpmspec.InputError{Field: "--" + f.Name, Msg: err.Error()})
+				return
+			}
+		}
+	})
+	return errs.Err()
 }
 
 // OutputFormat validates an --output value against the allowed formats.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -108,7 +109,7 @@ func (p *PlanFlags) ContainerFlags(fs *pflag.FlagSet) {
 func (p *PlanFlags) BluechiFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&p.O.Hostname, "hostname", "", "QM's BlueChi NodeName is qm.HOSTNAME; default: the host agent's NodeName in the tree")
 	fs.StringVar(&p.O.Controller.Host, "controller-host", "", "BlueChi controller host (TCP)")
-	fs.IntVar(&p.O.Controller.Port, "controller-port", 0, "BlueChi controller port (TCP; default 842)")
+	fs.Var((*portValue)(&p.O.Controller.Port), "controller-port", "BlueChi controller port (TCP, 1-65535; default 842)")
 	fs.BoolVar(&p.O.Controller.Socket, "controller-socket", false, "reach the BlueChi controller over the host's unix socket instead of TCP")
 }
 
@@ -159,3 +160,25 @@ func (p *PlanFlags) Plan(getenv func(string) string) (*rootfs.Plan, error) {
 // ReadInput reads a file named by a flag: a regular file of at most limit
 // bytes, opened without blocking (a FIFO, a device or a directory is refused).
 func ReadInput(name string, limit int64) ([]byte, error) { return readInput(name, limit) }
+
+// portValue is a TCP port flag: 1 to 65535. Zero, which the options take as
+// "the default", is refused when given explicitly.
+type portValue int
+
+func (v *portValue) String() string {
+	if *v == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(*v))
+}
+
+func (v *portValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != s {
+		return fmt.Errorf("%q is not a TCP port (1-65535)", s)
+	}
+	*v = portValue(n)
+	return nil
+}
+
+func (v *portValue) Type() string { return "port" }
