@@ -226,7 +226,11 @@ func isBlockField(field string) bool {
 }
 
 func (p *parser) nonEmpty(n *yaml.Node, field string) string {
+	before := len(p.errs)
 	s := p.str(n, field)
+	if len(p.errs) > before {
+		return "" // str has said what is wrong
+	}
 	if n.Kind == yaml.ScalarNode && strings.TrimSpace(s) == "" {
 		p.fail(n, field, "must not be empty")
 	}
