@@ -40,14 +40,14 @@ func checkText(o Options) rpmspec.Errors {
 		field string
 		vs    []string
 	}{{FieldDropins, o.Dropins}, {FieldVolumes, o.Volumes}, {FieldDevices, o.Devices}} {
-		for i, v := range l.vs {
-			line(fmt.Sprintf("%s[%d]", l.field, i), v)
+		for _, v := range l.vs {
+			line(l.field, v)
 		}
 	}
-	for i, d := range o.Dropins {
+	for _, d := range o.Dropins {
 		for _, n := range strings.Split(d, ",") {
 			if strings.TrimSpace(n) == "" {
-				errs = append(errs, &rpmspec.InputError{Field: fmt.Sprintf("%s[%d]", FieldDropins, i), Msg: fmt.Sprintf("%q has an empty drop-in name", d)})
+				errs = append(errs, &rpmspec.InputError{Field: FieldDropins, Msg: fmt.Sprintf("%q has an empty drop-in name", d)})
 				break
 			}
 		}
@@ -184,20 +184,38 @@ func ValidMemory(v string) error {
 	if m == nil {
 		return fmt.Errorf("%q is not a memory size: give bytes with an optional K, M, G, T, P or E suffix (e.g. 512M, 2G), a percentage (80%%) or infinity", v)
 	}
-	shift := memoryFactor[m[3]]
-	n, ok := new(big.Int).SetString(m[1]+m[2], 10)
+	// As systemd's parse_size: the whole part times the factor must fit in
+	// 64 bits, with room for one more unit when there is a fraction; the
+	// bytes are the whole part times the factor plus the fraction's share,
+	// rounded down.
+	factor := new(big.Int).Lsh(big.NewInt(1), memoryFactor[m[3]])
+	whole, ok := new(big.Int).SetString(m[1], 10)
 	if !ok {
 		return fmt.Errorf("%q is not a memory size", v)
 	}
-	// bytes = floor(digits * 2^shift / 10^len(fraction)), as parse_size.
-	n.Lsh(n, shift)
-	n.Quo(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(m[2]))), nil))
-	limit := new(big.Int).SetUint64(math.MaxUint64)
+	max := new(big.Int).SetUint64(math.MaxUint64)
+	room := new(big.Int).Quo(max, factor)
+	frac := new(big.Int)
+	if m[2] != "" {
+		frac.SetString(m[2], 10)
+	}
+	need := new(big.Int).Set(whole)
+	if frac.Sign() > 0 {
+		need.Add(need, big.NewInt(1))
+	}
+	outOfRange := fmt.Errorf("%q is out of range: systemd takes a memory limit below 16E (2^64-1 bytes) and ignores a larger one; give infinity for no limit", v)
+	if need.Cmp(room) > 0 {
+		return outOfRange
+	}
+	bytes := new(big.Int).Mul(whole, factor)
+	share := new(big.Int).Mul(frac, factor)
+	share.Quo(share, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(m[2]))), nil))
+	bytes.Add(bytes, share)
 	switch {
-	case n.Sign() == 0:
+	case bytes.Sign() == 0:
 		return fmt.Errorf("%q: a memory limit must be at least one byte", v)
-	case n.Cmp(limit) >= 0:
-		return fmt.Errorf("%q is out of range: systemd takes a memory limit below 16E (2^64-1 bytes) and ignores a larger one; give infinity for no limit", v)
+	case bytes.Cmp(max) >= 0:
+		return outOfRange
 	}
 	return nil
 }
