@@ -41,7 +41,7 @@ func TestBadOptionsNameTheirFlag(t *testing.T) {
 		{"unknown distribution", Options{Distro: "rhel9"}, "--distro", `unknown distribution "rhel9"; supported: cs9 (centos-9), cs10 (centos-10)`},
 		{"unknown architecture", Options{Arch: "ppc64le"}, "--arch", `unknown architecture "ppc64le"`},
 		{"time zone not in the tz database", Options{Timezone: "Mars/Base"}, "--timezone", "not a time zone of the tz database"},
-		{"a newline in a volume", Options{Volumes: []string{"/a:/b\nPodmanArgs=--privileged"}}, "--volume", "has a line break"},
+		{"a newline in a volume", Options{Volumes: []string{"/a:/b\nPodmanArgs=x"}}, "--volume", "has a line break"},
 		{"a newline in the hostname", Options{Hostname: "a\nb"}, "--hostname", "has a line break"},
 		{"an empty drop-in name", Options{Dropins: []string{""}}, "--dropin", "has an empty drop-in name"},
 		{"an empty name in a list", Options{Dropins: []string{"kvm,,radio"}}, "--dropin", "has an empty drop-in name"},
