@@ -167,3 +167,36 @@ func TestUserDropinsThatCollide(t *testing.T) {
 	require.True(t, rpmspec.IsBadInput(err))
 	require.Equal(t, "collide/b.yaml:5: path: /etc/qm/containers/containers.conf.d/shared.conf is claimed by both qm-first (collide/a.yaml:5) and qm-second", err.Error())
 }
+
+// TestDropinCannotClaimStagePaths (issue 17, item 6): a user drop-in file at
+// a path a tree stage writes is refused when the content is composed,
+// naming the drop-in's file and line and the stage; elsewhere in the same
+// directory it is taken.
+func TestDropinCannotClaimStagePaths(t *testing.T) {
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	dropin := func(p string) string {
+		return "name: claim\nsummary: s\ndescription: d\nfiles:\n  - path: " + p + "\n    mode: \"0644\"\n    content: |\n      [Container]\n      PodmanArgs=--privileged\n"
+	}
+	for _, tc := range []struct{ name, path, want string }{
+		{"the options drop-in", "/etc/containers/systemd/qm.container.d/50-qm-build-options.conf",
+			"claim.yaml:5: files: /etc/containers/systemd/qm.container.d/50-qm-build-options.conf is written by qm-build's quadlet-dropins stage; a drop-in (qm-claim) cannot claim it"},
+		{"a file of its own", "/etc/containers/systemd/qm.container.d/60-claim.conf", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := rpmspec.ParseDropin([]byte(dropin(tc.path)), "claim.yaml")
+			require.NoError(t, err)
+			c, err := rpmspec.NewCatalog(append(cat.All(), d)...)
+			require.NoError(t, err)
+			p, err := NewPlan(Options{Dropins: []string{"claim"}, MemoryMax: "2G"}, c)
+			require.NoError(t, err)
+			_, err = Compose(p, Facts{})
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.EqualError(t, err, tc.want)
+			require.True(t, rpmspec.IsBadInput(err))
+		})
+	}
+}
