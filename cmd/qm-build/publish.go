@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/stages/publish/mirror"
@@ -126,7 +128,13 @@ func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mi
 	if err != nil {
 		return err
 	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return usageErrorf("--mirror %s: not a directory", dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		if errors.Is(err, syscall.ENOTDIR) {
+			return usageErrorf("--mirror %s: %v", dir, err)
+		}
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
 	root, err := os.OpenRoot(dir)
@@ -153,6 +161,9 @@ func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mi
 }
 
 func publishOCI(ctx context.Context, e *env, ref string, paths []string, o oci.Options, output string) error {
+	if _, err := oci.ParseRef(ref, o.Insecure); err != nil {
+		return err
+	}
 	ro, _, err := repoOptions(e, "")
 	if err != nil {
 		return err
