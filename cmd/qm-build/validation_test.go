@@ -1,0 +1,184 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/osbuild/blueprint/pkg/blueprint"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/blueprints/qmstage"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
+	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
+)
+
+// optionCase is one option of rootfs.Options in every front end: the CLI's
+// flags (good and bad arguments), the org.osbuild.qm stage's options (good
+// and bad JSON; "" when the stage does not take the option, which it then
+// refuses as unknown), and a base blueprint's fields (distro and
+// architecture only).
+type optionCase struct {
+	field               string
+	cliGood, cliBad     [][]string
+	stageGood, stageBad string
+	bpGood, bpBad       string
+}
+
+var hundredK = strings.Repeat("1", 100_000)
+
+var everyOption = []optionCase{
+	{field: rootfs.FieldVersion, cliGood: [][]string{{"--qm-version", "1.2"}}, cliBad: [][]string{{"--qm-version", "1-2"}, {"--qm-version", hundredK}, {"--qm-version", ""}},
+		stageGood: `{"version": "1.2"}`, stageBad: `{"version": "1\n2"}`},
+	{field: rootfs.FieldRelease, cliGood: [][]string{{"--release", "3"}}, cliBad: [][]string{{"--release", hundredK}, {"--release", "a\nb"}, {"--release", ""}},
+		stageGood: `{"release": "3"}`, stageBad: `{"release": "` + strings.Repeat("1", 65) + `"}`},
+	{field: rootfs.FieldArch, cliGood: [][]string{{"--arch", "aarch64"}}, cliBad: [][]string{{"--arch", "ppc64le"}},
+		stageBad: `{"arch": "x86_64"}`, bpGood: "aarch64", bpBad: "ppc64le"},
+	{field: rootfs.FieldDistro, cliGood: [][]string{{"--distro", "centos-9"}, {"--distro", "cs10"}, {"--distro", "fedora-42"}}, cliBad: [][]string{{"--distro", "rhel9"}, {"--distro", "centos-8"}},
+		stageBad: `{"distro": "cs10"}`, bpGood: "centos-10", bpBad: "rhel9"},
+	{field: rootfs.FieldDropins, cliGood: [][]string{{"--dropin", "kvm,radio"}}, cliBad: [][]string{{"--dropin", ""}, {"--dropin", "nope"}, {"--dropin", "kvm,,radio"}},
+		stageGood: `{"dropins": ["kvm"]}`, stageBad: `{"dropins": [""]}`},
+	{field: rootfs.FieldImages, cliGood: [][]string{{"--dropin", "kvm", "--image", "kvm=quay.io/a/b:1"}},
+		cliBad:    [][]string{{"--image", "nope=quay.io/a/b:1"}, {"--dropin", "kvm", "--image", "kvm=a\nPodmanArgs=--privileged"}, {"--dropin", "kvm", "--image", `"kvm=quay.io/a/b:1` + "\n" + `PodmanArgs=--privileged"`}},
+		stageGood: `{"dropins": ["kvm"], "images": {"kvm": "quay.io/a/b:1"}}`, stageBad: `{"images": {"kvm": "quay.io/a/b:1\nPodmanArgs=--privileged"}}`},
+	{field: rootfs.FieldAllowShortNames, cliGood: [][]string{{"--allow-short-names"}}, cliBad: [][]string{{"--allow-short-names=maybe"}},
+		stageBad: `{"allow_short_names": true}`},
+	{field: rootfs.FieldMemoryMax, cliGood: [][]string{{"--memory-max", "15E"}, {"--memory-max", "80%"}}, cliBad: [][]string{{"--memory-max", "16E"}, {"--memory-max", "18446744073709551616"}, {"--memory-max", "0"}},
+		stageGood: `{"memory_max": "2G"}`, stageBad: `{"memory_max": "16E"}`},
+	{field: rootfs.FieldMemoryHigh, cliGood: [][]string{{"--memory-high", "75%"}}, cliBad: [][]string{{"--memory-high", "18446744073709551615"}, {"--memory-high", "50.125%"}},
+		stageGood: `{"memory_high": "1536M"}`, stageBad: `{"memory_high": "101%"}`},
+	{field: rootfs.FieldCPUWeight, cliGood: [][]string{{"--cpu-weight", "100"}}, cliBad: [][]string{{"--cpu-weight", "0"}},
+		stageGood: `{"cpu_weight": "idle"}`, stageBad: `{"cpu_weight": "10001"}`},
+	{field: rootfs.FieldWritable, cliGood: [][]string{{"--writable"}}, cliBad: [][]string{{"--writable=maybe"}},
+		stageGood: `{"writable": true}`, stageBad: `{"writable": "yes"}`},
+	{field: rootfs.FieldNetwork, cliGood: [][]string{{"--network", "host"}}, cliBad: [][]string{{"--network", "wifi"}, {"--network", "host\nPodmanArgs=--privileged"}},
+		stageGood: `{"network": "none"}`, stageBad: `{"network": "wifi"}`},
+	{field: rootfs.FieldVarPartition, cliGood: [][]string{{"--var-partition"}}, cliBad: [][]string{{"--var-partition=2"}},
+		stageGood: `{"var_partition": true}`, stageBad: `{"var_partition": 1}`},
+	{field: rootfs.FieldTimezone, cliGood: [][]string{{"--timezone", "Europe/Berlin"}, {"--timezone", "UTC"}, {"--timezone", "local"}}, cliBad: [][]string{{"--timezone", "Mars/Base"}, {"--timezone", "../etc/shadow"}},
+		stageGood: `{"timezone": "America/Argentina/Buenos_Aires"}`, stageBad: `{"timezone": "Mars/Base"}`},
+	{field: rootfs.FieldVolumes, cliGood: [][]string{{"--volume", "/srv:/srv:ro"}}, cliBad: [][]string{{"--volume", "srv:/srv"}, {"--volume", "/a:/b\n[Service]"}},
+		stageGood: `{"volumes": ["/srv:/srv:ro"]}`, stageBad: `{"volumes": ["/a:/b\u2028x"]}`},
+	{field: rootfs.FieldDevices, cliGood: [][]string{{"--device", "/dev/ttyUSB0"}}, cliBad: [][]string{{"--device", "/dev/mem"}, {"--device", "/dev/a\nb"}, {"--device", "/dev/sg0"}},
+		stageGood: `{"devices": ["/dev/ttyUSB0"]}`, stageBad: `{"devices": ["/dev/a\nb"]}`},
+	{field: rootfs.FieldHostname, cliGood: [][]string{{"--hostname", "ecu-7"}}, cliBad: [][]string{{"--hostname", "bad_name"}},
+		stageGood: `{"hostname": "ecu-7"}`, stageBad: `{"hostname": "a\u001bb"}`},
+	{field: rootfs.FieldControllerHost, cliGood: [][]string{{"--controller-host", "ctl"}}, cliBad: [][]string{{"--controller-host", "bad host"}},
+		stageGood: `{"bluechi_controller": {"host": "ctl"}}`, stageBad: `{"bluechi_controller": {"host": "a\nb"}}`},
+	{field: rootfs.FieldControllerPort, cliGood: [][]string{{"--controller-host", "ctl", "--controller-port", "2020"}}, cliBad: [][]string{{"--controller-host", "ctl", "--controller-port", "0"}, {"--controller-port", "70000"}},
+		stageGood: `{"bluechi_controller": {"host": "ctl", "port": 2020}}`, stageBad: `{"bluechi_controller": {"host": "ctl", "port": 0}}`},
+	{field: rootfs.FieldControllerSocket, cliGood: [][]string{{"--controller-socket"}}, cliBad: [][]string{{"--controller-socket=maybe"}},
+		stageGood: `{"bluechi_controller": {"socket": true}}`, stageBad: `{"bluechi_controller": {"socket": "yes"}}`},
+}
+
+// TestEveryOptionEveryFrontEnd (issue 12, item 4): every option of
+// rootfs.Options, in every front end that takes it (the CLI's flags, the
+// org.osbuild.qm stage's options, a base blueprint's fields), accepts a
+// good value and refuses a bad one with exit status 2 (bad input) and a
+// message naming the option as that front end spells it.
+func TestEveryOptionEveryFrontEnd(t *testing.T) {
+	var covered []string
+	for _, c := range everyOption {
+		covered = append(covered, c.field)
+	}
+	var all []string
+	for _, f := range rootfs.OptionFields() {
+		all = append(all, f.Name)
+	}
+	require.ElementsMatch(t, all, covered, "every option has a row")
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	stageTakes := map[string]bool{}
+	for _, n := range qmstage.OptionNames() {
+		stageTakes[n] = true
+	}
+	for _, c := range everyOption {
+		flag := rootfs.FlagSpelling(c.field)
+		t.Run(c.field, func(t *testing.T) {
+			t.Run("cli", func(t *testing.T) {
+				for _, args := range c.cliGood {
+					r := runCLI(t, nil, append([]string{"osbuild-stage", "options"}, args...)...)
+					require.Equal(t, cli.ExitOK, r.code, "%q: %s", args, r.stderr)
+				}
+				for _, args := range c.cliBad {
+					r := runCLI(t, nil, append([]string{"osbuild-stage", "options"}, args...)...)
+					require.Equal(t, cli.ExitBadInput, r.code, "%q: %s", args, r.stderr)
+					require.Contains(t, r.stderr, flag, "%q names %s", args, flag)
+					require.Equal(t, 1, strings.Count(strings.TrimSpace(r.stderr), "\n")+1, "%q: one line, the value escaped: %s", args, r.stderr)
+					require.Empty(t, r.stdout)
+				}
+			})
+			t.Run("stage", func(t *testing.T) {
+				if c.stageGood != "" {
+					require.True(t, stageTakes[c.field], "the stage takes %s", c.field)
+					o, err := qmstage.DecodeOptions([]byte(c.stageGood))
+					require.NoError(t, err)
+					_, err = qmstage.Plan(o, cat)
+					require.NoError(t, err)
+				} else {
+					require.False(t, stageTakes[c.field], "the stage does not take %s", c.field)
+				}
+				o, err := qmstage.DecodeOptions([]byte(c.stageBad))
+				if err == nil {
+					_, err = qmstage.Plan(o, cat)
+				}
+				require.Error(t, err, c.stageBad)
+				require.Equal(t, cli.ExitBadInput, cli.ExitCode(err), "%s: %v", c.stageBad, err)
+				name := "options." + strings.Split(c.field, ".")[0]
+				require.Contains(t, err.Error(), name, c.stageBad)
+			})
+			if c.bpGood == "" {
+				return
+			}
+			t.Run("blueprint", func(t *testing.T) {
+				bp := func(v string) *blueprint.Blueprint {
+					if c.field == rootfs.FieldArch {
+						return &blueprint.Blueprint{Name: "b", Arch: v}
+					}
+					return &blueprint.Blueprint{Name: "b", Distro: v}
+				}
+				d, a, err := blueprints.ApplyBlueprintTarget(bp(c.bpGood), "base.toml", blueprints.Target{Distro: "cs10", Arch: "x86_64"})
+				require.NoError(t, err)
+				o := rootfs.Options{Distro: d, Arch: a}
+				_, err = rootfs.NewPlan(o, cat)
+				require.NoError(t, err)
+				_, _, err = blueprints.ApplyBlueprintTarget(bp(c.bpBad), "base.toml", blueprints.Target{Distro: "cs10", Arch: "x86_64"})
+				require.Error(t, err)
+				require.Equal(t, cli.ExitBadInput, cli.ExitCode(err))
+				require.Contains(t, err.Error(), "base.toml: ")
+			})
+		})
+	}
+}
+
+// TestPanicIsInternalError (issue 17, item 5): a panic in any of the
+// programs is exit status 1 and one line, "internal error, please report",
+// with no stack trace. The panic comes from the test hook (the build tag
+// qmbuild_testhooks); the release build has no such hook.
+func TestPanicIsInternalError(t *testing.T) {
+	for _, tc := range []struct{ pkg, prog string }{
+		{"./cmd/qm-build", "qm-build"},
+		{"./cmd/qm-build-manifest", "qm-build-manifest"},
+		{"./cmd/org.osbuild.qm", "org.osbuild.qm"},
+		{"./cmd/qm-oci-hook", "qm-oci-hook"},
+	} {
+		t.Run(tc.prog, func(t *testing.T) {
+			cmd := exec.Command(binary(t, tc.pkg, "qmbuild_testhooks"), "--help")
+			cmd.Env = append(os.Environ(), "QM_BUILD_TEST_PANIC=boom\nline two")
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, "%s", out)
+			require.Equal(t, 1, ee.ExitCode(), "%s", out)
+			require.Equal(t, tc.prog+`: internal error, please report: test panic: boom\nline two`+"\n", string(out))
+		})
+	}
+	t.Run("release build", func(t *testing.T) {
+		cmd := exec.Command(binary(t, "./cmd/qm-build"), "--version")
+		cmd.Env = append(os.Environ(), "QM_BUILD_TEST_PANIC=boom")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "no panic hook without the tag: %s", out)
+	})
+}
