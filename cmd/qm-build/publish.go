@@ -108,6 +108,9 @@ func readInputs(paths []string) ([]mirror.Input, error) {
 }
 
 func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mirror.Options, keyFile, output string) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return usageErrorf("--mirror %s: not a directory", dir)
+	}
 	ro, key, err := repoOptions(e, keyFile)
 	if err != nil {
 		return err
@@ -127,9 +130,6 @@ func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mi
 	in, err := readInputs(paths)
 	if err != nil {
 		return err
-	}
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return usageErrorf("--mirror %s: not a directory", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		if errors.Is(err, syscall.ENOTDIR) {

@@ -14,6 +14,7 @@ import (
 	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/stages/publish/publishtest/testrpm"
 )
 
 // optionCase is one option of rootfs.Options in every front end: the CLI's
@@ -181,4 +182,50 @@ func TestPanicIsInternalError(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "no panic hook without the tag: %s", out)
 	})
+}
+
+// TestBadInputExitStatus (issue 17, items 4, 5 and 11; issue 12, item 3):
+// input that is wrong is exit status 2, refused before anything is written,
+// with one line naming the flag or the file and line, never a panic.
+func TestBadInputExitStatus(t *testing.T) {
+	in := t.TempDir()
+	testrpm.WriteProject(t, in, nil)
+	dropins := t.TempDir()
+	require.NoError(t, os.WriteFile(dropins+"/nl.yaml", []byte("name: nl\nsummary: s\ndescription: d\ndevices:\n  qm: [\"/dev/a\\nb\"]\n"), 0o644))
+	cycle := t.TempDir()
+	require.NoError(t, os.WriteFile(cycle+"/a.yaml", []byte("name: a\nsummary: s\ndescription: d\nneeds: [b]\n"), 0o644))
+	require.NoError(t, os.WriteFile(cycle+"/b.yaml", []byte("name: b\nsummary: s\ndescription: d\nneeds: [a]\n"), 0o644))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"17.4 injection through --image", []string{"quadlet", "--image", "kvm=a\nPodmanArgs=--privileged"}, "--image"},
+		{"17.4 unknown image key", []string{"quadlet", "--image", "nope=quay.io/a/b:1"}, `--image nope: unknown image key "nope"`},
+		{"17.5 a drop-in device with a newline", []string{"rpm", "--dropin-dir", dropins, "--out", t.TempDir() + "/o"}, dropins + `/nl.yaml:5: devices.qm[0]: "/dev/a\nb" has a line break`},
+		{"17.5 the same through quadlet", []string{"quadlet", "--dropin-dir", dropins}, dropins + `/nl.yaml:5: devices.qm[0]`},
+		{"17.5 a --device with a newline", []string{"quadlet", "--device", "/dev/a\nb"}, `--device: "/dev/a\nb" has a line break`},
+		{"17.6 needs in a cycle", []string{"spec", "--dropin-dir", cycle}, "drop-ins need each other in a cycle: a -> b -> a"},
+		{"17.9 16E", []string{"quadlet", "--memory-max", "16E"}, "--memory-max: \"16E\" is out of range"},
+		{"17.9 2^64", []string{"quadlet", "--memory-high", "18446744073709551616"}, "--memory-high"},
+		{"17.11 a 100k --release", []string{"rpm", "--release", hundredK, "--out", t.TempDir() + "/o"}, "--release: "},
+		{"17.11 --out ''", []string{"build", "--out", ""}, "--out: "},
+		{"17.11 publish --mirror on a file", []string{"publish", "--mirror", "/etc/passwd", "--release", "9", "--arch", "x86_64", in}, "--mirror /etc/passwd: not a directory"},
+		{"17.11 publish --oci with a port out of range", []string{"publish", "--oci", "localhost:99999/x:1", in}, `--oci: "localhost:99999/x:1": registry port "99999" is not a TCP port`},
+		{"17.11 --compress ''", []string{"rpm", "--compress", "", "--out", t.TempDir() + "/o"}, "--compress: the value is empty"},
+		{"17.11 --dropin ''", []string{"rpm", "--dropin", "", "--out", t.TempDir() + "/o"}, "--dropin: the value is empty"},
+		{"17.11 --controller-port 0", []string{"bluechi", "--controller-port", "0"}, `"0" is not a TCP port (1-65535)`},
+		{"12.3 a forbidden device", []string{"build", "--device", "/dev/mem", "--out", t.TempDir() + "/o"}, "QM must never get /dev/mem"},
+		{"12.4 --distro rhel9 in rootfs", []string{"rootfs", "--distro", "rhel9", "--root", t.TempDir()}, `--distro: unknown distribution "rhel9"`},
+		{"12.4 --timezone Mars/Base", []string{"quadlet", "--timezone", "Mars/Base"}, "--timezone: \"Mars/Base\" is not a time zone of the tz database"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, tc.args...)
+			require.Equal(t, cli.ExitBadInput, r.code, r.stderr)
+			require.Contains(t, r.stderr, tc.want)
+			require.NotContains(t, r.stderr, "panic")
+			require.NotContains(t, r.stderr, "goroutine")
+			require.Empty(t, r.stdout)
+		})
+	}
 }
