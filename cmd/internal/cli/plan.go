@@ -87,8 +87,8 @@ func readInput(name string, limit int64) ([]byte, error) {
 
 // TargetFlags: what the image is.
 func (p *PlanFlags) TargetFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&p.O.Arch, "arch", "x86_64", "target architecture: x86_64 or aarch64")
-	fs.StringVar(&p.O.Distro, "distro", "cs10", "target distribution: cs9, cs10, autosd9, autosd10, fedora-42")
+	fs.StringVar(&p.O.Arch, "arch", rootfs.DefaultArch, "target architecture: "+strings.Join(rootfs.Arches, " or "))
+	fs.StringVar(&p.O.Distro, "distro", rootfs.DefaultDistro, "target distribution: "+rootfs.DistroNames()+"; image-builder's names in parentheses are aliases")
 }
 
 // ContainerFlags: the QM container's options, each landing as a quadlet
