@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -199,4 +200,24 @@ func TestDropinCannotClaimStagePaths(t *testing.T) {
 			require.True(t, rpmspec.IsBadInput(err))
 		})
 	}
+}
+
+// FuzzValidMemory: ValidMemory never panics, and a size it accepts is, by
+// its own arithmetic, at least one byte and below 2^64-1: the whole part
+// alone fits in 64 bits once multiplied by the suffix.
+func FuzzValidMemory(f *testing.F) {
+	for _, s := range []string{"2G", "16E", "15.5E", "0.5", "80%", "100.00%", "infinity", "18446744073709551614", "1e3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if ValidMemory(v) != nil || v == "infinity" || strings.HasSuffix(v, "%") {
+			return
+		}
+		num := strings.TrimRight(v, "BKMGTPE")
+		whole, _, _ := strings.Cut(num, ".")
+		n, err := strconv.ParseUint(whole, 10, 64)
+		require.NoError(t, err, "%q: the whole part fits in 64 bits", v)
+		shift := map[string]uint{"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}[v[len(num):]]
+		require.LessOrEqual(t, n, uint64(math.MaxUint64)>>shift, "%q", v)
+	})
 }
