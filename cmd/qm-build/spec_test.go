@@ -35,7 +35,7 @@ func TestSpecCommand(t *testing.T) {
 		want string
 	}{
 		{"unknown drop-in", []string{"--dropin", "nosuch"}, `unknown drop-in "nosuch"; known drop-ins:`},
-		{"empty version", []string{"--qm-version", ""}, `--qm-version: "" must not be empty`},
+		{"empty version", []string{"--qm-version", ""}, `--qm-version: the value is empty`},
 		{"version with whitespace", []string{"--qm-version", "1 0"}, `--qm-version: "1 0" must not contain whitespace`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

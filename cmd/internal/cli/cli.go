@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -86,10 +87,15 @@ func CheckFlagValues(fs *pflag.FlagSet) error {
 			values = []string{v.String()}
 		}
 		if f.Value.Type() == "stringToString" {
-			// KEY=VALUE pairs: String() is "[k=v,…]"; the keys and values are
-			// checked by the options' own validation (rootfs.NewPlan), after
-			// the text rule on the whole.
-			values = []string{strings.TrimSuffix(strings.TrimPrefix(f.Value.String(), "["), "]")}
+			// KEY=VALUE pairs, each checked as the user wrote it.
+			m, _ := fs.GetStringToString(f.Name)
+			values = nil
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				values = append(values, k+"="+m[k])
+			}
+			if len(values) == 0 {
+				values = []string{""}
+			}
 		}
 		for _, v := range values {
 			if v == "" && f.Value.Type() != "bool" {
