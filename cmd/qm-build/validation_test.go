@@ -32,9 +32,9 @@ type optionCase struct {
 var hundredK = strings.Repeat("1", 100_000)
 
 var everyOption = []optionCase{
-	{field: rootfs.FieldVersion, cliGood: [][]string{{"--qm-version", "1.2"}}, cliBad: [][]string{{"--qm-version", "1-2"}, {"--qm-version", hundredK}, {"--qm-version", ""}},
+	{field: rootfs.FieldVersion, cliGood: [][]string{{"--pkg-version", "1.2"}}, cliBad: [][]string{{"--pkg-version", "1-2"}, {"--pkg-version", hundredK}, {"--pkg-version", ""}},
 		stageGood: `{"version": "1.2"}`, stageBad: `{"version": "1\n2"}`},
-	{field: rootfs.FieldRelease, cliGood: [][]string{{"--release", "3"}}, cliBad: [][]string{{"--release", hundredK}, {"--release", "a\nb"}, {"--release", ""}},
+	{field: rootfs.FieldRelease, cliGood: [][]string{{"--pkg-release", "3"}}, cliBad: [][]string{{"--pkg-release", hundredK}, {"--pkg-release", "a\nb"}, {"--pkg-release", ""}},
 		stageGood: `{"release": "3"}`, stageBad: `{"release": "` + strings.Repeat("1", 65) + `"}`},
 	{field: rootfs.FieldArch, cliGood: [][]string{{"--arch", "aarch64"}}, cliBad: [][]string{{"--arch", "ppc64le"}},
 		stageBad: `{"arch": "x86_64"}`, bpGood: "aarch64", bpBad: "ppc64le"},
@@ -208,9 +208,9 @@ func TestBadInputExitStatus(t *testing.T) {
 		{"17.6 needs in a cycle", []string{"spec", "--dropin-dir", cycle}, "drop-ins need each other in a cycle: a -> b -> a"},
 		{"17.9 16E", []string{"quadlet", "--memory-max", "16E"}, "--memory-max: \"16E\" is out of range"},
 		{"17.9 2^64", []string{"quadlet", "--memory-high", "18446744073709551616"}, "--memory-high"},
-		{"17.11 a 100k --release", []string{"rpm", "--release", hundredK, "--out", t.TempDir() + "/o"}, "--release: "},
+		{"17.11 a 100k --release", []string{"rpm", "--pkg-release", hundredK, "--out", t.TempDir() + "/o"}, "--pkg-release: "},
 		{"17.11 --out ''", []string{"build", "--out", ""}, "--out: "},
-		{"17.11 publish --mirror on a file", []string{"publish", "--mirror", "/etc/passwd", "--release", "9", "--arch", "x86_64", in}, "--mirror /etc/passwd: not a directory"},
+		{"17.11 publish --mirror on a file", []string{"publish", "--mirror", "/etc/passwd", "--releasever", "9", "--arch", "x86_64", in}, "--mirror /etc/passwd: not a directory"},
 		{"17.11 publish --oci with a port out of range", []string{"publish", "--oci", "localhost:99999/x:1", in}, `--oci: "localhost:99999/x:1": registry port "99999" is not a TCP port`},
 		{"17.11 --compress ''", []string{"rpm", "--compress", "", "--out", t.TempDir() + "/o"}, "--compress: the value is empty"},
 		{"17.11 --dropin ''", []string{"rpm", "--dropin", "", "--out", t.TempDir() + "/o"}, "--dropin: the value is empty"},

@@ -43,14 +43,14 @@ func ExitCode(err error) int {
 }
 
 // NewFlags returns a flag set for a command. usage is the synopsis line(s)
-// shown by --help, before the flag list, written to stdout.
+// shown by --help, before the flag list, written to stdout. The flag set's
+// output (pflag's deprecation lines, see Alias) is discarded until the
+// caller sets it to stderr.
 func NewFlags(stdout io.Writer, name, usage string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage:\n  %s\n\nFlags:\n%s", strings.TrimSpace(usage), fs.FlagUsages())
-	}
+	fs.Usage = func() { fmt.Fprint(stdout, usageText(fs, usage)) }
 	return fs
 }
 
@@ -65,13 +65,18 @@ func ParseFlags(fs *pflag.FlagSet, args []string) error {
 	if err != nil {
 		return UsageErrorf("%v (see --help)", err)
 	}
+	if q, v := fs.Lookup("quiet"), fs.Lookup("verbose"); q != nil && v != nil && q.Changed && v.Changed &&
+		q.Value.String() == "true" && v.Value.String() == "true" {
+		return UsageErrorf("--quiet and --verbose exclude each other")
+	}
 	return CheckFlagValues(fs)
 }
 
 // CheckFlagValues applies the one text rule to every flag given on the
 // command line (rpmspec.CheckLine): a value is one line of printable text,
-// and a string flag given explicitly is not empty (--out ”, --dropin ”,
-// --compress ” would otherwise silently mean the default, or nothing).
+// and a string flag given explicitly is not empty (an empty --out,
+// --dropin or --compress would otherwise silently mean the default, or
+// nothing).
 // The error names the flag.
 func CheckFlagValues(fs *pflag.FlagSet) error {
 	var errs rpmspec.Errors
