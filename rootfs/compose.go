@@ -48,6 +48,9 @@ func Compose(p *Plan, f Facts) (*Content, error) {
 		return nil, err
 	}
 	c.Tree = tree
+	if err := checkTreeClaims(c); err != nil {
+		return nil, err
+	}
 	c.Notes = append(append(c.Notes, c.Skipped...), notes...)
 	if err := checkGrants(c); err != nil {
 		return nil, err
@@ -89,3 +92,28 @@ func qmEVR(p *Plan) rpmspec.Relation {
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// checkTreeClaims refuses a drop-in file at a path a tree stage writes: the
+// package and the tree would disagree about the file, and whichever was
+// written last would win on the image.
+func checkTreeClaims(c *Content) error {
+	stage := map[string]string{}
+	for _, tf := range c.Tree {
+		if tf.Kind != rpmspec.KindDir {
+			stage[tf.Path] = tf.Stage
+		}
+	}
+	var errs rpmspec.Errors
+	for _, pkg := range c.Packages {
+		if pkg.Dropin == "" {
+			continue
+		}
+		for _, f := range pkg.Files {
+			if s, ok := stage[f.Path]; ok && f.Kind != rpmspec.KindDir {
+				errs = append(errs, &rpmspec.InputError{File: f.Origin, Field: "files",
+					Msg: fmt.Sprintf("%s is written by qm-build's %s stage; a drop-in (%s) cannot claim it", f.Path, s, pkg.Name)})
+			}
+		}
+	}
+	return errs.Err()
+}

@@ -258,7 +258,7 @@ func TestImages(t *testing.T) {
 		{"no tag", rootfs.Options{Images: map[string]string{"ros2": "quay.io/fedora-sig-robotics/ros2"}}, nil, []string{"names no tag or digest"}},
 		{"an unknown key", rootfs.Options{Images: map[string]string{"teleport": "quay.io/a/b:1"}}, nil, []string{`--image teleport: unknown image key "teleport"; known keys: audio, kvm,`}},
 		{"a newline", rootfs.Options{Images: map[string]string{"kvm": "quay.io/a/b:1\nPodmanArgs=--privileged"}, AllowShortNames: true}, nil,
-			[]string{"has a space, a newline or a control character"}},
+			[]string{"has a line break (U+000A); a value must be one line of printable text"}},
 		{"a literal short image in a drop-in's quadlet", rootfs.Options{}, literal("fedora"), []string{"user/lit.yaml:", "/etc/qm/containers/systemd/lit.container:2: Image", `"fedora" is a short name`}},
 		{"allowed", rootfs.Options{AllowShortNames: true}, literal("fedora"), nil},
 		{"another quadlet unit", rootfs.Options{}, literal("mine.image"), nil},

@@ -31,7 +31,8 @@ func TestParseManifest(t *testing.T) {
 		name, in, want string
 	}{
 		{"union digests", h + "+ f " + d + "," + d + ` "/a"` + "\n", ""},
-		{"a path with a space and a newline", h + "+ f " + d + ` "/a b\nc"` + "\n", ""},
+		{"a path with a space", h + "+ f " + d + ` "/a b"` + "\n", ""},
+		{"a path with a newline (no path qm-build writes has one)", h + "+ f " + d + ` "/a b\nc"` + "\n", "has a line break"},
 		{"no header", "+ d - \"/a\"\n", "m:1: not a qm-build rootfs manifest"},
 		{"another version", "# qm-build rootfs manifest 2\n", "m:1: not a qm-build rootfs manifest"},
 		{"unknown status", h + "? d - \"/a\"\n", "m:2: unknown status"},

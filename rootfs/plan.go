@@ -32,10 +32,15 @@ func NewPlan(o Options, cat *rpmspec.Catalog) (*Plan, error) {
 	}
 	archGiven := o.Arch != ""
 	if o.Arch == "" {
-		o.Arch = "x86_64"
+		o.Arch = DefaultArch
 	}
 	if o.Distro == "" {
-		o.Distro = "cs10"
+		o.Distro = DefaultDistro
+	}
+	// The text rule first: a value with a line break is refused as such,
+	// before any check that would quote it.
+	if errs := checkText(o); len(errs) > 0 {
+		return nil, errs.Err()
 	}
 	var errs rpmspec.Errors
 	for _, v := range []struct{ field, v string }{{FieldVersion, o.Version}, {FieldRelease, o.Release}} {

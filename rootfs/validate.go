@@ -2,9 +2,13 @@ package rootfs
 
 import (
 	"fmt"
+	"maps"
+	"math"
+	"math/big"
 	"net"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +16,48 @@ import (
 	"github.com/qm-build/qm-build/rootfs/bluechi"
 	"github.com/qm-build/qm-build/rpmspec"
 )
+
+// checkText applies the one text rule (rpmspec.CheckLine) to every string
+// option, whichever front end filled it: no value may carry a line break
+// or a control character into a unit file, a YAML file, an RPM header or
+// the spec. A drop-in name may not be empty either.
+func checkText(o Options) rpmspec.Errors {
+	var errs rpmspec.Errors
+	line := func(field, v string) {
+		if e := rpmspec.LineField(field, v); e != nil {
+			errs = append(errs, e)
+		}
+	}
+	for _, s := range []struct{ field, v string }{
+		{FieldVersion, o.Version}, {FieldRelease, o.Release}, {FieldArch, o.Arch}, {FieldDistro, o.Distro},
+		{FieldMemoryMax, o.MemoryMax}, {FieldMemoryHigh, o.MemoryHigh}, {FieldCPUWeight, o.CPUWeight},
+		{FieldNetwork, o.Network}, {FieldTimezone, o.Timezone}, {FieldHostname, o.Hostname},
+		{FieldControllerHost, o.Controller.Host},
+	} {
+		line(s.field, s.v)
+	}
+	for _, l := range []struct {
+		field string
+		vs    []string
+	}{{FieldDropins, o.Dropins}, {FieldVolumes, o.Volumes}, {FieldDevices, o.Devices}} {
+		for _, v := range l.vs {
+			line(l.field, v)
+		}
+	}
+	for _, d := range o.Dropins {
+		for _, n := range strings.Split(d, ",") {
+			if strings.TrimSpace(n) == "" {
+				errs = append(errs, &rpmspec.InputError{Field: FieldDropins, Msg: fmt.Sprintf("%q has an empty drop-in name", d)})
+				break
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.Images)) {
+		line(FieldImages+"."+k, k)
+		line(FieldImages+"."+k, o.Images[k])
+	}
+	return errs
+}
 
 // validateOptions checks and normalises the QM container and BlueChi options.
 // Each problem names its option (by its neutral name); every problem is
@@ -21,10 +67,13 @@ func validateOptions(o *Options) rpmspec.Errors {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &rpmspec.InputError{Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
-	switch o.Arch {
-	case "x86_64", "aarch64":
-	default:
-		bad(FieldArch, "unknown architecture %q; supported: x86_64, aarch64", o.Arch)
+	if err := CheckArch(o.Arch); err != nil {
+		bad(FieldArch, "%v", err)
+	}
+	if d, err := CanonicalDistro(o.Distro); err != nil {
+		bad(FieldDistro, "%v", err)
+	} else {
+		o.Distro = d
 	}
 	for _, s := range []struct{ field, v string }{{FieldMemoryMax, o.MemoryMax}, {FieldMemoryHigh, o.MemoryHigh}} {
 		if s.v != "" {
@@ -95,34 +144,78 @@ func validateBlueChi(o *Options) rpmspec.Errors {
 	return errs
 }
 
-// sizeRE is systemd's parse_size() syntax for memory limits: a number,
-// possibly with a fraction, and one base-1024 suffix (or B for bytes).
-var sizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[BKMGTPE]?$`) })
+// sizeRE is systemd's parse_size() syntax for memory limits as qm-build
+// takes it: a number, possibly with a fraction, and one base-1024 suffix (or
+// B for bytes).
+var sizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)(?:\.([0-9]+))?([BKMGTPE]?)$`) })
 
-// pctRE is a percentage from 0 to 100 in plain decimal notation.
-var pctRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(0*100(\.0*)?|0*[0-9]{0,2}(\.[0-9]*)?)%$`) })
+// pctRE is systemd's parse_permyriad() syntax: a whole percentage with at
+// most two decimal places.
+var pctRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)(?:\.([0-9]{1,2}))?%$`) })
 
-// ValidMemory checks a MemoryMax=/MemoryHigh= value as
-// systemd.resource-control(5) takes it: "infinity", a size such as 512M or
-// 2G, or a percentage of physical memory; zero is out of range (systemd
-// 252). It is stricter than systemd in one way: no space inside the value.
+// memoryFactor is systemd's base-1024 suffixes (parse_size with base 1024).
+var memoryFactor = map[string]uint{"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
+
+// ValidMemory checks a MemoryMax=/MemoryHigh= value with systemd's own
+// rules (config_parse_memory_limit, systemd 252): "infinity"; a size such
+// as 512M or 1.5G that comes to at least one byte and less than 2^64-1
+// (16E and 18446744073709551615 are out of range, and systemd would ignore
+// them: QM would run unlimited); or a percentage of physical memory above
+// 0% and at most 100%, with at most two decimal places. It is stricter
+// than systemd in one way: no space inside the value, one suffix only.
 func ValidMemory(v string) error {
 	if v == "infinity" {
 		return nil
 	}
 	if strings.HasSuffix(v, "%") {
-		// Decimal digits only (no NaN, no exponent), above 0 and at most 100,
-		// exactly as the org.osbuild.qm schema's pattern says.
-		if !pctRE().MatchString(v) || !strings.ContainsAny(v, "123456789") {
-			return fmt.Errorf("%q is not a percentage above 0%% and up to 100%%", v)
+		m := pctRE().FindStringSubmatch(v)
+		if m == nil {
+			return fmt.Errorf("%q is not a percentage: give a whole number with at most two decimal places, e.g. 80%% or 12.5%%", v)
+		}
+		whole, err := strconv.ParseUint(m[1], 10, 32)
+		frac := (m[2] + "00")[:2]
+		f, _ := strconv.ParseUint(frac, 10, 32)
+		if err != nil || whole*100+f == 0 || whole*100+f > 10000 {
+			return fmt.Errorf("%q is out of range: a percentage of memory is above 0%% and at most 100%%", v)
 		}
 		return nil
 	}
-	if !sizeRE().MatchString(v) {
+	m := sizeRE().FindStringSubmatch(v)
+	if m == nil {
 		return fmt.Errorf("%q is not a memory size: give bytes with an optional K, M, G, T, P or E suffix (e.g. 512M, 2G), a percentage (80%%) or infinity", v)
 	}
-	if f, _ := strconv.ParseFloat(strings.TrimRight(v, "BKMGTPE"), 64); f == 0 {
-		return fmt.Errorf("%q: a memory limit must be more than 0", v)
+	// As systemd's parse_size: the whole part times the factor must fit in
+	// 64 bits, with room for one more unit when there is a fraction; the
+	// bytes are the whole part times the factor plus the fraction's share,
+	// rounded down.
+	factor := new(big.Int).Lsh(big.NewInt(1), memoryFactor[m[3]])
+	whole, ok := new(big.Int).SetString(m[1], 10)
+	if !ok {
+		return fmt.Errorf("%q is not a memory size", v)
+	}
+	max := new(big.Int).SetUint64(math.MaxUint64)
+	room := new(big.Int).Quo(max, factor)
+	frac := new(big.Int)
+	if m[2] != "" {
+		frac.SetString(m[2], 10)
+	}
+	need := new(big.Int).Set(whole)
+	if frac.Sign() > 0 {
+		need.Add(need, big.NewInt(1))
+	}
+	outOfRange := fmt.Errorf("%q is out of range: systemd takes a memory limit below 16E (2^64-1 bytes) and ignores a larger one; give infinity for no limit", v)
+	if need.Cmp(room) > 0 {
+		return outOfRange
+	}
+	bytes := new(big.Int).Mul(whole, factor)
+	share := new(big.Int).Mul(frac, factor)
+	share.Quo(share, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(m[2]))), nil))
+	bytes.Add(bytes, share)
+	switch {
+	case bytes.Sign() == 0:
+		return fmt.Errorf("%q: a memory limit must be at least one byte", v)
+	case bytes.Cmp(max) >= 0:
+		return outOfRange
 	}
 	return nil
 }
@@ -160,11 +253,20 @@ func ValidNetwork(v string) error {
 // zoneRE is a tz database name (tzfile(5) paths under /usr/share/zoneinfo).
 var zoneRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`) })
 
-// ValidTimezone checks a Timezone= value: a zone name such as Europe/Berlin,
-// UTC or Etc/GMT+3 (podman-run(1) --tz), or local.
+// ValidTimezone checks a Timezone= value: local (podman-run(1) --tz), or
+// a zone of the tz database such as Europe/Berlin, UTC or Etc/GMT+3. The
+// database is the one Go embeds (time/tzdata, imported by this package), so
+// that the check gives the same answer on a machine without
+// /usr/share/zoneinfo.
 func ValidTimezone(v string) error {
+	if v == "local" {
+		return nil
+	}
 	if !zoneRE().MatchString(v) || len(v) > 255 {
 		return fmt.Errorf("%q is not a time zone name (e.g. Europe/Berlin, UTC, local)", v)
+	}
+	if _, err := loadZone(v); err != nil {
+		return fmt.Errorf("%q is not a time zone of the tz database (e.g. Europe/Berlin, UTC, local)", v)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -33,8 +34,18 @@ func TestBadOptionsNameTheirFlag(t *testing.T) {
 		msg  string
 	}{
 		{"malformed size", Options{MemoryMax: "12XB"}, "--memory-max", `"12XB" is not a memory size`},
-		{"zero size", Options{MemoryHigh: "0"}, "--memory-high", "must be more than 0"},
-		{"percentage over 100", Options{MemoryMax: "101%"}, "--memory-max", "not a percentage"},
+		{"zero size", Options{MemoryHigh: "0"}, "--memory-high", "must be at least one byte"},
+		{"percentage over 100", Options{MemoryMax: "101%"}, "--memory-max", "out of range"},
+		{"16E, which systemd ignores", Options{MemoryMax: "16E"}, "--memory-max", "out of range: systemd takes a memory limit below 16E"},
+		{"2^64 bytes", Options{MemoryHigh: "18446744073709551616"}, "--memory-high", "out of range"},
+		{"three decimal places", Options{MemoryMax: "50.125%"}, "--memory-max", "at most two decimal places"},
+		{"unknown distribution", Options{Distro: "rhel9"}, "--distro", `unknown distribution "rhel9"; supported: cs9 (centos-9), cs10 (centos-10)`},
+		{"unknown architecture", Options{Arch: "ppc64le"}, "--arch", `unknown architecture "ppc64le"`},
+		{"time zone not in the tz database", Options{Timezone: "Mars/Base"}, "--timezone", "not a time zone of the tz database"},
+		{"a newline in a volume", Options{Volumes: []string{"/a:/b\nPodmanArgs=x"}}, "--volume", "has a line break"},
+		{"a newline in the hostname", Options{Hostname: "a\nb"}, "--hostname", "has a line break"},
+		{"an empty drop-in name", Options{Dropins: []string{""}}, "--dropin", "has an empty drop-in name"},
+		{"an empty name in a list", Options{Dropins: []string{"kvm,,radio"}}, "--dropin", "has an empty drop-in name"},
 		{"percentage NaN", Options{MemoryMax: "nan%"}, "--memory-max", "not a percentage"},
 		{"percentage a hair over 100", Options{MemoryHigh: "100.00000000000000001%"}, "--memory-high", "not a percentage"},
 		{"cpu weight 0", Options{CPUWeight: "0"}, "--cpu-weight", "not a CPU weight"},
@@ -94,13 +105,22 @@ func TestGoodOptions(t *testing.T) {
 	require.Equal(t, []string{"/dev/dri", "/dev/ttyUSB0:/dev/ttyUSB0:rw"}, p.Devices, "a leading '-' is dropped: every extra device is optional")
 }
 
-// TestMemoryValuesSystemdAccepts checks ValidMemory against systemd itself:
-// every value ValidMemory accepts, systemd-analyze verify accepts too, and the
-// usual forms are accepted by both.
+// TestMemoryValuesSystemdAccepts checks ValidMemory against systemd itself
+// (systemd-analyze verify as the oracle): every value ValidMemory accepts,
+// systemd accepts too, and every value it refuses, systemd refuses (and
+// ignores: QM would run unlimited), but for the few forms qm-build refuses
+// on purpose.
 func TestMemoryValuesSystemdAccepts(t *testing.T) {
 	sa := verifiers.Need(t, "systemd-analyze")
 	values := []string{"2G", "1.5G", "512M", "512B", "512", "0.5K", "1T", "80%", "12.5%", "100%", "0.1%", "infinity",
-		"12XB", "2GB", "2g", "101%", "0", "0%", "0K", "-1", "1e3", "1G512M", "%", "G", ""}
+		"12XB", "2GB", "2g", "101%", "0", "0%", "0K", "-1", "1e3", "1G512M", "%", "G", "",
+		// Issue 17 (item 9): limits systemd ignores, so that QM would run
+		// unlimited, and their neighbours within range.
+		"16E", "15E", "18446744073709551616", "18446744073709551615", "18446744073709551614",
+		"15.999999E", "15.0E", "0.0001K", "0.5", "1.5", "50.123%", "50.12%", ".5%", "100.01%", "100.0%", "5.%", "99999999999999999999999G"}
+	// stricter lists the values systemd takes and qm-build refuses on
+	// purpose: a composite or spaced size, and the empty value (a reset).
+	stricter := map[string]bool{"1G512M": true, "": true}
 	dir := t.TempDir()
 	root := verifiers.SystemdStubRoot(t, dir)
 	var unit strings.Builder
@@ -122,6 +142,8 @@ func TestMemoryValuesSystemdAccepts(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			if ValidMemory(v) == nil {
 				require.False(t, rejected[v], "qm-build accepts %q but systemd rejects it", v)
+			} else if !stricter[v] {
+				require.True(t, rejected[v], "qm-build refuses %q but systemd takes it", v)
 			}
 		})
 	}
@@ -145,4 +167,57 @@ func TestUserDropinsThatCollide(t *testing.T) {
 	require.ErrorIs(t, err, rpmspec.ErrInvalid)
 	require.True(t, rpmspec.IsBadInput(err))
 	require.Equal(t, "collide/b.yaml:5: path: /etc/qm/containers/containers.conf.d/shared.conf is claimed by both qm-first (collide/a.yaml:5) and qm-second", err.Error())
+}
+
+// TestDropinCannotClaimStagePaths (issue 17, item 6): a user drop-in file at
+// a path a tree stage writes is refused when the content is composed,
+// naming the drop-in's file and line and the stage; elsewhere in the same
+// directory it is taken.
+func TestDropinCannotClaimStagePaths(t *testing.T) {
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	dropin := func(p string) string {
+		return "name: claim\nsummary: s\ndescription: d\nfiles:\n  - path: " + p + "\n    mode: \"0644\"\n    content: |\n      [Container]\n      PodmanArgs=--privileged\n"
+	}
+	for _, tc := range []struct{ name, path, want string }{
+		{"the options drop-in", "/etc/containers/systemd/qm.container.d/50-qm-build-options.conf",
+			"claim.yaml:5: files: /etc/containers/systemd/qm.container.d/50-qm-build-options.conf is written by qm-build's quadlet-dropins stage; a drop-in (qm-claim) cannot claim it"},
+		{"a file of its own", "/etc/containers/systemd/qm.container.d/60-claim.conf", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := rpmspec.ParseDropin([]byte(dropin(tc.path)), "claim.yaml")
+			require.NoError(t, err)
+			c, err := rpmspec.NewCatalog(append(cat.All(), d)...)
+			require.NoError(t, err)
+			p, err := NewPlan(Options{Dropins: []string{"claim"}, MemoryMax: "2G"}, c)
+			require.NoError(t, err)
+			_, err = Compose(p, Facts{})
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.EqualError(t, err, tc.want)
+			require.True(t, rpmspec.IsBadInput(err))
+		})
+	}
+}
+
+// FuzzValidMemory: ValidMemory never panics, and a size it accepts is, by
+// its own arithmetic, at least one byte and below 2^64-1: the whole part
+// alone fits in 64 bits once multiplied by the suffix.
+func FuzzValidMemory(f *testing.F) {
+	for _, s := range []string{"2G", "16E", "15.5E", "0.5", "80%", "100.00%", "infinity", "18446744073709551614", "1e3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if ValidMemory(v) != nil || v == "infinity" || strings.HasSuffix(v, "%") {
+			return
+		}
+		num := strings.TrimRight(v, "BKMGTPE")
+		whole, _, _ := strings.Cut(num, ".")
+		n, err := strconv.ParseUint(whole, 10, 64)
+		require.NoError(t, err, "%q: the whole part fits in 64 bits", v)
+		shift := map[string]uint{"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}[v[len(num):]]
+		require.LessOrEqual(t, n, uint64(math.MaxUint64)>>shift, "%q", v)
+	})
 }

@@ -1,6 +1,7 @@
 package rpmspec
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -37,7 +38,47 @@ func (c *Catalog) add(ds []*Dropin) error {
 		}
 	}
 	errs = append(errs, c.checkPackageNames(ds)...)
+	errs = append(errs, c.checkCycles(ds)...)
 	return errs.Err()
+}
+
+// checkCycles reports every drop-in among ds whose needs lead back to
+// itself, with the cycle: packages that require each other in a ring can
+// only be installed together, and nothing says so.
+func (c *Catalog) checkCycles(ds []*Dropin) Errors {
+	var errs Errors
+	for _, d := range ds {
+		if cycle := c.cycleFrom(d.Name); cycle != nil {
+			errs.add(d.Source, d.Line, "needs", "drop-ins need each other in a cycle: %s", strings.Join(cycle, " -> "))
+		}
+	}
+	return errs
+}
+
+// cycleFrom returns a path of needs from start back to start, or nil.
+func (c *Catalog) cycleFrom(start string) []string {
+	seen := map[string]bool{}
+	var walk func(name string, path []string) []string
+	walk = func(name string, path []string) []string {
+		d, ok := c.byName[name]
+		if !ok {
+			return nil
+		}
+		for _, n := range d.Needs {
+			if n == start {
+				return append(append([]string(nil), path...), n)
+			}
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			if p := walk(n, append(path, n)); p != nil {
+				return p
+			}
+		}
+		return nil
+	}
+	return walk(start, []string{start})
 }
 
 // checkPackageNames checks the new drop-ins' package and legacy names
@@ -47,8 +88,14 @@ func (c *Catalog) add(ds []*Dropin) error {
 func (c *Catalog) checkPackageNames(ds []*Dropin) Errors {
 	var errs Errors
 	owner := map[string]string{}
+	legacyOf := map[string]string{}
 	for _, d := range c.All() {
 		owner[d.PackageName()] = d.Name
+		if !slices.Contains(ds, d) {
+			for _, l := range d.Legacy {
+				legacyOf[l] = d.Name
+			}
+		}
 	}
 	for _, d := range ds {
 		if prev, ok := owner[d.PackageName()]; ok && prev != d.Name {
@@ -58,9 +105,14 @@ func (c *Catalog) checkPackageNames(ds []*Dropin) Errors {
 			switch name, ok := owner[l]; {
 			case l == "qm":
 				errs.add(d.Source, d.Line, "legacy", "%q is the name of the qm package; a legacy name is an old name of this package only", l)
+			case l == d.PackageName() || l == d.Name:
+				errs.add(d.Source, d.Line, "legacy", "%q is this drop-in's own name; a legacy name is an old name its package replaces", l)
 			case ok:
 				errs.add(d.Source, d.Line, "legacy", "%q is the name of drop-in %s's package; a legacy name is an old name of this package only", l, name)
+			case legacyOf[l] != "" && legacyOf[l] != d.Name:
+				errs.add(d.Source, d.Line, "legacy", "%q is a legacy name of drop-in %s too; two packages cannot both replace it", l, legacyOf[l])
 			}
+			legacyOf[l] = d.Name
 		}
 	}
 	return errs

@@ -79,8 +79,46 @@ func TestCatalogLegacyNames(t *testing.T) {
 		_, err := rpmspec.NewCatalog(append(cat.All(), bad, self)...)
 		requireBadInput(t, err,
 			`mine.yaml:1: legacy: "qm-kvm" is the name of drop-in kvm's package; a legacy name is an old name of this package only`,
-			`self.yaml:1: legacy: "qm-self" is the name of drop-in self's package; a legacy name is an old name of this package only`,
+			`self.yaml:1: legacy: "qm-self" is this drop-in's own name; a legacy name is an old name its package replaces`,
 			`self.yaml:1: legacy: "qm" is the name of the qm package; a legacy name is an old name of this package only`,
 		)
 	})
+	t.Run("own short name, and another drop-in's legacy name", func(t *testing.T) {
+		own := &rpmspec.Dropin{Name: "own", Summary: "s", Description: "d", Legacy: []string{"own"}, Source: "own.yaml", Line: 1}
+		taken := &rpmspec.Dropin{Name: "taken", Summary: "s", Description: "d", Legacy: []string{"qm-mount-bind-kvm"}, Source: "taken.yaml", Line: 1}
+		_, err := rpmspec.NewCatalog(append(cat.All(), own, taken)...)
+		requireBadInput(t, err,
+			`own.yaml:1: legacy: "own" is this drop-in's own name; a legacy name is an old name its package replaces`,
+			`taken.yaml:1: legacy: "qm-mount-bind-kvm" is a legacy name of drop-in kvm too; two packages cannot both replace it`,
+		)
+	})
+}
+
+// TestCatalogNeedsCycles: drop-ins whose needs lead back to themselves are
+// refused, each naming the cycle; a chain without a cycle is not.
+func TestCatalogNeedsCycles(t *testing.T) {
+	dropin := func(name string, needs ...string) *rpmspec.Dropin {
+		return &rpmspec.Dropin{Name: name, Summary: "s", Description: "d", Needs: needs, Source: name + ".yaml", Line: 1}
+	}
+	for _, tc := range []struct {
+		name string
+		ds   []*rpmspec.Dropin
+		want []string
+	}{
+		{"self", []*rpmspec.Dropin{dropin("a", "a")}, []string{`a.yaml:1: needs: drop-ins need each other in a cycle: a -> a`}},
+		{"two", []*rpmspec.Dropin{dropin("a", "b"), dropin("b", "a")}, []string{
+			`a.yaml:1: needs: drop-ins need each other in a cycle: a -> b -> a`,
+			`b.yaml:1: needs: drop-ins need each other in a cycle: b -> a -> b`}},
+		{"three, with a tail", []*rpmspec.Dropin{dropin("t", "a"), dropin("a", "b"), dropin("b", "c"), dropin("c", "a")}, []string{
+			`a.yaml:1: needs: drop-ins need each other in a cycle: a -> b -> c -> a`,
+			`b.yaml:1: needs: drop-ins need each other in a cycle: b -> c -> a -> b`,
+			`c.yaml:1: needs: drop-ins need each other in a cycle: c -> a -> b -> c`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := rpmspec.NewCatalog(tc.ds...)
+			requireBadInput(t, err, tc.want...)
+		})
+	}
+	_, err := rpmspec.NewCatalog(dropin("a", "b"), dropin("b", "c"), dropin("c"))
+	require.NoError(t, err, "a chain is not a cycle")
 }

@@ -124,6 +124,9 @@ func CheckPath(p string) error {
 	case p == "/":
 		return fmt.Errorf("path %q is the root directory", p)
 	}
+	if err := CheckLine(p); err != nil {
+		return err
+	}
 	for _, part := range strings.Split(p[1:], "/") {
 		if part == ".." {
 			return fmt.Errorf("path %q has a '..' component", p)

@@ -227,11 +227,36 @@ func (p *parser) str(n *yaml.Node, field string) string {
 		p.fail(n, field, "want a string, got %s", kindName(n))
 		return ""
 	}
+	// The one text rule (CheckLine, CheckBlock): only the text blocks may
+	// have line breaks; no value has a control character.
+	check := CheckLine
+	if isBlockField(field) {
+		check = CheckBlock
+	}
+	if err := check(n.Value); err != nil {
+		p.fail(n, field, "%v", err)
+		return ""
+	}
 	return n.Value
 }
 
+// isBlockField reports whether a drop-in field is a text block, which may
+// span lines: a description, a note, a file's content or template.
+func isBlockField(field string) bool {
+	for _, f := range []string{"description", "note", ".content", ".template"} {
+		if field == f || strings.HasPrefix(f, ".") && strings.HasSuffix(field, f) {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *parser) nonEmpty(n *yaml.Node, field string) string {
+	before := len(p.errs)
 	s := p.str(n, field)
+	if len(p.errs) > before {
+		return "" // str has said what is wrong
+	}
 	if n.Kind == yaml.ScalarNode && strings.TrimSpace(s) == "" {
 		p.fail(n, field, "must not be empty")
 	}

@@ -56,9 +56,28 @@ func TestEveryTarget(t *testing.T) {
 	}
 }
 
+// Every distribution of rootfs.Targets has a build, and image-builder's
+// names are aliases of qm-build's.
+func TestTargetsHaveBuilds(t *testing.T) {
+	require.Len(t, builds, len(rootfs.Targets))
+	for _, tg := range rootfs.Targets {
+		d, err := LookupDistro(tg.Name)
+		require.NoError(t, err)
+		require.Equal(t, tg.Name, d.Name)
+		for _, a := range tg.Aliases {
+			ad, err := LookupDistro(a)
+			require.NoError(t, err)
+			require.Equal(t, tg.Name, ad.Name)
+		}
+	}
+	d, err := LookupDistro("centos-9")
+	require.NoError(t, err)
+	require.Equal(t, "9", d.Releasever)
+}
+
 func TestUnknownTarget(t *testing.T) {
 	_, err := LookupDistro("rhel-10")
-	require.ErrorContains(t, err, `unknown distribution "rhel-10"; supported: cs9, cs10, autosd9, autosd10, fedora-42`)
+	require.ErrorContains(t, err, `unknown distribution "rhel-10"; supported: cs9 (centos-9), cs10 (centos-10), autosd9, autosd10, fedora-42`)
 	require.True(t, rpmspec.IsBadInput(err))
 	_, err = lookupArch("ppc64le")
 	require.ErrorContains(t, err, `unknown architecture "ppc64le"; supported: x86_64, aarch64`)

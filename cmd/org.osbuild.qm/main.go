@@ -17,6 +17,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/qm-build/qm-build/cmd/internal/crash"
 	"os"
 	"os/signal"
 	"syscall"
@@ -31,6 +32,8 @@ import (
 var toolVersion = "0.1.0-dev"
 
 func main() {
+	defer crash.Guard(qmstage.StageName, os.Stderr, os.Exit)
+	crash.Hook()
 	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	_, err := osbuildstage.Run(ctx, osbuildstage.Config{

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/qm-build/qm-build/cmd/internal/crash"
 	"io"
 	"os"
 	"os/signal"
@@ -32,6 +33,8 @@ import (
 var toolVersion = "0.1.0-dev"
 
 func main() {
+	defer crash.Guard("qm-build-manifest", os.Stderr, os.Exit)
+	crash.Hook()
 	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, newEnv(), os.Args[1:])

@@ -49,9 +49,6 @@ instead of inline sources.`)
 	if fs.NArg() > 0 {
 		return cli.UsageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	if _, err := manifest.LookupDistro(pf.O.Distro); err != nil {
-		return err
-	}
 	switch {
 	case *lockFile != "" && *depsolve != "":
 		return cli.UsageErrorf("give --packages-lock or --depsolve, not both")
@@ -61,6 +58,18 @@ instead of inline sources.`)
 		return cli.UsageErrorf("--depsolve %q: the only resolver is dnf", *depsolve)
 	case *writeLock != "" && *depsolve == "":
 		return cli.UsageErrorf("--write-lock needs --depsolve dnf")
+	}
+	var mo manifest.Options
+	if *base != "" {
+		if err := loadBase(&mo, *base); err != nil {
+			return err
+		}
+		t := blueprints.Target{Distro: pf.O.Distro, Arch: pf.O.Arch, DistroGiven: fs.Changed("distro"), ArchGiven: fs.Changed("arch")}
+		d, a, err := blueprints.ApplyBlueprintTarget(mo.Base, *base, t)
+		if err != nil {
+			return err
+		}
+		pf.O.Distro, pf.O.Arch = d, a
 	}
 	plan, err := pf.Plan(e.getenv)
 	if err != nil {
@@ -74,12 +83,7 @@ instead of inline sources.`)
 	if err != nil {
 		return err
 	}
-	mo := manifest.Options{Content: b.Content, QMStage: *qmStage}
-	if *base != "" {
-		if err := loadBase(&mo, *base); err != nil {
-			return err
-		}
-	}
+	mo.Content, mo.QMStage = b.Content, *qmStage
 	m, err := manifest.New(mo)
 	if err != nil {
 		return err

@@ -47,12 +47,13 @@ func TestImageFlag(t *testing.T) {
 // reaches the model, which refuses it.
 func TestIssue17InjectionThroughImage(t *testing.T) {
 	const ours = "has a space, a newline or a control character"
+	const textRule = "a value must be one line of printable text" // rpmspec.CheckLine, on every flag
 	for _, tc := range []struct{ ref, err string }{
 		{"kvm=a\nPodmanArgs=--privileged", "must be a single CSV record"},
-		{"\"kvm=a\nPodmanArgs=--privileged\"", ours},
-		{"\"kvm=quay.io/a/b:1\nPodmanArgs=--privileged\"", ours},
-		{"kvm=quay.io/a/b:1\tx", ours},
-		{"kvm=quay.io/a/b:1\x00", ours},
+		{"\"kvm=a\nPodmanArgs=--privileged\"", `--image: "kvm=a\nPodmanArgs=--privileged" has a line break (U+000A); ` + textRule},
+		{"\"kvm=quay.io/a/b:1\nPodmanArgs=--privileged\"", textRule},
+		{"kvm=quay.io/a/b:1\tx", textRule},
+		{"kvm=quay.io/a/b:1\x00", textRule},
 		{"kvm=quay.io/a/b:1 x", ours},
 	} {
 		ref := tc.ref

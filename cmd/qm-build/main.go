@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"github.com/qm-build/qm-build/cmd/internal/crash"
 	"os"
 
 	"github.com/qm-build/qm-build/cmd/internal/cli"
@@ -18,6 +19,8 @@ import (
 var toolVersion = "0.1.0-dev"
 
 func main() {
+	defer crash.Guard("qm-build", os.Stderr, os.Exit)
+	crash.Hook()
 	cli.TuneGC(os.Getenv)
 	ctx, stop := signalContext(context.Background())
 	code := run(ctx, newEnv(), os.Args[1:])

@@ -47,7 +47,7 @@ func TestManifestBadInput(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"unknown distro", []string{"--distro", "rhel-8", "--packages-lock", fixtureLock}, []string{"--distro", `"rhel-8"`, "cs9, cs10, autosd9, autosd10, fedora-42"}},
+		{"unknown distro", []string{"--distro", "rhel-8", "--packages-lock", fixtureLock}, []string{"--distro", `"rhel-8"`, "cs9 (centos-9), cs10 (centos-10), autosd9, autosd10, fedora-42"}},
 		{"unknown arch", []string{"--distro", "cs9", "--arch", "s390x", "--packages-lock", fixtureLock}, []string{"--arch", `"s390x"`, "x86_64, aarch64"}},
 		{"nothing resolves the packages", []string{"--distro", "cs9"}, []string{"--packages-lock", "--depsolve dnf"}},
 		{"two resolvers", []string{"--distro", "cs9", "--packages-lock", fixtureLock, "--depsolve", "dnf"}, []string{"not both"}},

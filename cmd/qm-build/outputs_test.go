@@ -146,7 +146,7 @@ func TestOutFlagIsBadInputWhenEmpty(t *testing.T) {
 	for _, cmd := range []string{"build", "rpm"} {
 		r := runCLI(t, []string{treeEpoch}, cmd, "--out", "")
 		require.Equal(t, exitBadInput, r.code, r.stderr)
-		require.Contains(t, r.stderr, "--out: the path is empty")
+		require.Contains(t, r.stderr, "--out: the value is empty")
 	}
 }
 

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/stages/publish/mirror"
@@ -107,6 +109,9 @@ func readInputs(paths []string) ([]mirror.Input, error) {
 }
 
 func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mirror.Options, keyFile, output string) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return usageErrorf("--mirror %s: not a directory", dir)
+	}
 	ro, key, err := repoOptions(e, keyFile)
 	if err != nil {
 		return err
@@ -128,6 +133,9 @@ func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mi
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		if errors.Is(err, syscall.ENOTDIR) {
+			return usageErrorf("--mirror %s: %v", dir, err)
+		}
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
 	root, err := os.OpenRoot(dir)
@@ -154,6 +162,9 @@ func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mi
 }
 
 func publishOCI(ctx context.Context, e *env, ref string, paths []string, o oci.Options, output string) error {
+	if _, err := oci.ParseRef(ref, o.Insecure); err != nil {
+		return err
+	}
 	ro, _, err := repoOptions(e, "")
 	if err != nil {
 		return err

@@ -129,7 +129,7 @@ func TestRPMCommandBadInput(t *testing.T) {
 		{"unknown drop-in", []string{"--dropin", "kvm,nosuch"}, `unknown drop-in "nosuch"; known drop-ins: dvb, img-tempdir, input, kvm, oci-hooks, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, wayland, windowmanager, all`},
 		{"version with a dash", []string{"--pkg-version", "1.0-2"}, `--pkg-version: "1.0-2" must not contain '-'`},
 		{"release with whitespace", []string{"--pkg-release", "1 2"}, `--pkg-release: "1 2" must not contain whitespace`},
-		{"empty release", []string{"--pkg-release", ""}, `--pkg-release: "" must not be empty`},
+		{"empty release", []string{"--pkg-release", ""}, `--pkg-release: the value is empty`},
 		{"unknown compressor", []string{"--compress", "bzip2"}, `--compress: "bzip2" is not a payload compression`},
 		{"malformed signing key", []string{"--sign-key", garbage}, "signing key " + garbage + ": not an OpenPGP key"},
 		{"missing signing key", []string{"--sign-key", filepath.Join(dir, "nope.asc")}, "--sign-key: open "},

@@ -35,7 +35,7 @@ func TestSpecCommand(t *testing.T) {
 		want string
 	}{
 		{"unknown drop-in", []string{"--dropin", "nosuch"}, `unknown drop-in "nosuch"; known drop-ins:`},
-		{"empty version", []string{"--pkg-version", ""}, `--pkg-version: "" must not be empty`},
+		{"empty version", []string{"--pkg-version", ""}, `--pkg-version: the value is empty`},
 		{"version with whitespace", []string{"--pkg-version", "1 0"}, `--pkg-version: "1 0" must not contain whitespace`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/qm-build/qm-build/cmd/internal/crash"
 	"io"
 	"os"
 	"strings"
@@ -26,6 +27,8 @@ import (
 )
 
 func main() {
+	defer crash.Guard("qm-oci-hook", os.Stderr, os.Exit)
+	crash.Hook()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -68,7 +69,51 @@ func ParseFlags(fs *pflag.FlagSet, args []string) error {
 		q.Value.String() == "true" && v.Value.String() == "true" {
 		return UsageErrorf("--quiet and --verbose exclude each other")
 	}
-	return nil
+	return CheckFlagValues(fs)
+}
+
+// CheckFlagValues applies the one text rule to every flag given on the
+// command line (rpmspec.CheckLine): a value is one line of printable text,
+// and a string flag given explicitly is not empty (an empty --out,
+// --dropin or --compress would otherwise silently mean the default, or
+// nothing).
+// The error names the flag.
+func CheckFlagValues(fs *pflag.FlagSet) error {
+	var errs rpmspec.Errors
+	fs.Visit(func(f *pflag.Flag) {
+		var values []string
+		switch v := f.Value.(type) {
+		case pflag.SliceValue:
+			values = v.GetSlice()
+			if len(values) == 0 {
+				values = []string{""}
+			}
+		default:
+			values = []string{v.String()}
+		}
+		if f.Value.Type() == "stringToString" {
+			// KEY=VALUE pairs, each checked as the user wrote it.
+			m, _ := fs.GetStringToString(f.Name)
+			values = nil
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				values = append(values, k+"="+m[k])
+			}
+			if len(values) == 0 {
+				values = []string{""}
+			}
+		}
+		for _, v := range values {
+			if v == "" && f.Value.Type() != "bool" {
+				errs = append(errs, &rpmspec.InputError{Field: "--" + f.Name, Msg: "the value is empty"})
+				return
+			}
+			if err := rpmspec.CheckLine(v); err != nil {
+				errs = append(errs, &rpmspec.InputError{Field: "--" + f.Name, Msg: err.Error()})
+				return
+			}
+		}
+	})
+	return errs.Err()
 }
 
 // OutputFormat validates an --output value against the allowed formats.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -88,8 +89,8 @@ func readInput(name string, limit int64) ([]byte, error) {
 
 // TargetFlags: what the image is.
 func (p *PlanFlags) TargetFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&p.O.Arch, "arch", "x86_64", "target architecture: x86_64 or aarch64")
-	fs.StringVar(&p.O.Distro, "distro", "cs10", "target distribution: cs9, cs10, autosd9, autosd10, fedora-42")
+	fs.StringVar(&p.O.Arch, "arch", rootfs.DefaultArch, "target architecture: "+strings.Join(rootfs.Arches, " or "))
+	fs.StringVar(&p.O.Distro, "distro", rootfs.DefaultDistro, "target distribution: "+rootfs.DistroNames()+"; image-builder's names in parentheses are aliases")
 }
 
 // ContainerFlags: the QM container's options, each landing as a quadlet
@@ -110,7 +111,7 @@ func (p *PlanFlags) ContainerFlags(fs *pflag.FlagSet) {
 func (p *PlanFlags) BluechiFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&p.O.Hostname, "hostname", "", "QM's BlueChi NodeName is qm.HOSTNAME; default: the host agent's NodeName in the tree")
 	fs.StringVar(&p.O.Controller.Host, "controller-host", "", "BlueChi controller host (TCP)")
-	fs.IntVar(&p.O.Controller.Port, "controller-port", 0, "BlueChi controller port (TCP; default 842)")
+	fs.Var((*portValue)(&p.O.Controller.Port), "controller-port", "BlueChi controller port (TCP, 1-65535; default 842)")
 	fs.BoolVar(&p.O.Controller.Socket, "controller-socket", false, "reach the BlueChi controller over the host's unix socket instead of TCP")
 }
 
@@ -161,3 +162,25 @@ func (p *PlanFlags) Plan(getenv func(string) string) (*rootfs.Plan, error) {
 // ReadInput reads a file named by a flag: a regular file of at most limit
 // bytes, opened without blocking (a FIFO, a device or a directory is refused).
 func ReadInput(name string, limit int64) ([]byte, error) { return readInput(name, limit) }
+
+// portValue is a TCP port flag: 1 to 65535. Zero, which the options take as
+// "the default", is refused when given explicitly.
+type portValue int
+
+func (v *portValue) String() string {
+	if *v == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(*v))
+}
+
+func (v *portValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != s {
+		return fmt.Errorf("%q is not a TCP port (1-65535)", s)
+	}
+	*v = portValue(n)
+	return nil
+}
+
+func (v *portValue) Type() string { return "port" }

@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -87,16 +88,37 @@ type Result struct {
 	Layers    []string `json:"layers"` // titles, in order
 }
 
-// Push reads and checks every RPM (all problems at once, each naming its
-// file), builds the artifact and pushes it to ref.
-func Push(ctx context.Context, ref string, inputs []Input, o Options) (*Result, error) {
+// ParseRef parses a registry reference (--oci): a malformed one, or one
+// whose registry port is not a TCP port (1-65535), is bad input naming the
+// flag, found before anything is read or pushed.
+func ParseRef(ref string, insecure bool) (name.Reference, error) {
 	var nopts []name.Option
-	if o.Insecure {
+	if insecure {
 		nopts = append(nopts, name.Insecure)
+	}
+	bad := func(err error) error {
+		return &rpmspec.InputError{Field: "--oci", Msg: fmt.Sprintf("%q", ref), Err: err}
 	}
 	r, err := name.ParseReference(ref, nopts...)
 	if err != nil {
-		return nil, &rpmspec.InputError{Msg: fmt.Sprintf("--oci %q", ref), Err: err} // bad input naming the flag
+		return nil, bad(err)
+	}
+	host := r.Context().RegistryStr()
+	if i := strings.LastIndex(host, ":"); i >= 0 && !strings.HasSuffix(host, "]") {
+		port, err := strconv.Atoi(host[i+1:])
+		if err != nil || port < 1 || port > 65535 {
+			return nil, bad(fmt.Errorf("registry port %q is not a TCP port (1-65535)", host[i+1:]))
+		}
+	}
+	return r, nil
+}
+
+// Push reads and checks every RPM (all problems at once, each naming its
+// file), builds the artifact and pushes it to ref.
+func Push(ctx context.Context, ref string, inputs []Input, o Options) (*Result, error) {
+	r, err := ParseRef(ref, o.Insecure)
+	if err != nil {
+		return nil, err
 	}
 	art, titles, err := Build(inputs, o)
 	if err != nil {
