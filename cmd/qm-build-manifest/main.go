@@ -65,13 +65,11 @@ func (e *env) progress(format string, args ...any) {
 // progressDone clears the status line.
 func (e *env) progressDone() { e.verb.ProgressDone(e.stderr, e.tty) }
 
-// newFlags returns the flag set of a command with -q/--quiet and
-// -v/--verbose.
-func (e *env) newFlags(name, usage string) *pflag.FlagSet {
-	fs := cli.NewFlags(e.stdout, name, usage)
+// commonFlags adds -q/--quiet and -v/--verbose to a flag set, and has
+// deprecated spellings say so on stderr.
+func (e *env) commonFlags(fs *pflag.FlagSet) {
 	fs.SetOutput(e.stderr)
 	e.verb.Register(fs)
-	return fs
 }
 
 // run runs the command and maps its error to an exit status. Messages name
