@@ -315,7 +315,9 @@ complete -c qm-build -f
 	}
 }
 
-func fishQuote(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'" }
+func fishQuote(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
