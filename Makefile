@@ -20,7 +20,11 @@ HOOK         := bin/qm-oci-hook
 # osbuild/images (qm-build runs it for `manifest`); org.osbuild.qm, the osbuild
 # stage. qm-build finds the other two beside itself.
 CMDS         := ./cmd/qm-build ./cmd/qm-build-manifest ./cmd/org.osbuild.qm
-TOOL_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+# The semantic version from `git describe --tags` (hack/version.sh: 0.2.0 on
+# the tag v0.2.0, 0.2.1-dev.3+gHASH three commits later, 0.0.0-dev+gHASH with
+# no tag) and the commit; `qm-build --version` prints both.
+TOOL_VERSION ?= $(shell hack/version.sh)
+TOOL_COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # VERSION is QM's version for the compatibility aliases (make rpm, make qm_dropin_<x>).
 VERSION      ?=
 QMVERSION    := $(if $(VERSION),--pkg-version $(VERSION))
@@ -38,7 +42,7 @@ BENCH        ?= .
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags "-s -w -X main.toolVersion=$(TOOL_VERSION)" -o bin/ $(CMDS)
+	$(GO) build -trimpath -ldflags "-s -w -X main.toolVersion=$(TOOL_VERSION) -X main.toolCommit=$(TOOL_COMMIT)" -o bin/ $(CMDS)
 
 hook:
 	$(GO) build -trimpath -ldflags "-s -w" -o $(HOOK) ./cmd/qm-oci-hook

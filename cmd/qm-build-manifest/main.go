@@ -29,7 +29,10 @@ import (
 )
 
 // toolVersion is the tool's own version, set with -ldflags "-X main.toolVersion=…".
-var toolVersion = "0.1.0-dev"
+var toolVersion = "0.0.0-dev"
+
+// toolCommit is the commit it was built from, set with -ldflags "-X main.toolCommit=…".
+var toolCommit = "unknown"
 
 func main() {
 	cli.TuneGC(os.Getenv)
@@ -81,7 +84,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	defer func() { e.stderr = stderr }()
 	switch {
 	case len(args) == 1 && (args[0] == "--version" || args[0] == "version"):
-		fmt.Fprintf(e.stdout, "qm-build-manifest %s\n", toolVersion)
+		fmt.Fprintf(e.stdout, "qm-build-manifest %s (commit %s)\n", toolVersion, toolCommit)
 		return cli.ExitOK
 	case len(args) > 0 && args[0] == "request":
 		err = cmdRequest(ctx, e, args[1:])

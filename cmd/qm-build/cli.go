@@ -103,7 +103,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitOK
 	}
 	if args[0] == "--version" || args[0] == "version" {
-		fmt.Fprintf(e.stdout, "qm-build %s\n", toolVersion)
+		fmt.Fprintf(e.stdout, "qm-build %s (commit %s)\n", toolVersion, toolCommit)
 		return exitOK
 	}
 	for _, c := range commands {
