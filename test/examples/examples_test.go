@@ -74,10 +74,19 @@ func TestExamples(t *testing.T) {
 		require.Zero(t, r.Code, r.Stderr)
 		mirrors[env] = dir
 	}
+	// HOME is a scratch directory (examples install into it); Go keeps its
+	// caches where they are, so that `make build` is not a cold build.
+	goEnv := []string{}
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		out, err := exec.Command("go", "env", v).Output()
+		require.NoError(t, err)
+		goEnv = append(goEnv, v+"="+strings.TrimSpace(string(out)))
+	}
 	for _, pg := range run {
 		t.Run(pg.name, func(t *testing.T) {
 			work := filepath.Join(t.TempDir(), "qm-build")
 			copyTree(t, root, work)
+			home := t.TempDir()
 			for _, b := range pg.blocks {
 				if b.Skip != "" {
 					t.Logf("%s:%d: not run: %s", pg.name, b.Line, b.Skip)
@@ -85,7 +94,8 @@ func TestExamples(t *testing.T) {
 				}
 				cmd := exec.Command(bash, "-e", "-o", "pipefail", "-c", b.Code)
 				cmd.Dir = work
-				cmd.Env = append(os.Environ(), "MIRROR="+mirrors["MIRROR"], "MIRROR_AARCH64="+mirrors["MIRROR_AARCH64"])
+				cmd.Env = append(append(os.Environ(), goEnv...), "HOME="+home,
+					"MIRROR="+mirrors["MIRROR"], "MIRROR_AARCH64="+mirrors["MIRROR_AARCH64"])
 				cmd.WaitDelay = time.Second
 				start := time.Now()
 				out, err := cmd.CombinedOutput()
