@@ -65,23 +65,10 @@ func TestExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the examples build qm-build and run it")
 	}
-	mirrors := map[string]string{}
-	for env, arch := range map[string]string{"MIRROR": "x86_64", "MIRROR_AARCH64": "aarch64"} {
-		dir := filepath.Join(t.TempDir(), "mirror-"+arch)
-		_, err := stubrepo.WriteStubs(dir, arch, composed.All(t))
-		require.NoError(t, err)
-		r := verifiers.Run(t, verifiers.Need(t, "createrepo_c"), "-q", "--no-database", dir)
-		require.Zero(t, r.Code, r.Stderr)
-		mirrors[env] = dir
-	}
+	mirrors := map[string]string{"MIRROR": stubMirror(t, "x86_64"), "MIRROR_AARCH64": stubMirror(t, "aarch64")}
 	// HOME is a scratch directory (examples install into it); Go keeps its
 	// caches where they are, so that `make build` is not a cold build.
-	goEnv := []string{}
-	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
-		out, err := exec.Command("go", "env", v).Output()
-		require.NoError(t, err)
-		goEnv = append(goEnv, v+"="+strings.TrimSpace(string(out)))
-	}
+	gocache := goEnv(t)
 	for _, pg := range run {
 		t.Run(pg.name, func(t *testing.T) {
 			work := filepath.Join(t.TempDir(), "qm-build")
@@ -94,7 +81,7 @@ func TestExamples(t *testing.T) {
 				}
 				cmd := exec.Command(bash, "-e", "-o", "pipefail", "-c", b.Code)
 				cmd.Dir = work
-				cmd.Env = append(append(os.Environ(), goEnv...), "HOME="+home,
+				cmd.Env = append(append(os.Environ(), gocache...), "HOME="+home,
 					"MIRROR="+mirrors["MIRROR"], "MIRROR_AARCH64="+mirrors["MIRROR_AARCH64"])
 				cmd.WaitDelay = time.Second
 				start := time.Now()
@@ -104,6 +91,31 @@ func TestExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stubMirror writes a local repository standing in for the distribution's
+// for arch (blueprints/stubrepo: the packages QM's pipelines ask for, with
+// their dependencies), indexed by createrepo_c.
+func stubMirror(t *testing.T, arch string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "mirror-"+arch)
+	_, err := stubrepo.WriteStubs(dir, arch, composed.All(t))
+	require.NoError(t, err)
+	r := verifiers.Run(t, verifiers.Need(t, "createrepo_c"), "-q", "--no-database", dir)
+	require.Zero(t, r.Code, r.Stderr)
+	return dir
+}
+
+// goEnv is Go's cache locations, for commands run with another HOME.
+func goEnv(t *testing.T) []string {
+	t.Helper()
+	var env []string
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		out, err := exec.Command("go", "env", v).Output()
+		require.NoError(t, err)
+		env = append(env, v+"="+strings.TrimSpace(string(out)))
+	}
+	return env
 }
 
 // copyTree copies the repository's files (not .git, bin, out or the tools)
