@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/test/composed"
 	"github.com/qm-build/qm-build/test/golden"
 )
 
@@ -55,7 +57,7 @@ version = "1.0.0"
 			"controller over its unix socket.",
 		},
 		o: rootfs.Options{
-			Arch: "aarch64", Distro: "autosd10", Dropins: []string{"input", "sound", "video"},
+			Arch: "aarch64", Distro: "autosd10", Dropins: []string{"input", "oci-hooks", "sound", "video"},
 			MemoryMax: "75%", CPUWeight: "idle", Hostname: "automotive", Controller: rootfs.Controller{Socket: true},
 		},
 		base: `name = "qm-automotive-aarch64"
@@ -86,7 +88,7 @@ enabled = ["bluechi-controller.service", "bluechi-agent.service"]
 
 func renderReady(t *testing.T, i int) ([]byte, *rootfs.Content) {
 	r := readyBlueprints[i]
-	c := compose(t, r.o)
+	c := composeReady(t, r.o)
 	frag, err := blueprints.NewFragment(c, "qm")
 	require.NoError(t, err)
 	merged, err := blueprints.Merge(parse(t, r.file+" (base)", r.base), blueprints.Named{Name: "the QM fragment", Blueprint: &frag.Blueprint})
@@ -101,7 +103,11 @@ func renderReady(t *testing.T, i int) ([]byte, *rootfs.Content) {
 		"Build an image from it: qm-build manifest adds the qm_rootfs pipeline that",
 		"makes QM's rootfs (a blueprint alone cannot), with the plan the blueprint",
 		"was made with. From a checkout, with $MIRROR a local copy of the",
-		"distribution's repositories (test/examples runs these lines):",
+		"distribution's repositories (test/examples runs these lines):")
+	if hasHooks(r.o) {
+		header = append(header, "  "+hookCommand(r.o))
+	}
+	header = append(header,
 		"  bin/qm-build build"+plan+" -o out",
 		"  bin/qm-build manifest --blueprint blueprints/"+r.file+plan+" \\",
 		"    --depsolve dnf --repo os=\"$MIRROR\" --repo qm=out/repo -o manifest.json",
@@ -120,7 +126,56 @@ func readyPlanFlags(o rootfs.Options) string {
 			f = append(f, kv[0]+" "+kv[1])
 		}
 	}
-	return strings.TrimRight(" "+strings.Join(f, " "), " ") + readyFlags(o)
+	s := strings.TrimRight(" "+strings.Join(f, " "), " ") + readyFlags(o)
+	if hasHooks(o) {
+		s += " --hook-binary bin/qm-oci-hook"
+	}
+	return s
+}
+
+// composeReady composes a ready blueprint's plan, with the real OCI hook
+// program for its target when the plan has qm-oci-hooks.
+func composeReady(t testing.TB, o rootfs.Options) *rootfs.Content {
+	t.Helper()
+	if !hasHooks(o) {
+		return compose(t, o)
+	}
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	plan, err := rootfs.NewPlan(o, cat)
+	require.NoError(t, err)
+	goarch := map[string]string{"aarch64": "arm64", "x86_64": "amd64"}[plan.Arch]
+	c, err := rootfs.Compose(plan, rootfs.Facts{HookProgram: composed.HookProgram(t, goarch)})
+	require.NoError(t, err)
+	return c
+}
+
+// readyFragment is qmFragment of a ready blueprint's plan.
+func readyFragment(t testing.TB, o rootfs.Options) blueprints.Named {
+	t.Helper()
+	f, err := blueprints.NewFragment(composeReady(t, o), "qm")
+	require.NoError(t, err)
+	var b bytes.Buffer
+	require.NoError(t, blueprints.EncodeTOML(&b, &f.Blueprint))
+	return parse(t, "qm.toml", b.String())
+}
+
+// hasHooks: the plan has qm-oci-hooks, whose program is built for the target.
+func hasHooks(o rootfs.Options) bool {
+	for _, d := range o.Dropins {
+		if d == "oci-hooks" {
+			return true
+		}
+	}
+	return false
+}
+
+// hookCommand builds QM's OCI hook program for the plan's target.
+func hookCommand(o rootfs.Options) string {
+	if o.Arch == "aarch64" {
+		return "GOARCH=arm64 make hook"
+	}
+	return "make hook"
 }
 
 func readyFlags(o rootfs.Options) string {
@@ -150,7 +205,7 @@ func TestReadyBlueprints(t *testing.T) {
 			bp := requireValidBlueprint(t, got, r.file)
 
 			// It already holds its plan's fragment: merging it again changes nothing.
-			again, err := blueprints.Merge(blueprints.Named{Name: r.file, Blueprint: bp}, qmFragment(t, r.o))
+			again, err := blueprints.Merge(blueprints.Named{Name: r.file, Blueprint: bp}, readyFragment(t, r.o))
 			require.NoError(t, err)
 			require.Equal(t, bp, again)
 

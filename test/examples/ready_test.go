@@ -70,13 +70,15 @@ func TestReadyBlueprints(t *testing.T) {
 			if mirrors[arch] == "" {
 				mirrors[arch] = stubMirror(t, arch)
 			}
-			work := t.TempDir()
-			require.NoError(t, os.MkdirAll(filepath.Join(work, "blueprints"), 0o755))
-			require.NoError(t, os.WriteFile(filepath.Join(work, "blueprints", filepath.Base(f)), data, 0o644))
-			require.NoError(t, os.Symlink(bin, filepath.Join(work, "bin")))
+			work := filepath.Join(t.TempDir(), "qm-build")
+			copyTree(t, root, work)
+			require.NoError(t, os.Mkdir(filepath.Join(work, "bin"), 0o755))
+			for _, p := range []string{"qm-build", "qm-build-manifest", "org.osbuild.qm"} {
+				require.NoError(t, os.Symlink(filepath.Join(bin, p), filepath.Join(work, "bin", p)))
+			}
 			cmd := exec.Command(bash, "-e", "-o", "pipefail", "-c", script)
 			cmd.Dir = work
-			cmd.Env = append(os.Environ(), "MIRROR="+mirrors[arch], "HOME="+t.TempDir())
+			cmd.Env = append(append(os.Environ(), goEnv(t)...), "MIRROR="+mirrors[arch], "HOME="+t.TempDir())
 			out, err := cmd.CombinedOutput()
 			require.NoError(t, err, "%s: the header's commands fail:\n%s\n--- output:\n%s", f, script, out)
 
