@@ -57,7 +57,7 @@ func TestReadyBlueprints(t *testing.T) {
 	for _, pkg := range []string{"./cmd/qm-build", "./cmd/qm-build-manifest", "./cmd/org.osbuild.qm"} {
 		verifiers.BinaryIn(t, bin, pkg)
 	}
-	mirrors := map[string]string{}
+	mirrors := map[string]string{"x86_64": stubMirror(t, "x86_64"), "aarch64": stubMirror(t, "aarch64")}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			data, err := os.ReadFile(f)
@@ -66,9 +66,6 @@ func TestReadyBlueprints(t *testing.T) {
 			arch := "x86_64"
 			if strings.Contains(script, "--arch aarch64") {
 				arch = "aarch64"
-			}
-			if mirrors[arch] == "" {
-				mirrors[arch] = stubMirror(t, arch)
 			}
 			work := filepath.Join(t.TempDir(), "qm-build")
 			copyTree(t, root, work)
