@@ -1,6 +1,7 @@
 # qm-build Makefile. `make` builds the programs into bin/ (qm-build,
 # qm-build-manifest, org.osbuild.qm); `make hook` the OCI hook program
-# (bin/qm-oci-hook); `make test` runs vet, gofmt and every test; `make bench`
+# (bin/qm-oci-hook); `make install PREFIX=…` installs the programs, man pages
+# and completions; `make test` runs vet, gofmt and every test; `make bench`
 # the benchmarks; `make tools` installs the real verifiers the tests use.
 
 GO        ?= go
@@ -20,11 +21,20 @@ HOOK         := bin/qm-oci-hook
 # osbuild/images (qm-build runs it for `manifest`); org.osbuild.qm, the osbuild
 # stage. qm-build finds the other two beside itself.
 CMDS         := ./cmd/qm-build ./cmd/qm-build-manifest ./cmd/org.osbuild.qm
-TOOL_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+# The semantic version from `git describe --tags` (hack/version.sh: 0.2.0 on
+# the tag v0.2.0, 0.2.1-dev.3+gHASH three commits later, 0.0.0-dev+gHASH with
+# no tag) and the commit; `qm-build --version` prints both.
+TOOL_VERSION ?= $(shell hack/version.sh)
+TOOL_COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # VERSION is QM's version for the compatibility aliases (make rpm, make qm_dropin_<x>).
 VERSION      ?=
 QMVERSION    := $(if $(VERSION),--pkg-version $(VERSION))
 OUT          ?= out
+# make install: where to (PREFIX, DESTDIR for packaging) and from where
+# (BINDIR, the built programs).
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+BINDIR       ?= bin
 TESTTIMEOUT  ?= 80m
 BENCHTIME    ?= 1s
 # BENCHCOUNT runs each benchmark that many times; test/benchratio reports
@@ -33,15 +43,35 @@ BENCHCOUNT   ?= 1
 # BENCH selects benchmarks, e.g. BENCH=Process for the whole-process ones.
 BENCH        ?= .
 
-.PHONY: all build hook test vet fmt bench rpm tools clean osbuild-stage-rpm
+.PHONY: all build hook test vet fmt bench rpm tools clean osbuild-stage-rpm install install-files
 
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags "-s -w -X main.toolVersion=$(TOOL_VERSION)" -o bin/ $(CMDS)
+	$(GO) build -trimpath -ldflags "-s -w -X main.toolVersion=$(TOOL_VERSION) -X main.toolCommit=$(TOOL_COMMIT)" -o bin/ $(CMDS)
 
 hook:
 	$(GO) build -trimpath -ldflags "-s -w" -o $(HOOK) ./cmd/qm-oci-hook
+
+# make install PREFIX=… installs the three programs into PREFIX/bin (qm-build
+# finds the other two beside itself), the man pages (docs/man) and the bash,
+# zsh and fish completions (qm-build completion SHELL).
+install: build
+	$(MAKE) install-files
+
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(BINDIR)/qm-build $(BINDIR)/qm-build-manifest $(BINDIR)/org.osbuild.qm $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(BINDIR)/qm-build completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/.qm-build.tmp
+	mv $(DESTDIR)$(PREFIX)/share/bash-completion/completions/.qm-build.tmp $(DESTDIR)$(PREFIX)/share/bash-completion/completions/qm-build
+	$(BINDIR)/qm-build completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/._qm-build.tmp
+	mv $(DESTDIR)$(PREFIX)/share/zsh/site-functions/._qm-build.tmp $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_qm-build
+	$(BINDIR)/qm-build completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/.qm-build.fish.tmp
+	mv $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/.qm-build.fish.tmp $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/qm-build.fish
 
 vet:
 	$(GO) vet ./...

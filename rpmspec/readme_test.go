@@ -54,21 +54,22 @@ func catalogTable(cat *rpmspec.Catalog) string {
 	return b.String()
 }
 
-// TestReadmeCatalogTable keeps the README's catalog table true to the
-// catalog; -update rewrites the table between its markers.
+// TestReadmeCatalogTable keeps the catalog table of docs/packages.md (once
+// the README's) true to the catalog; -update rewrites the table between its
+// markers.
 func TestReadmeCatalogTable(t *testing.T) {
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
-	readme := filepath.Join("..", "README.md")
+	readme := filepath.Join("..", "docs", "packages.md")
 	data, err := os.ReadFile(readme)
 	require.NoError(t, err)
 	text := string(data)
 	i, j := strings.Index(text, tableBegin), strings.Index(text, tableEnd)
-	require.True(t, i >= 0 && j > i, "README.md has no catalog table between %q and %q (merge readme-parts/2-rpm.md)", tableBegin, tableEnd)
+	require.True(t, i >= 0 && j > i, "docs/packages.md has no catalog table between %q and %q", tableBegin, tableEnd)
 	want := tableBegin + "\n" + catalogTable(cat) + tableEnd
 	if golden.Update() {
 		text = text[:i] + want + text[j+len(tableEnd):]
 		require.NoError(t, os.WriteFile(readme, []byte(text), 0o644))
 	}
-	require.Equal(t, want, text[i:j+len(tableEnd)], "the README's catalog table is stale: go test ./rpmspec -run TestReadmeCatalogTable -update")
+	require.Equal(t, want, text[i:j+len(tableEnd)], "docs/packages.md's catalog table is stale: go test ./rpmspec -run TestReadmeCatalogTable -update")
 }

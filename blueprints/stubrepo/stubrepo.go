@@ -27,6 +27,8 @@ const Release = "1.stub"
 var Distro = []Stub{
 	{Name: "bash", Version: "5.1.8", Requires: []string{"glibc"}, Provides: []string{"/bin/sh"}},
 	{Name: "bluechi-agent", Version: "0.10.2", Requires: []string{"systemd"}},
+	{Name: "bluechi-controller", Version: "0.10.2", Requires: []string{"systemd"}},
+	{Name: "bluechi-ctl", Version: "0.10.2", Requires: []string{"glibc"}},
 	{Name: "conmon", Version: "2.1.12", Requires: []string{"glibc"}},
 	{Name: "containers-common", Version: "1", Noarch: true},
 	{Name: "coreutils", Version: "8.32", Requires: []string{"glibc"}},

@@ -29,7 +29,7 @@ import (
 
 // toolVersion is qm-build's version, set with -ldflags "-X main.toolVersion=…"
 // and recorded in the stage's metadata.
-var toolVersion = "0.1.0-dev"
+var toolVersion = "0.0.0-dev"
 
 func main() {
 	defer crash.Guard(qmstage.StageName, os.Stderr, os.Exit)

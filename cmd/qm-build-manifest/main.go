@@ -30,7 +30,10 @@ import (
 )
 
 // toolVersion is the tool's own version, set with -ldflags "-X main.toolVersion=…".
-var toolVersion = "0.1.0-dev"
+var toolVersion = "0.0.0-dev"
+
+// toolCommit is the commit it was built from, set with -ldflags "-X main.toolCommit=…".
+var toolCommit = "unknown"
 
 func main() {
 	defer crash.Guard("qm-build-manifest", os.Stderr, os.Exit)
@@ -68,13 +71,11 @@ func (e *env) progress(format string, args ...any) {
 // progressDone clears the status line.
 func (e *env) progressDone() { e.verb.ProgressDone(e.stderr, e.tty) }
 
-// newFlags returns the flag set of a command with -q/--quiet and
-// -v/--verbose.
-func (e *env) newFlags(name, usage string) *pflag.FlagSet {
-	fs := cli.NewFlags(e.stdout, name, usage)
+// commonFlags adds -q/--quiet and -v/--verbose to a flag set, and has
+// deprecated spellings say so on stderr.
+func (e *env) commonFlags(fs *pflag.FlagSet) {
 	fs.SetOutput(e.stderr)
 	e.verb.Register(fs)
-	return fs
 }
 
 // run runs the command and maps its error to an exit status. Messages name
@@ -86,7 +87,7 @@ func run(ctx context.Context, e *env, args []string) int {
 	defer func() { e.stderr = stderr }()
 	switch {
 	case len(args) == 1 && (args[0] == "--version" || args[0] == "version"):
-		fmt.Fprintf(e.stdout, "qm-build-manifest %s\n", toolVersion)
+		fmt.Fprintf(e.stdout, "qm-build-manifest %s (commit %s)\n", toolVersion, toolCommit)
 		return cli.ExitOK
 	case len(args) > 0 && args[0] == "request":
 		err = cmdRequest(ctx, e, args[1:])

@@ -30,7 +30,7 @@ func TestManifestProgram(t *testing.T) {
 		stdout string
 		stderr string
 	}{
-		{"version", "", []string{"--version"}, cli.ExitOK, "qm-build-manifest 0.1.0-dev\n", ""},
+		{"version", "", []string{"--version"}, cli.ExitOK, "qm-build-manifest 0.0.0-dev (commit unknown)\n", ""},
 		{"help", "", []string{"--help"}, cli.ExitOK, "qm-build manifest --distro", ""},
 		{"a bad flag is bad input", "", []string{"--distro", "rhel-8", "--packages-lock", "x"}, cli.ExitBadInput, "", `qm-build manifest: --distro: unknown distribution "rhel-8"`},
 		{"a request that is not JSON", "{", []string{"request"}, cli.ExitFailure, "", "qm-build manifest: reading the manifest request: unexpected EOF"},

@@ -18,31 +18,10 @@ import (
 )
 
 func cmdManifest(ctx context.Context, e *env, args []string) error {
-	var pf cli.PlanFlags
-	fs := e.newFlags("manifest", `qm-build manifest --distro cs9|cs10|autosd9|autosd10|fedora-42 --arch x86_64|aarch64
-                  [--dropin NAME]... [--blueprint BASE.toml] [--rpms DIR]
-                  (--packages-lock FILE | --depsolve dnf --repo ID=URL... [--write-lock FILE])
-                  [--qm-stage] [-o FILE]
-
-Writes an osbuild manifest (JSON, to stdout or --out) with a qm_rootfs
-pipeline before os: qm_rootfs installs QM's own package set and its
-build-time files; os installs qm and the qm-<dropin> packages and copies the
-qm_rootfs tree to /usr/lib/qm/rootfs, /etc/qm and /var/qm before the final
-org.osbuild.selinux. Every package must be resolved: from a lock file, or by
-running dnf against the given repositories. --rpms takes qm-build's own
-packages from a directory of RPMs instead (e.g. out/rpms). --qm-stage has
-the org.osbuild.qm stage (qm-build osbuild-stage install) write QM's files
-instead of inline sources.`)
-	pf.AllFlags(fs)
-	base := fs.String("blueprint", "", "the image's base blueprint (TOML or .json): packages, services, files, users… for the os pipeline")
-	lockFile := fs.String("packages-lock", "", "lock file with every pipeline's resolved packages (see README)")
-	depsolve := fs.String("depsolve", "", "resolve packages now: dnf (runs the real dnf against --repo)")
-	var repos []string
-	fs.StringArrayVar(&repos, "repo", nil, "repository for --depsolve: ID=URL (a URL, or a local directory) (repeatable)")
-	writeLock := fs.String("write-lock", "", "with --depsolve: also write the resolution as a lock file")
-	rpms := fs.String("rpms", "", "directory holding qm-build's own RPMs (qm, qm-<dropin>); they replace the lock's")
-	qmStage := fs.Bool("qm-stage", false, "write QM's files with the org.osbuild.qm stage instead of inline sources (needs the stage on the osbuild host)")
-	out := cli.OutFlag(fs, "", "write the manifest to FILE (atomically) instead of stdout")
+	fs, mf := cli.NewManifestFlags(e.stdout)
+	e.commonFlags(fs)
+	pf := &mf.Plan
+	base, lockFile, depsolve, writeLock, rpms, qmStage, out := &mf.Blueprint, &mf.PackagesLock, &mf.Depsolve, &mf.WriteLock, &mf.RPMs, &mf.QMStage, mf.Out
 	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,7 +67,7 @@ instead of inline sources.`)
 	if err != nil {
 		return err
 	}
-	lock, err := manifestLock(ctx, e, m, *lockFile, repos, *writeLock)
+	lock, err := manifestLock(ctx, e, m, *lockFile, mf.Repos, *writeLock)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ Exit status: 0 no finding at the failing severity, 1 findings, 2 the target
 SIGINT or SIGTERM interrupted the check.`)
 	arch := fs.String("arch", "", "architecture every ELF file must have: x86_64 or aarch64 (default: what the image records, else its majority)")
 	profile := fs.String("profile", "default", "failing severity: default (errors) or strict (errors and warnings)")
-	allow := fs.String("allow", "", "allow file declaring what the image may have beyond QM's defaults (see the README)")
+	allow := fs.String("allow", "", "allow file declaring what the image may have beyond QM's defaults (see docs/check.md)")
 	output := fs.String("output", "text", "report format: text, json or sarif")
 	keyring := fs.String("keyring", "", "OpenPGP public keys (armored or binary) the packages' signatures must verify against")
 	listRules := fs.Bool("list-rules", false, "list the rules and exit")

@@ -35,6 +35,9 @@ type env struct {
 	// verb is the command's -q/--quiet and -v/--verbose (newFlags registers
 	// them on every flag set).
 	verb cli.Verbosity
+	// flagSink, when set, receives every flag set newFlags makes, with its
+	// usage text (flagSets collects them for completion and the docs).
+	flagSink func(fs *pflag.FlagSet, usage string)
 }
 
 func newEnv() *env {
@@ -100,7 +103,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		return exitOK
 	}
 	if args[0] == "--version" || args[0] == "version" {
-		fmt.Fprintf(e.stdout, "qm-build %s\n", toolVersion)
+		fmt.Fprintf(e.stdout, "qm-build %s (commit %s)\n", toolVersion, toolCommit)
 		return exitOK
 	}
 	for _, c := range commands {
@@ -154,6 +157,9 @@ func newFlags(e *env, name, usage string) *pflag.FlagSet {
 	fs := cli.NewFlags(e.stdout, name, usage)
 	fs.SetOutput(e.stderr)
 	e.verb.Register(fs)
+	if e.flagSink != nil {
+		e.flagSink(fs, usage)
+	}
 	return fs
 }
 

@@ -16,7 +16,10 @@ import (
 )
 
 // toolVersion is the tool's own version, set with -ldflags "-X main.toolVersion=…".
-var toolVersion = "0.1.0-dev"
+var toolVersion = "0.0.0-dev"
+
+// toolCommit is the commit it was built from, set with -ldflags "-X main.toolCommit=…".
+var toolCommit = "unknown"
 
 func main() {
 	defer crash.Guard("qm-build", os.Stderr, os.Exit)

@@ -110,11 +110,14 @@ func TestRPMPackage(t *testing.T) {
 
 func TestPackageVersion(t *testing.T) {
 	for in, want := range map[string]string{
-		"0.1.0-dev":               "0.1.0.dev",
-		"v0.3.1":                  "0.3.1",
-		"v0.3.1-4-gabc1234-dirty": "0.3.1.4.gabc1234.dirty",
-		"abc1234":                 "abc1234",
-		"":                        "0",
+		"0.0.0-dev":                  "0.0.0~dev",
+		"0.0.0-dev+gabc1234":         "0.0.0~dev+gabc1234",
+		"v0.3.1":                     "0.3.1",
+		"0.3.2-dev.4+gabc1234.dirty": "0.3.2~dev.4+gabc1234.dirty",
+		"0.3.0-rc1.dev.2+gabc1234":   "0.3.0~rc1.dev.2+gabc1234",
+		"v0.3.1-4-gabc1234-dirty":    "0.3.1~4.gabc1234.dirty",
+		"abc1234":                    "abc1234",
+		"":                           "0",
 	} {
 		t.Run(in, func(t *testing.T) {
 			got := PackageVersion(in)

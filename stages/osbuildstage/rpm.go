@@ -82,12 +82,16 @@ func ELFArch(exe []byte) (string, error) {
 	return arch, nil
 }
 
-// PackageVersion turns qm-build's version (a tag such as v0.3.1, or `git
-// describe` output such as v0.3.1-4-gabc1234-dirty) into an rpm version: the
-// leading "v" goes, and each character rpm does not allow in a version
-// ('-' among them) becomes '.'.
+// PackageVersion turns qm-build's version (a semantic version such as
+// 0.3.1 or 0.3.2-dev.4+gabc1234, see hack/version.sh) into an rpm version
+// that sorts the same: a leading "v" goes, the pre-release's '-' becomes
+// rpm's '~' (which sorts before the release), and each other character rpm
+// does not allow in a version becomes '.'.
 func PackageVersion(toolVersion string) string {
 	v := strings.TrimPrefix(toolVersion, "v")
+	if core, pre, ok := strings.Cut(v, "-"); ok && core != "" && !strings.Contains(core, "+") {
+		v = core + "~" + pre
+	}
 	b := []byte(v)
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._+~^", c) >= 0) {

@@ -13,6 +13,7 @@ func QMBuild(lightImages []string) Rules {
 			"test/rpmlint":    "",
 			"test/composed":   "rootfs",
 			"test/benchratio": top,
+			"test/examples":   top,
 			"test/layering":   top,
 			"test/mutations":  top,
 		},

@@ -31,6 +31,12 @@ import (
 // apart, after the command's own.
 const annotationCommon = "qm-build/common"
 
+// IsCommon reports whether f is one of the flags every command has.
+func IsCommon(f *pflag.Flag) bool {
+	_, ok := f.Annotations[annotationCommon]
+	return ok
+}
+
 // OutFlag registers -o/--out: where the command writes its result.
 func OutFlag(fs *pflag.FlagSet, def, usage string) *string {
 	return fs.StringP("out", "o", def, usage)
@@ -124,7 +130,7 @@ func usageText(fs *pflag.FlagSet, synopsis string) string {
 	common := pflag.NewFlagSet("common", pflag.ContinueOnError)
 	own.SortFlags, common.SortFlags = false, false
 	fs.VisitAll(func(f *pflag.Flag) {
-		if _, ok := f.Annotations[annotationCommon]; ok {
+		if IsCommon(f) {
 			common.AddFlag(f)
 		} else {
 			own.AddFlag(f)
