@@ -33,6 +33,7 @@ var toolVersion = "0.1.0-dev"
 func main() {
 	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cli.HardStop(qmstage.StageName, os.Stderr, cli.StopGrace)()
 	_, err := osbuildstage.Run(ctx, osbuildstage.Config{
 		Paths:       osbuildstage.PathsFromEnv(os.Getenv),
 		Getenv:      os.Getenv,

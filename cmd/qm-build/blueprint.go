@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/rpmspec/input"
 )
 
 func cmdBlueprint(ctx context.Context, e *env, args []string) error {
@@ -67,7 +67,7 @@ only.`)
 	}
 	var named []blueprints.Named
 	for _, n := range fs.Args() {
-		f, err := os.Open(n)
+		f, err := input.Open(n)
 		if err != nil {
 			return usageErrorf("%v", err)
 		}

@@ -20,6 +20,7 @@ var toolVersion = "0.1.0-dev"
 func main() {
 	cli.TuneGC(os.Getenv)
 	ctx, stop := signalContext(context.Background())
+	defer cli.HardStop("qm-build", os.Stderr, cli.StopGrace)()
 	code := run(ctx, newEnv(), os.Args[1:])
 	stop()
 	os.Exit(code)
