@@ -102,7 +102,7 @@ func readInputs(paths []string) ([]mirror.Input, error) {
 	for _, p := range paths {
 		data, err := input.ReadFile(p, maxPackageFile)
 		if err != nil {
-			return nil, usageErrorf("%s: %v", p, err)
+			return nil, usageErrorf("%v", err)
 		}
 		out = append(out, mirror.Input{Path: p, Data: data})
 	}
