@@ -504,7 +504,9 @@ func (p *parser) file1(n *yaml.Node, field string) (DropinFile, bool) {
 			bodyKeys = append(bodyKeys, "template")
 			f.Body = []byte(p.nonEmpty(v, field+".template"))
 			f.Template = true
-			if _, err := template.New("").Funcs(template.FuncMap{"image": func(string) string { return "" }}).Parse(string(f.Body)); err != nil {
+			if t, err := template.New("").Funcs(template.FuncMap{"image": func(string) string { return "" }}).Parse(string(f.Body)); err != nil {
+				p.fail(v, field+".template", "%v", err)
+			} else if err := checkTemplate(t); err != nil {
 				p.fail(v, field+".template", "%v", err)
 			}
 		},

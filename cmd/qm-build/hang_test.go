@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,13 +15,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestFIFOInputs: every command given a FIFO where it reads a file (a file
+// TestNonRegularInputs: every command given a FIFO (or a device) where it reads a file (a file
 // of the image tree, a drop-in, a key, an archive, a blueprint) refuses it
 // at once with exit status 2, naming it, instead of blocking forever on the
 // open; a command blocked reading a pipe that never ends (standard input)
 // ends within a second of SIGTERM with status 143. The real programs run,
 // as the user runs them.
-func TestFIFOInputs(t *testing.T) {
+func TestNonRegularInputs(t *testing.T) {
 	bin := binary(t, "./cmd/qm-build")
 	env := append(os.Environ(), pathEnv(t)...)
 	tree := func(fifo string) func(t *testing.T, dir string) {
@@ -46,6 +47,19 @@ func TestFIFOInputs(t *testing.T) {
 	}
 	mkdir := func(name string) func(t *testing.T, dir string) {
 		return func(t *testing.T, dir string) { require.NoError(t, os.MkdirAll(filepath.Join(dir, name), 0o755)) }
+	}
+	symlink := func(target, name string) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) {
+			require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+			require.NoError(t, os.Symlink(target, filepath.Join(dir, name)))
+		}
+	}
+	dropin := func(name, tpl string) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) {
+			require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+			data := fmt.Appendf(nil, "name: t\nsummary: s\ndescription: d\nfiles:\n  - path: /etc/qm/t.conf\n    mode: \"0644\"\n    template: %q\n", tpl)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+		}
 	}
 	for _, tc := range []struct {
 		name  string
@@ -76,6 +90,9 @@ func TestFIFOInputs(t *testing.T) {
 		{"check archive", fifo("img.tar"), []string{"check", "oci-archive:img.tar"}, false, "a FIFO"},
 		{"check allow", both(fifo("allow"), mkdir("t")), []string{"check", "t", "--allow", "allow"}, false, "--allow: allow: is a FIFO"},
 		{"check keyring", both(fifo("keys"), mkdir("t")), []string{"check", "t", "--keyring", "keys"}, false, "--keyring: keys: is a FIFO"},
+		{"rpm sign-key /dev/zero", nil, []string{"rpm", "--out", "o", "--sign-key", "/dev/zero"}, false, "--sign-key: /dev/zero: is a character device, not a regular file"},
+		{"rpm drop-in at /dev/zero", symlink("/dev/zero", "dd/z.yaml"), []string{"rpm", "--out", "o", "--dropin-dir", "dd"}, false, "dd/z.yaml: is a character device, not a regular file"},
+		{"rpm drop-in template that never ends", dropin("dd/t.yaml", strings.Repeat("{{range 30000}}", 4)+strings.Repeat("{{end}}", 4)), []string{"rpm", "--out", "o", "--dropin-dir", "dd"}, false, "dd/t.yaml:7: files[0].template: template line 1: range may only go over a field of the template data"},
 		{"manifest request on stdin", nil, []string{"manifest", "request"}, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

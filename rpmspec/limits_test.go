@@ -1,0 +1,96 @@
+package rpmspec_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/input"
+)
+
+func templateDropin(tpl string) []byte {
+	return fmt.Appendf(nil, "name: t\nsummary: s\ndescription: d\nfiles:\n  - path: /etc/qm/t.conf\n    mode: \"0644\"\n    template: %q\n", tpl)
+}
+
+// TestTemplateLimits: a drop-in template that could run for ever without
+// output, or recurse, is refused when the drop-in is read, naming the file,
+// the line and the template's own line; the 250-byte template of the
+// hostile-input report (nested ranges of 30000) is among them.
+func TestTemplateLimits(t *testing.T) {
+	hostile := strings.Repeat("{{range 30000}}", 4) + strings.Repeat("x", 100) + strings.Repeat("{{end}}", 4)
+	for _, tc := range []struct {
+		name, tpl, want string
+	}{
+		{"range over an integer", hostile, `t.yaml:7: files[0].template: template line 1: range may only go over a field of the template data (such as .Images), not 30000`},
+		{"range over a variable", "{{$n := 30000}}{{range $n}}x{{end}}", `template line 1: range may only go over a field of the template data (such as .Images), not $n`},
+		{"range inside a range", "{{range .Images}}\n{{range .Images}}x{{end}}{{end}}", `template line 2: a range inside a range is not allowed in a drop-in template`},
+		{"range in an else", "{{range .Images}}{{else}}{{range 5}}{{end}}{{end}}", `range may only go over a field`},
+		{"range in an if", "{{if .Name}}{{range 9}}{{end}}{{end}}", `range may only go over a field`},
+		{"define", `{{define "a"}}{{template "a" .}}{{template "a" .}}{{end}}{{template "a" .}}`, `define and block are not allowed in a drop-in template`},
+		{"template call", `{{template "x"}}`, `template line 1: template calls are not allowed in a drop-in template`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := rpmspec.ParseDropin(templateDropin(tc.tpl), "t.yaml")
+			require.ErrorIs(t, err, rpmspec.ErrInvalid)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+	t.Run("range over the images is fine", func(t *testing.T) {
+		d, err := rpmspec.ParseDropin(templateDropin("{{range $k, $v := .Images}}{{$k}}={{$v}}\n{{end}}"), "t.yaml")
+		require.NoError(t, err)
+		files, err := d.RenderFiles(rpmspec.TemplateData{})
+		require.NoError(t, err)
+		require.Empty(t, files[0].Body)
+	})
+}
+
+// TestTemplateOutputLimit: what a template renders is bounded
+// (MaxTemplateOutput); past it, rendering stops with an error naming the
+// drop-in's file and line, before the output grows further.
+func TestTemplateOutputLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("name: t\nsummary: s\ndescription: d\nimages:\n")
+	for i := range 6 {
+		fmt.Fprintf(&b, "  i%d: quay.io/x/y:%d\n", i, i)
+	}
+	body := strings.Repeat("y", 800<<10)
+	fmt.Fprintf(&b, "files:\n  - path: /etc/qm/t.conf\n    mode: \"0644\"\n    template: \"{{range .Images}}%s{{end}}\"\n", body)
+	d, err := rpmspec.ParseDropin([]byte(b.String()), "big.yaml")
+	require.NoError(t, err)
+	images := map[string]string{}
+	for i := range 6 {
+		images[fmt.Sprintf("i%d", i)] = "quay.io/x/z:1"
+	}
+	_, err = d.RenderFiles(rpmspec.TemplateData{Images: images})
+	require.ErrorIs(t, err, rpmspec.ErrInvalid)
+	require.EqualError(t, err, "big.yaml:12: template: the template's output is larger than 4 MiB")
+}
+
+// TestDropinFileLimits: a drop-in directory's files are read only if they
+// are regular files of at most MaxDropinFile bytes; a FIFO (through
+// input.DirFS, as the programs read --dropin-dir) or /dev/zero is refused
+// at once, not read.
+func TestDropinFileLimits(t *testing.T) {
+	big := append([]byte("name: big\nsummary: s\ndescription: d\n#"), make([]byte, rpmspec.MaxDropinFile)...)
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	_, err = cat.AddDir(fstest.MapFS{"big.yaml": {Data: big}}, "user")
+	requireBadInput(t, err, "user/big.yaml: reading: big.yaml: is larger than 1 MiB (the limit for this input)")
+
+	dir := t.TempDir()
+	require.NoError(t, unix.Mkfifo(filepath.Join(dir, "fifo.yaml"), 0o644))
+	require.NoError(t, os.Symlink("/dev/zero", filepath.Join(dir, "zero.yaml")))
+	cat, err = rpmspec.Builtin()
+	require.NoError(t, err)
+	_, err = cat.AddDir(input.DirFS(dir), "user")
+	requireBadInput(t, err,
+		"user/fifo.yaml: reading: "+filepath.Join(dir, "fifo.yaml")+": is a FIFO, not a regular file",
+		"user/zero.yaml: reading: "+filepath.Join(dir, "zero.yaml")+": is a character device, not a regular file")
+}
