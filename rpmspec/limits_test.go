@@ -94,3 +94,32 @@ func TestDropinFileLimits(t *testing.T) {
 		"user/fifo.yaml: reading: "+filepath.Join(dir, "fifo.yaml")+": is a FIFO, not a regular file",
 		"user/zero.yaml: reading: "+filepath.Join(dir, "zero.yaml")+": is a character device, not a regular file")
 }
+
+// TestPackagesRpmCanLoad: the model refuses, at input, what would make a
+// package rpm cannot load or list (issue 17, case 6): file names with a
+// newline or a NUL, names over PATH_MAX, a description near rpm's 256 MiB
+// of header data. The RPM writer validates every package with it.
+func TestPackagesRpmCanLoad(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pkg  rpmspec.Package
+		want string
+	}{
+		{"newline in a path", rpmspec.Package{Name: "qm-x", Version: "1", Release: "1", Files: []rpmspec.File{{Path: "/etc/qm/a\nb", Mode: 0o644}}},
+			`path "/etc/qm/a\nb" contains the control character 0x0a`},
+		{"nul in a path", rpmspec.Package{Name: "qm-x", Version: "1", Release: "1", Files: []rpmspec.File{{Path: "/etc/qm/a\x00b", Mode: 0o644}}},
+			`path "/etc/qm/a\x00b" contains the control character 0x00`},
+		{"path over PATH_MAX", rpmspec.Package{Name: "qm-x", Version: "1", Release: "1", Files: []rpmspec.File{{Path: "/etc/qm/" + strings.Repeat("a", 4096), Mode: 0o644}}},
+			`path of 4104 bytes is longer than 4096`},
+		{"description too large", rpmspec.Package{Name: "qm-x", Version: "1", Release: "1", Summary: "s", Description: strings.Repeat("d", rpmspec.MaxDescription)},
+			`qm-x: the summary and description are 1048577 bytes, more than 1048576`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.pkg.Validate()
+			require.ErrorIs(t, err, rpmspec.ErrInvalid)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+	_, err := rpmspec.ParseDropin([]byte("name: x\nsummary: s\ndescription: d\nfiles:\n  - path: \"/etc/qm/a\\nb\"\n    mode: \"0644\"\n    content: x\n"), "x.yaml")
+	require.ErrorContains(t, err, `x.yaml:5: files[0].path: path "/etc/qm/a\nb" contains the control character 0x0a`)
+}

@@ -16,6 +16,7 @@ const (
 	TagOldFilenames = 1027
 	TagBaseNames    = 1117
 	TagDirNames     = 1118
+	TagDirIndexes   = 1116
 )
 
 // MaxPathLen bounds a file name in a package: Linux's PATH_MAX.
@@ -64,8 +65,15 @@ func Layout(index, data []byte) error {
 // another control character, or a name longer than MaxPathLen.
 func (h *Header) CheckFileNames() error {
 	names := h.GetTag(TagOldFilenames).StringSlice()
-	names = append(names, h.GetTag(TagBaseNames).StringSlice()...)
-	names = append(names, h.GetTag(TagDirNames).StringSlice()...)
+	dirs := h.GetTag(TagDirNames).StringSlice()
+	idx := h.GetTag(TagDirIndexes).Int64Slice()
+	for i, b := range h.GetTag(TagBaseNames).StringSlice() {
+		if i < len(idx) && idx[i] >= 0 && idx[i] < int64(len(dirs)) {
+			b = dirs[idx[i]] + b
+		}
+		names = append(names, b)
+	}
+	names = append(names, dirs...)
 	for _, n := range names {
 		if err := CheckFileName(n); err != nil {
 			return err
