@@ -1,6 +1,7 @@
 # qm-build Makefile. `make` builds the programs into bin/ (qm-build,
 # qm-build-manifest, org.osbuild.qm); `make hook` the OCI hook program
-# (bin/qm-oci-hook); `make test` runs vet, gofmt and every test; `make bench`
+# (bin/qm-oci-hook); `make test` runs vet, gofmt, every test and each fuzz
+# target for a second; `make fuzz` the fuzz targets longer; `make bench`
 # the benchmarks; `make tools` installs the real verifiers the tests use.
 
 GO        ?= go
@@ -33,7 +34,7 @@ BENCHCOUNT   ?= 1
 # BENCH selects benchmarks, e.g. BENCH=Process for the whole-process ones.
 BENCH        ?= .
 
-.PHONY: all build hook test vet fmt bench rpm tools clean osbuild-stage-rpm
+.PHONY: all build hook test vet fmt bench rpm tools clean osbuild-stage-rpm fuzz
 
 all: build
 
@@ -54,6 +55,11 @@ fmt:
 # on a fresh machine with only Go: the README's test command needs no other step.
 test: tools vet fmt
 	$(GO) test -timeout $(TESTTIMEOUT) ./...
+	FUZZTIME=1s FUZZ_QUICK=1 GO=$(GO) test/tools/fuzz.sh
+
+# Every fuzz target for FUZZTIME each (default 30s; see test/tools/fuzz.sh).
+fuzz:
+	GO=$(GO) test/tools/fuzz.sh
 
 # Benchmarks, with comparisons against the real tools printed side by side.
 bench:

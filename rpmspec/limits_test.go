@@ -123,3 +123,40 @@ func TestPackagesRpmCanLoad(t *testing.T) {
 	_, err := rpmspec.ParseDropin([]byte("name: x\nsummary: s\ndescription: d\nfiles:\n  - path: \"/etc/qm/a\\nb\"\n    mode: \"0644\"\n    content: x\n"), "x.yaml")
 	require.ErrorContains(t, err, `x.yaml:5: files[0].path: path "/etc/qm/a\nb" contains the control character 0x0a`)
 }
+
+// FuzzRenderTemplate: any drop-in template is refused when the drop-in is
+// read, or renders (within MaxTemplateOutput) or fails as bad input; never
+// a panic, never without end.
+func FuzzRenderTemplate(f *testing.F) {
+	f.Add("Image={{ image \"a\" }}\n{{range $k, $v := .Images}}{{$k}}={{$v}}\n{{end}}{{.Version}}-{{.Release}}")
+	f.Add(strings.Repeat("{{range 30000}}", 4) + strings.Repeat("{{end}}", 4))
+	f.Add(`{{printf "%0999999d" 1}}{{printf "%0999999d" 1}}{{printf "%0999999d" 1}}{{printf "%0999999d" 1}}{{printf "%0999999d" 1}}`)
+	f.Fuzz(func(t *testing.T, tpl string) {
+		data := fmt.Appendf(nil, "name: t\nsummary: s\ndescription: d\nimages:\n  a: quay.io/x/y:1\nfiles:\n  - path: /etc/qm/t.conf\n    mode: \"0644\"\n    template: %q\n", tpl)
+		d, err := rpmspec.ParseDropin(data, "t.yaml")
+		if err != nil {
+			require.ErrorIs(t, err, rpmspec.ErrInvalid)
+			return
+		}
+		files, err := d.RenderFiles(rpmspec.TemplateData{Version: "1", Release: "1", Images: map[string]string{"a": "quay.io/x/z:2"}})
+		if err != nil {
+			require.ErrorIs(t, err, rpmspec.ErrInvalid)
+			return
+		}
+		require.LessOrEqual(t, len(files[0].Body), rpmspec.MaxTemplateOutput)
+	})
+}
+
+// FuzzParseOctalMode: any string is a mode of permission bits only, or an
+// error.
+func FuzzParseOctalMode(f *testing.F) {
+	for _, s := range []string{"0644", "4755", "0968", "", "77777", "-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := rpmspec.ParseOctalMode(s)
+		if err == nil {
+			require.Zero(t, m.Type(), "mode %q has type bits", s)
+		}
+	})
+}
