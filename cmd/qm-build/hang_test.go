@@ -84,7 +84,7 @@ func TestNonRegularInputs(t *testing.T) {
 		{"rpm sign-key", fifo("key"), []string{"rpm", "--out", "o", "--sign-key", "key"}, false, "--sign-key: key: is a FIFO"},
 		{"rpm hook-binary", fifo("hook"), []string{"rpm", "--out", "o", "--hook-binary", "hook"}, false, "--hook-binary: hook: is a FIFO"},
 		{"repo sign-key", both(fifo("key"), mkdir("r")), []string{"repo", "r", "--sign-key", "key"}, false, "--sign-key: key: is a FIFO"},
-		{"publish rpm", fifo("a.rpm"), []string{"publish", "--mirror", "m", "--release", "9", "--arch", "x86_64", "a.rpm"}, false, "a.rpm: is a FIFO"},
+		{"publish rpm", fifo("a.rpm"), []string{"publish", "--mirror", "m", "--releasever", "9", "--arch", "x86_64", "a.rpm"}, false, "a.rpm: is a FIFO"},
 		{"blueprint merge", fifo("a.toml"), []string{"blueprint", "merge", "a.toml", "a.toml"}, false, "a.toml: is a FIFO"},
 		{"manifest blueprint", fifo("bp"), []string{"manifest", "--distro", "cs10", "--arch", "x86_64", "--blueprint", "bp", "--packages-lock", "bp"}, false, "bp: is a FIFO"},
 		{"check archive", fifo("img.tar"), []string{"check", "oci-archive:img.tar"}, false, "a FIFO"},

@@ -77,7 +77,7 @@ func TestInvalidPackagesRefused(t *testing.T) {
 
 			for _, args := range [][]string{
 				{"repo", rpms},
-				{"publish", "--mirror", filepath.Join(dir, "mirror"), "--release", "9", "--arch", "x86_64", rpms},
+				{"publish", "--mirror", filepath.Join(dir, "mirror"), "--releasever", "9", "--arch", "x86_64", rpms},
 				{"check", "rpms:" + rpms},
 			} {
 				r := runCLI(t, nil, args...)
