@@ -1,7 +1,8 @@
 # qm-build Makefile. `make` builds the programs into bin/ (qm-build,
 # qm-build-manifest, org.osbuild.qm); `make hook` the OCI hook program
 # (bin/qm-oci-hook); `make install PREFIX=…` installs the programs, man pages
-# and completions; `make test` runs vet, gofmt and every test; `make bench`
+# and completions; `make test` runs vet, gofmt, every test and each fuzz
+# target for a second; `make fuzz` the fuzz targets longer; `make bench`
 # the benchmarks; `make tools` installs the real verifiers the tests use.
 
 GO        ?= go
@@ -43,7 +44,7 @@ BENCHCOUNT   ?= 1
 # BENCH selects benchmarks, e.g. BENCH=Process for the whole-process ones.
 BENCH        ?= .
 
-.PHONY: all build hook test vet fmt bench rpm tools clean osbuild-stage-rpm install install-files
+.PHONY: all build hook test vet fmt bench rpm tools clean osbuild-stage-rpm install install-files fuzz
 
 all: build
 
@@ -84,6 +85,11 @@ fmt:
 # on a fresh machine with only Go: the README's test command needs no other step.
 test: tools vet fmt
 	$(GO) test -timeout $(TESTTIMEOUT) ./...
+	FUZZTIME=1s FUZZ_QUICK=1 GO=$(GO) test/tools/fuzz.sh
+
+# Every fuzz target for FUZZTIME each (default 30s; see test/tools/fuzz.sh).
+fuzz:
+	GO=$(GO) test/tools/fuzz.sh
 
 # Benchmarks, with comparisons against the real tools printed side by side.
 bench:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs/atomic"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/input"
 )
 
 // Tree is an image tree opened with os.Root. Every write into a build tree
@@ -94,14 +95,16 @@ func rel(p string) (string, error) {
 	return strings.TrimPrefix(p, "/"), nil
 }
 
-// ReadFile reads an image path. A missing file gives an error satisfying
-// errors.Is(err, fs.ErrNotExist).
+// MaxTreeFile bounds every file qm-build reads from an image tree (unit
+// files, agent.conf, seccomp.json, /etc/passwd, ...): the largest real one,
+// a seccomp profile, is tens of KiB.
+const MaxTreeFile = 16 << 20
+
+// ReadFile reads an image path, a regular file of at most MaxTreeFile bytes
+// (see ReadRegular: a FIFO or a device in its place is refused, never read).
+// A missing file gives an error satisfying errors.Is(err, fs.ErrNotExist).
 func (t *Tree) ReadFile(p string) ([]byte, error) {
-	r, err := rel(p)
-	if err != nil {
-		return nil, err
-	}
-	return t.root.ReadFile(r)
+	return t.ReadRegular(p, MaxTreeFile)
 }
 
 // ReadRegular reads an image path that must be a regular file of at most
@@ -128,7 +131,11 @@ func (t *Tree) ReadRegular(p string, limit int64) ([]byte, error) {
 	case fi.Size() > limit:
 		return nil, TreeError(t.dir, fmt.Errorf("%s: is larger than %d bytes", p, limit))
 	}
-	return io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return nil, TreeError(t.dir, fmt.Errorf("%s: is larger than %d bytes", p, limit))
+	}
+	return data, err
 }
 
 // Lstat stats an image path without following a final symlink.
@@ -328,7 +335,7 @@ func (t *Tree) lookupIDs(user, group string) (int, int, error) {
 
 func (t *Tree) readIDs(name string) map[string]int {
 	m := map[string]int{"root": 0}
-	data, err := t.root.ReadFile(name)
+	data, err := input.ReadFileIn(t.root, name, MaxTreeFile)
 	if err != nil {
 		return m
 	}

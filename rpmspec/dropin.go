@@ -1,7 +1,7 @@
 package rpmspec
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"text/template"
@@ -166,11 +166,17 @@ func renderTemplate(df DropinFile, data TemplateData, images map[string]string) 
 	if err != nil {
 		return nil, &InputError{File: fileOf(df.Origin), Line: df.Line, Field: "template", Msg: err.Error()}
 	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
+	if err := checkTemplate(t); err != nil {
 		return nil, &InputError{File: fileOf(df.Origin), Line: df.Line, Field: "template", Msg: err.Error()}
 	}
-	return b.Bytes(), nil
+	b := &limitedBuffer{max: MaxTemplateOutput}
+	if err := t.Execute(b, data); err != nil {
+		if errors.Is(err, errTemplateOutput) {
+			err = errTemplateOutput
+		}
+		return nil, &InputError{File: fileOf(df.Origin), Line: df.Line, Field: "template", Msg: err.Error()}
+	}
+	return b.buf, nil
 }
 
 func fileOf(origin string) string {

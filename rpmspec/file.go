@@ -113,8 +113,12 @@ func (f File) OctalMode() string {
 	return OctalMode(f.Mode)
 }
 
-// CheckPath reports whether p is an absolute, clean path without "..", the only
-// form the model accepts.
+// MaxPathLen bounds a path: Linux's PATH_MAX.
+const MaxPathLen = 4096
+
+// CheckPath reports whether p is an absolute, clean path without "..", no
+// longer than MaxPathLen and without control characters (a newline or a NUL
+// gives a package rpm cannot load or list), the only form the model accepts.
 func CheckPath(p string) error {
 	switch {
 	case p == "":
@@ -123,6 +127,11 @@ func CheckPath(p string) error {
 		return fmt.Errorf("path %q is relative; give an absolute path", p)
 	case p == "/":
 		return fmt.Errorf("path %q is the root directory", p)
+	case len(p) > MaxPathLen:
+		return fmt.Errorf("path of %d bytes is longer than %d", len(p), MaxPathLen)
+	}
+	if i := strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return fmt.Errorf("path %q contains the control character %#02x (a package cannot carry it)", p, p[i])
 	}
 	if err := CheckLine(p); err != nil {
 		return err

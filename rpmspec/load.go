@@ -1,6 +1,7 @@
 package rpmspec
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+
+	"github.com/qm-build/qm-build/rpmspec/input"
 
 	"gopkg.in/yaml.v3"
 )
@@ -85,7 +88,7 @@ func LoadDir(fsys fs.FS, label string) ([]*Dropin, error) {
 	var out []*Dropin
 	var errs Errors
 	for _, n := range names {
-		data, err := fs.ReadFile(fsys, n)
+		data, err := readDropinFile(fsys, n)
 		if err != nil {
 			errs.add(path.Join(label, n), 0, "", "reading: %v", err)
 			continue
@@ -98,6 +101,33 @@ func LoadDir(fsys fs.FS, label string) ([]*Dropin, error) {
 		out = append(out, d)
 	}
 	return out, errs.Err()
+}
+
+// MaxDropinFile bounds a drop-in's YAML file: the catalog's largest is
+// under 10 KiB, so a file past this is a mistake (or /dev/zero), not a
+// drop-in.
+const MaxDropinFile = 1 << 20
+
+// readDropinFile reads one drop-in file of at most MaxDropinFile bytes. With
+// an input.DirFS (what the programs pass) a FIFO or a device in the
+// directory is refused at its open instead of blocking.
+func readDropinFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &input.NotRegularError{Path: name, Mode: fi.Mode()}
+	}
+	if fi.Size() > MaxDropinFile {
+		return nil, &input.TooLargeError{Path: name, Limit: MaxDropinFile}
+	}
+	return input.ReadAll(context.Background(), f, name, MaxDropinFile)
 }
 
 var (
@@ -525,7 +555,9 @@ func (p *parser) file1(n *yaml.Node, field string) (DropinFile, bool) {
 			bodyKeys = append(bodyKeys, "template")
 			f.Body = []byte(p.nonEmpty(v, field+".template"))
 			f.Template = true
-			if _, err := template.New("").Funcs(template.FuncMap{"image": func(string) string { return "" }}).Parse(string(f.Body)); err != nil {
+			if t, err := template.New("").Funcs(template.FuncMap{"image": func(string) string { return "" }}).Parse(string(f.Body)); err != nil {
+				p.fail(v, field+".template", "%v", err)
+			} else if err := checkTemplate(t); err != nil {
 				p.fail(v, field+".template", "%v", err)
 			}
 		},

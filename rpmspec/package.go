@@ -76,8 +76,12 @@ func (p *Package) SortedFiles() []File {
 	return out
 }
 
+// MaxDescription bounds a package's summary and description together: far
+// below rpm's 256 MiB of header data, far above any real description.
+const MaxDescription = 1 << 20
+
 // Validate checks a package: versions, paths, duplicate paths, file modes and
-// kinds. It reports every problem at once.
+// kinds, the size of its description. It reports every problem at once.
 func (p *Package) Validate() error {
 	var errs Errors
 	if p.Name == "" {
@@ -87,6 +91,9 @@ func (p *Package) Validate() error {
 		if err := ValidateVersion(f.field, f.v); err != nil {
 			errs = append(errs, AsErrors(err)...)
 		}
+	}
+	if n := len(p.Summary) + len(p.Description); n > MaxDescription {
+		errs.add("", 0, "description", "%s: the summary and description are %d bytes, more than %d (rpm refuses a header of more than 256 MiB)", p.Name, n, MaxDescription)
 	}
 	seen := map[string]string{}
 	for i, f := range p.Files {

@@ -53,3 +53,33 @@ func FuzzPlainPrefix(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseConfig: any /etc/selinux/config text gives a configuration whose
+// policy type is one line.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("SELINUX=enforcing\nSELINUXTYPE=targeted\n"))
+	f.Add([]byte("# c\n SELINUX = \"permissive\" \nSELINUXTYPE='mls'\nSELINUX=Disabled"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := ParseConfig(data)
+		if strings.ContainsAny(c.Type, "\n") {
+			t.Fatalf("policy type %q spans lines", c.Type)
+		}
+	})
+}
+
+// FuzzParseSubstitutions: any file_contexts.subs text parses, in lookup
+// order (the last line first), every entry naming its line.
+func FuzzParseSubstitutions(f *testing.F) {
+	f.Add([]byte("/run /var/run\n# comment\n/var/qm/x /y\nonlyone\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		subs, err := ParseSubstitutions(bytes.NewReader(data), "fuzz.subs")
+		if err != nil {
+			return
+		}
+		for i := 1; i < len(subs); i++ {
+			if subs[i].Line >= subs[i-1].Line {
+				t.Fatalf("not in lookup order: line %d before line %d", subs[i-1].Line, subs[i].Line)
+			}
+		}
+	})
+}

@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+
+	"github.com/qm-build/qm-build/rpmspec/input"
 )
 
 // LoadFileContexts opens a file_contexts file the way selabel_open(3) does
@@ -31,7 +32,7 @@ func LoadFileContexts(path string) (*FileContexts, error) {
 		suffix string
 		dst    *[]Substitution
 	}{{".subs_dist", &fc.DistSubs}, {".subs", &fc.Subs}} {
-		f, err := os.Open(path + s.suffix)
+		f, err := input.Open(path + s.suffix)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -49,7 +50,7 @@ func LoadFileContexts(path string) (*FileContexts, error) {
 }
 
 func parseFile(path string) (*FileContexts, error) {
-	f, err := os.Open(path)
+	f, err := input.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err

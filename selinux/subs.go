@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -30,11 +31,12 @@ func ParseSubstitutions(r io.Reader, name string) ([]Substitution, error) {
 		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
 			continue
 		}
-		out = append([]Substitution{{Src: f[0], Dst: f[1], File: name, Line: n}}, out...)
+		out = append(out, Substitution{Src: f[0], Dst: f[1], File: name, Line: n})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
+	slices.Reverse(out) // appended and reversed: prepending is quadratic
 	return out, nil
 }
 

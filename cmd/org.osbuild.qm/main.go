@@ -36,6 +36,7 @@ func main() {
 	crash.Hook()
 	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cli.HardStop(qmstage.StageName, os.Stderr, cli.StopGrace)()
 	_, err := osbuildstage.Run(ctx, osbuildstage.Config{
 		Paths:       osbuildstage.PathsFromEnv(os.Getenv),
 		Getenv:      os.Getenv,

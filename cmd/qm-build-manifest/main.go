@@ -40,6 +40,7 @@ func main() {
 	crash.Hook()
 	cli.TuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cli.HardStop("qm-build-manifest", os.Stderr, cli.StopGrace)()
 	code := run(ctx, newEnv(), os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -14,6 +14,7 @@ import (
 	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rootfs/atomic"
+	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/stages"
 )
 
@@ -122,7 +123,7 @@ func manifestLock(ctx context.Context, e *env, m *manifest.Manifest, lockFile st
 // readLock reads a lock file and checks its local files; an unreadable file
 // is bad input, its message starting with what.
 func readLock(name, what string) (*blueprints.Lock, error) {
-	f, err := os.Open(name)
+	f, err := input.Open(name)
 	if err != nil {
 		return nil, cli.UsageErrorf("%s%v", what, err)
 	}
@@ -131,7 +132,7 @@ func readLock(name, what string) (*blueprints.Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lock, lock.VerifyLocal(func(p string) (io.ReadCloser, error) { return os.Open(p) })
+	return lock, lock.VerifyLocal(func(p string) (io.ReadCloser, error) { return input.Open(p) })
 }
 
 // parseRepos reads --repo ID=URL; a URL without a scheme is a local
@@ -175,7 +176,7 @@ func ownPackages(c *rootfs.Content, dir, urlDir string) ([]blueprints.LockedPack
 	var out []blueprints.LockedPackage
 	for _, p := range c.Packages {
 		name := filepath.Join(abs, p.FileName())
-		f, err := os.Open(name)
+		f, err := input.Open(name)
 		if err != nil {
 			return nil, cli.UsageErrorf("--rpms %s: package %s is missing: %v", dir, p.Name, err)
 		}
@@ -191,7 +192,7 @@ func ownPackages(c *rootfs.Content, dir, urlDir string) ([]blueprints.LockedPack
 
 // loadBase reads --blueprint into the manifest options.
 func loadBase(mo *manifest.Options, name string) error {
-	f, err := os.Open(name)
+	f, err := input.Open(name)
 	if err != nil {
 		return cli.UsageErrorf("--blueprint: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rootfs/atomic"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/stages/build"
 )
 
@@ -35,7 +35,7 @@ func cmdRequest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, d := range req.DropinDirs {
-		if _, err := cat.AddDir(os.DirFS(d), strings.TrimSuffix(d, "/")); err != nil {
+		if _, err := cat.AddDir(input.DirFS(d), strings.TrimSuffix(d, "/")); err != nil {
 			return err
 		}
 	}

@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/qm-build/qm-build/cmd/internal/cli"
-	"os"
 
 	"github.com/qm-build/qm-build/blueprints"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
+	"github.com/qm-build/qm-build/rpmspec/input"
 )
 
 func cmdBlueprint(ctx context.Context, e *env, args []string) error {
@@ -68,7 +68,7 @@ only.`)
 	}
 	var named []blueprints.Named
 	for _, n := range fs.Args() {
-		f, err := os.Open(n)
+		f, err := input.Open(n)
 		if err != nil {
 			return usageErrorf("%v", err)
 		}

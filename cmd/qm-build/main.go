@@ -26,6 +26,7 @@ func main() {
 	crash.Hook()
 	cli.TuneGC(os.Getenv)
 	ctx, stop := signalContext(context.Background())
+	defer cli.HardStop("qm-build", os.Stderr, cli.StopGrace)()
 	code := run(ctx, newEnv(), os.Args[1:])
 	stop()
 	os.Exit(code)

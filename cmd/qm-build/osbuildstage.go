@@ -11,6 +11,7 @@ import (
 	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/stages/osbuildstage"
 )
@@ -92,7 +93,7 @@ func stageBinary(e *env, path string) (*os.File, error) {
 			return nil, fmt.Errorf("%s is not installed beside qm-build or on PATH: build it (make build) or give --binary", osbuildStageName)
 		}
 	}
-	f, err := os.Open(path)
+	f, err := input.Open(path)
 	if err != nil {
 		return nil, usageErrorf("--binary %s: %v", path, err)
 	}

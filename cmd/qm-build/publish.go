@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/qm-build/qm-build/cmd/internal/cli"
+	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/stages/publish/mirror"
 	"github.com/qm-build/qm-build/stages/publish/oci"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
@@ -96,12 +97,15 @@ func expandInputs(args []string) ([]string, error) {
 	return out, nil
 }
 
+// maxPackageFile bounds an RPM given to publish (read whole into memory).
+const maxPackageFile = 2 << 30
+
 func readInputs(paths []string) ([]mirror.Input, error) {
 	out := make([]mirror.Input, 0, len(paths))
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		data, err := input.ReadFile(p, maxPackageFile)
 		if err != nil {
-			return nil, usageErrorf("%s: %v", p, err)
+			return nil, usageErrorf("%v", err)
 		}
 		out = append(out, mirror.Input{Path: p, Data: data})
 	}

@@ -1,13 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/qm-build/qm-build/cmd/internal/cli"
+	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 	"github.com/qm-build/qm-build/rpmspec/sign"
 	"github.com/qm-build/qm-build/stages"
@@ -111,10 +111,12 @@ func composePackages(ctx context.Context, e *env, pf *planFlags) (*stages.Build,
 }
 
 func loadSignKey(name string) (*sign.Key, error) {
-	f, err := os.Open(name)
+	data, err := input.ReadFile(name, maxSignKey)
 	if err != nil {
 		return nil, usageErrorf("--sign-key: %v", err)
 	}
-	defer f.Close()
-	return sign.LoadKey(io.Reader(f), name)
+	return sign.LoadKey(bytes.NewReader(data), name)
 }
+
+// maxSignKey bounds --sign-key: an OpenPGP secret key is a few KiB.
+const maxSignKey = 1 << 20

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/stages"
 )
@@ -209,7 +212,11 @@ func labelCheckContexts(root, fcPath string) (*selinux.FileContexts, string, err
 	if err != nil {
 		return nil, "", err
 	}
-	tree := filepath.Join(root, "etc/selinux", treePolicyType(root), "contexts/files/file_contexts")
+	pt, err := treePolicyType(root)
+	if err != nil {
+		return nil, "", err
+	}
+	tree := filepath.Join(root, "etc/selinux", pt, "contexts/files/file_contexts")
 	if _, err := os.Stat(tree); err != nil {
 		return qm, "qm.fc (the tree has no policy file_contexts)", nil
 	}
@@ -224,17 +231,23 @@ func labelCheckContexts(root, fcPath string) (*selinux.FileContexts, string, err
 	return fc, tree, nil
 }
 
-func treePolicyType(root string) string {
-	b, err := os.ReadFile(filepath.Join(root, "etc/selinux/config"))
+func treePolicyType(root string) (string, error) {
+	b, err := input.ReadFile(filepath.Join(root, "etc/selinux/config"), maxSELinuxConfig)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", usageErrorf("%v", err)
+	}
 	if err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "SELINUXTYPE="); ok && v != "" && !strings.ContainsAny(v, "/.") {
-				return v
+				return v, nil
 			}
 		}
 	}
-	return "targeted"
+	return "targeted", nil
 }
+
+// maxSELinuxConfig bounds the tree's /etc/selinux/config, a few lines.
+const maxSELinuxConfig = 1 << 20
 
 func hasQMLines(fc *selinux.FileContexts) bool {
 	for _, s := range fc.Specs {

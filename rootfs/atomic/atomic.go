@@ -81,11 +81,17 @@ type File struct {
 }
 
 // Create starts writing name, a path relative to root. The temporary file is
-// created exclusively with mode 0600.
+// created exclusively with mode 0600 and locked until it is committed or
+// aborted (see SweepStale).
 func Create(root *os.Root, name string) (*File, error) {
 	tmp := TempName(name)
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
+		return nil, err
+	}
+	if err := lock(f); err != nil {
+		f.Close()
+		_ = root.Remove(tmp)
 		return nil, err
 	}
 	return &File{File: f, root: root, name: name, tmp: tmp}, nil
@@ -131,7 +137,11 @@ func (f *File) close() error {
 }
 
 // WriteFile writes data to name inside root with the given mode, atomically.
+// First it removes what killed runs left beside name (SweepStale).
 func WriteFile(root *os.Root, name string, data []byte, mode fs.FileMode) error {
+	if _, err := SweepStale(root, name); err != nil {
+		return err
+	}
 	f, err := Create(root, name)
 	if err != nil {
 		return err

@@ -142,3 +142,26 @@ func dearmor(t *testing.T, armored []byte) []byte {
 	require.NoError(t, err)
 	return b.Bytes()
 }
+
+// FuzzLoadKey: any bytes are a secret key that signs, or an error; seeded
+// with a generated key, armored and binary.
+func FuzzLoadKey(f *testing.F) {
+	_, armored, err := sign.Generate("qm-build fuzz", "fuzz@localhost", created)
+	require.NoError(f, err)
+	f.Add(armored)
+	if b, err := armor.Decode(bytes.NewReader(armored)); err == nil {
+		var raw bytes.Buffer
+		_, _ = raw.ReadFrom(b.Body)
+		f.Add(raw.Bytes())
+	}
+	f.Add([]byte("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n=AAAA\n-----END PGP PRIVATE KEY BLOCK-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := sign.LoadKey(bytes.NewReader(data), "fuzz.key")
+		if err != nil {
+			require.Contains(t, err.Error(), "fuzz.key")
+			return
+		}
+		_, err = k.PublicKeyArmored()
+		require.NoError(t, err)
+	})
+}

@@ -8,6 +8,7 @@ import (
 
 	rpmutils "github.com/sassoftware/go-rpmutils"
 
+	rpmheader "github.com/qm-build/qm-build/rpmspec/rpm/header"
 	"github.com/qm-build/qm-build/stages/check/target"
 )
 
@@ -55,6 +56,12 @@ func (c *Context) readRPM(name string) (info *rpmInfo, err error) {
 		}
 	}()
 	info = &rpmInfo{File: name}
+	// The headers as rpm loads them (bounds, layout, file names): a package
+	// rpm cannot load, or one whose file names no tool reads back, is not
+	// checked as if it were fine.
+	if _, err := c.withPackage(name, func(r io.Reader) (*rpmutils.RpmHeader, error) { return nil, rpmheader.Verify(r) }); err != nil {
+		return nil, fmt.Errorf("not a valid RPM: %w", err)
+	}
 	hdr, err := c.withPackage(name, func(r io.Reader) (*rpmutils.RpmHeader, error) { return rpmutils.ReadHeader(r) })
 	if err != nil && !isDigestError(err) {
 		return nil, fmt.Errorf("not a readable RPM: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/rpmspec/rpm/rpmtest"
 	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/test/verifiers"
@@ -38,7 +39,7 @@ func ComposeFacts(t testing.TB, f rootfs.Facts, dropins []string, dirs ...string
 		t.Fatal(err)
 	}
 	for _, d := range dirs {
-		names, err := cat.AddDir(os.DirFS(d), d)
+		names, err := cat.AddDir(input.DirFS(d), d)
 		if err != nil {
 			t.Fatal(err)
 		}

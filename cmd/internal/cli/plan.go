@@ -1,17 +1,15 @@
 package cli
 
 import (
-	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/qm-build/qm-build/rootfs"
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/rpmspec/input"
 )
 
 // PlanFlags are the flags that describe what to build. Commands register the
@@ -65,26 +63,7 @@ const maxHookProgram = 64 << 20
 // readInput reads a regular file of at most limit bytes: a FIFO, a device or
 // a directory is refused rather than read (it could block or never end).
 func readInput(name string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d MiB", name, limit>>20)
-	}
-	return data, nil
+	return input.ReadFile(name, limit)
 }
 
 // TargetFlags: what the image is.
@@ -146,7 +125,7 @@ func (p *PlanFlags) Plan(getenv func(string) string) (*rootfs.Plan, error) {
 		if err != nil || !fi.IsDir() {
 			return nil, UsageErrorf("--dropin-dir %s: not a directory", d)
 		}
-		names, err := cat.AddDir(os.DirFS(d), strings.TrimSuffix(d, "/"))
+		names, err := cat.AddDir(input.DirFS(d), strings.TrimSuffix(d, "/"))
 		if err != nil {
 			return nil, err
 		}

@@ -97,16 +97,10 @@ func EntryLen(e, data []byte) (int64, error) {
 	return end - off, nil
 }
 
-// Check checks every entry of an index against the data store; the error
-// names the entry and its tag.
+// Check checks every entry of an index against the data store, and the
+// layout of their values (Layout); the error names the entry and its tag.
 func Check(index, data []byte) error {
-	for i := 0; i+EntrySize <= len(index); i += EntrySize {
-		e := index[i : i+EntrySize]
-		if _, err := EntryLen(e, data); err != nil {
-			return fmt.Errorf("entry %d (tag %d): %w", i/EntrySize, binary.BigEndian.Uint32(e[:4]), err)
-		}
-	}
-	return nil
+	return Layout(index, data)
 }
 
 // Header is one header structure read in place: its index entries and its

@@ -197,3 +197,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerify: any bytes are either an RPM whose headers rpm would load
+// (Verify) or an error, never a panic; what Verify accepts, Parse reads.
+func FuzzVerify(f *testing.F) {
+	data := edgeRPM(f)
+	f.Add(data)
+	f.Add(data[:header.LeadSize+40])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := header.Verify(bytes.NewReader(b)); err != nil {
+			return
+		}
+		_, _, err := header.Parse(b[header.LeadSize:])
+		require.NoError(t, err)
+	})
+}

@@ -3,6 +3,8 @@ package repodata
 import (
 	"fmt"
 	"strings"
+
+	rpmheader "github.com/qm-build/qm-build/rpmspec/rpm/header"
 )
 
 // depKind is one dependency list of the header, in the order createrepo_c's
@@ -175,7 +177,11 @@ func checkControlChars(p *Package) error {
 		}
 	}
 	for _, f := range p.Files {
-		fields = append(fields, struct{ name, v string }{"file name", f.Path})
+		// A file name may not even have a newline: rpm -ql, filelists'
+		// readers and file contexts read names line by line.
+		if err := rpmheader.CheckFileName(f.Path); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
 	}
 	for _, c := range p.Changelogs {
 		fields = append(fields, struct{ name, v string }{"changelog", c.Author + c.Text})

@@ -13,8 +13,11 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/qm-build/qm-build/rootfs/atomic"
 )
 
 // metadata is one rendered metadata file.
@@ -264,36 +267,28 @@ func writeFile(root *os.Root, name string, data []byte) error {
 
 // WriteFileAtomic writes name inside root through a hidden temporary file
 // beside it and a rename, so that name is either absent, the old file or the
-// complete new one.
+// complete new one; what killed runs left beside name is removed first
+// (rootfs/atomic's temporary files and sweep).
 func WriteFileAtomic(root *os.Root, name string, r io.Reader, mode fs.FileMode) error {
-	tmp := path.Join(path.Dir(name), "."+path.Base(name)+".qm-build-"+randomSuffix())
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if _, err := atomic.SweepStale(root, name); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	f, err := atomic.Create(root, name)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = root.Remove(tmp)
-		}
-	}()
+	defer f.Abort()
 	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	if err := f.Close(); err != nil {
+	if err := f.Chmod(mode); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	if err := root.Chmod(tmp, mode); err != nil {
+	if err := f.Commit(time.Time{}); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	if err := root.Rename(tmp, name); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	ok = true
 	return nil
 }

@@ -63,6 +63,7 @@ func WriteProject(t testing.TB, dir string, key *sign.Key) []string {
 type Spec struct {
 	Name, Version, Release, Arch string
 	Summary                      string
+	Description                  string // default: the summary and a full stop
 	Requires, Provides           []string
 	Files                        map[string]string // path → content
 }
@@ -90,9 +91,12 @@ func build(s Spec) ([]byte, error) {
 	if s.Summary == "" {
 		s.Summary = "test package " + s.Name
 	}
+	if s.Description == "" {
+		s.Description = s.Summary + "."
+	}
 	md := rpmpack.RPMMetaData{
 		Name: s.Name, Version: s.Version, Release: s.Release, Arch: s.Arch, OS: "linux",
-		Summary: s.Summary, Description: s.Summary + ".", Licence: "GPL-2.0-only",
+		Summary: s.Summary, Description: s.Description, Licence: "GPL-2.0-only",
 		BuildHost: "qm-build", Compressor: "gzip", Epoch: rpmpack.NoEpoch, BuildTime: Epoch,
 	}
 	for _, r := range s.Requires {
