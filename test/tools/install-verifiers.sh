@@ -20,6 +20,7 @@ pkgs=(
   skopeo umoci rpmlint shellcheck qemu-user-static busybox-static
   docker-registry systemd bzip2 ca-certificates gnupg seccomp
   podman crun conmon
+  fdisk gdisk qemu-utils e2fsprogs xfsprogs ostree chromium
 )
 
 missing=()
