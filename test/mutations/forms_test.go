@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -20,6 +21,13 @@ func packForms(t *testing.T, dir, arch string) Forms {
 	tools := Tools{Tar: verifiers.Need(t, "tar"), Umoci: verifiers.Need(t, "umoci"), Skopeo: verifiers.Need(t, "skopeo")}
 	f, err := Pack(context.Background(), tools, dir, arch, t.TempDir())
 	require.NoError(t, err)
+	dt := DiskTools{Mke2fs: verifiers.Need(t, "mke2fs"), MkfsXFS: verifiers.Need(t, "mkfs.xfs"), Sgdisk: verifiers.Need(t, "sgdisk"),
+		QemuImg: verifiers.Need(t, "qemu-img"), OSTree: verifiers.Need(t, "ostree")}
+	t0 := time.Now()
+	d, err := PackDisk(context.Background(), dt, dir, arch, t.TempDir())
+	t.Logf("PackDisk %v", time.Since(t0))
+	require.NoError(t, err)
+	f.Raw, f.QCOW2 = d.Raw, d.QCOW2
 	return f
 }
 
@@ -45,7 +53,9 @@ func checkForms(t *testing.T, dir, arch string, m Mutation) map[string][]string 
 	found := map[string][]string{}
 	var want []string
 	for _, f := range packForms(t, dir, arch).Specs() {
+		t0 := time.Now()
 		r := runCheck(t, f[1], m.Arch, m.Allow)
+		t.Logf("check %s %v", f[0], time.Since(t0))
 		if f[0] != "tree" {
 			require.Equal(t, arch, r.Arch, "%s: the architecture the image config records", f[0])
 		}

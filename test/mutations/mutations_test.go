@@ -57,6 +57,7 @@ var goodDir string
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	RemoveDiskTemplates()
 	if goodDir != "" {
 		os.RemoveAll(goodDir)
 	}

@@ -16,11 +16,19 @@ const RefName = "test"
 // reads.
 type Forms struct {
 	Tree, OCI, OCIArchive, DockerArchive string
+	// Raw and QCOW2 are the tree as a GPT disk image (PackDisk).
+	Raw, QCOW2 string
 }
 
 // Specs lists the forms by name, in a fixed order.
 func (f Forms) Specs() [][2]string {
-	return [][2]string{{"tree", f.Tree}, {"oci", f.OCI}, {"oci-archive", f.OCIArchive}, {"docker-archive", f.DockerArchive}}
+	out := [][2]string{{"tree", f.Tree}, {"oci", f.OCI}, {"oci-archive", f.OCIArchive}, {"docker-archive", f.DockerArchive}}
+	for _, x := range [][2]string{{"raw", f.Raw}, {"qcow2", f.QCOW2}} {
+		if x[1] != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // Tools are the real programs that pack a tree (paths, or names on $PATH).
