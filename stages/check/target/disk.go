@@ -470,8 +470,8 @@ func qcow2ToRaw(ctx context.Context, file, dir string, progress func(string)) (*
 		return nil, fmt.Errorf("%s: qemu-img info: %w%s", file, err, stderrOf(err))
 	}
 	var info struct {
-		Backing string `json:"backing-filename"`
-		Format  string `json:"format"`
+		Backing  string `json:"backing-filename"`
+		Format   string `json:"format"`
 		Specific struct {
 			Data struct {
 				DataFile string `json:"data-file"`

@@ -18,6 +18,8 @@ import (
 // is an OCI image) produces one, and flattenImage turns it into the same FS.
 type imageSpec struct {
 	arch      string
+	labels    map[string]string // the config's labels
+	digest    string            // the manifest's digest (a docker archive's: its config's, the image ID)
 	layers    []layerSource
 	blobBytes int64 // the layers' stored sizes, for the spool's default limit
 }

@@ -156,7 +156,14 @@ func (t *Target) openImage(ctx context.Context, k Kind, o Options, read func() (
 	if err != nil {
 		return err
 	}
-	t.FS, t.Arch = fsys, img.arch
+	t.FS, t.Arch, t.Digest = fsys, img.arch, img.digest
+	if isBootc(img.labels) {
+		t.Bootc = true
+		t.Notes = append(t.Notes, "a bootc image (its config labels "+bootcLabel(img.labels)+"): /etc is the image's /etc (or /usr/etc), the kernel arguments are /usr/lib/bootc/kargs.d's")
+		if t.FS, err = bootcLayout(fsys, &t.Notes); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
