@@ -23,6 +23,9 @@ type DiskTools struct {
 type Disk struct {
 	Raw, QCOW2 string // target specs: disk:FILE
 	OSTree     string // ostree:REPO:REF
+	// OSTreeSkipped says why there is no ostree commit: the tree holds a
+	// file ostree cannot store (a device node, a FIFO, a socket).
+	OSTreeSkipped string
 }
 
 // dpsRoot is the DPS root partition type of each architecture.
@@ -96,6 +99,7 @@ func separateMounts(dir string) []separateMount {
 // which needs root; ext4 otherwise), partitioned by sgdisk; then converts it
 // to qcow2 with qemu-img. The tree is left as it was.
 func PackDisk(ctx context.Context, tools DiskTools, dir, arch, work string) (Disk, error) {
+	var disk Disk
 	typ := dpsRoot[arch]
 	if typ == "" {
 		return Disk{}, fmt.Errorf("packing %s as a disk: unknown architecture %q", dir, arch)
@@ -192,11 +196,17 @@ func PackDisk(ctx context.Context, tools DiskTools, dir, arch, work string) (Dis
 		}
 		os.Remove(p.img)
 	}
+	if d, err := packOSTree(ctx, tools, run, dir, work); err != nil {
+		return Disk{}, err
+	} else {
+		disk.OSTree, disk.OSTreeSkipped = d.OSTree, d.OSTreeSkipped
+	}
 	qcow := filepath.Join(work, "disk.qcow2")
 	if err := run(tools.QemuImg, "convert", "-f", "raw", "-O", "qcow2", raw, qcow); err != nil {
 		return Disk{}, err
 	}
-	return Disk{Raw: "disk:" + raw, QCOW2: "disk:" + qcow}, nil
+	disk.Raw, disk.QCOW2 = "disk:"+raw, "disk:"+qcow
+	return disk, nil
 }
 
 var templates struct {
@@ -300,4 +310,41 @@ func treeSize(dir string) (int64, error) {
 		return nil
 	})
 	return n, err
+}
+
+// packOSTree commits the tree to a bare ostree repository the way an
+// ostree image is composed: /etc moves to /usr/etc (the tree is copied
+// first), owners, modes and SELinux labels are kept (ostree commit as root).
+func packOSTree(ctx context.Context, tools DiskTools, run func(string, ...string) error, dir, work string) (Disk, error) {
+	var special string
+	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe|os.ModeSocket) != 0 && special == "" {
+			special = strings.TrimPrefix(p, dir)
+		}
+		return nil
+	})
+	if special != "" {
+		return Disk{OSTreeSkipped: "ostree stores no device nodes, FIFOs or sockets: " + special}, nil
+	}
+	tree := filepath.Join(work, "ostree-tree")
+	repo := filepath.Join(work, "ostree-repo")
+	if err := run("cp", "-a", dir, tree); err != nil {
+		return Disk{}, err
+	}
+	defer os.RemoveAll(tree)
+	if _, err := os.Lstat(filepath.Join(tree, "usr/etc")); os.IsNotExist(err) {
+		if err := os.MkdirAll(filepath.Join(tree, "usr"), 0o755); err != nil {
+			return Disk{}, err
+		}
+		if err := os.Rename(filepath.Join(tree, "etc"), filepath.Join(tree, "usr/etc")); err != nil {
+			return Disk{}, err
+		}
+	}
+	if err := run(tools.OSTree, "init", "--repo="+repo, "--mode=bare"); err != nil {
+		return Disk{}, err
+	}
+	if err := run(tools.OSTree, "commit", "--repo="+repo, "--branch=qm", "--timestamp=2023-11-14T22:13:20Z", "--subject=qm-build test", "--tree=dir="+tree); err != nil {
+		return Disk{}, err
+	}
+	return Disk{OSTree: "ostree:" + repo + ":qm"}, nil
 }

@@ -81,7 +81,7 @@ type imageConfig struct {
 	Config       struct {
 		Labels map[string]string `json:"Labels"`
 	} `json:"config"`
-	RootFS       struct {
+	RootFS struct {
 		Type    string   `json:"type"`
 		DiffIDs []string `json:"diff_ids"`
 	} `json:"rootfs"`
