@@ -92,6 +92,8 @@ type Report struct {
 	Bootc bool `json:"bootc,omitempty"`
 	// Notes say how the image was read (partitions and mounts, layouts).
 	Notes []string `json:"notes,omitempty"`
+	// Allowed are the allow file's statements, with their reasons.
+	Allowed []AllowStatement `json:"allowed,omitempty"`
 	// Rules is how many rules ran against the target.
 	Rules int `json:"rules"`
 	// Errors and Warnings are the findings, apart, each sorted by rule, path
