@@ -164,6 +164,9 @@ func openDisk(ctx context.Context, t *Target, arg string, o Options) (err error)
 		if m.part.fs.Type == "" {
 			return fmt.Errorf("%s mounts partition %d on %s, whose file system qm-build does not know (it reads ext2/3/4, XFS and FAT)", m.by, m.part.Number, m.where)
 		}
+		if o.Progress != nil {
+			o.Progress(fmt.Sprintf("mounting partition %d on %s", m.part.Number, m.where))
+		}
 		u, err := loopMount(d.image, m.part.Start, m.part.Size, m.part.fs.Type, filepath.Join(mnt, rel(r)))
 		if err != nil {
 			return fmt.Errorf("partition %d (%s on %s): %w", m.part.Number, m.part.fs.Type, m.where, err)

@@ -36,7 +36,7 @@ type layerSource struct {
 
 // flattenImage applies every layer, verifying each blob as it streams by,
 // into a tree whose file contents go to a spool in workDir.
-func flattenImage(ctx context.Context, img *imageSpec, workDir string, lim Limits) (*imageFS, error) {
+func flattenImage(ctx context.Context, img *imageSpec, workDir string, lim Limits, progress func(string)) (*imageFS, error) {
 	if len(img.layers) > lim.MaxLayers {
 		return nil, &LimitError{Limit: "MaxLayers", Value: int64(lim.MaxLayers), What: fmt.Sprintf("an image of %d layers", len(img.layers))}
 	}
@@ -45,6 +45,7 @@ func flattenImage(ctx context.Context, img *imageSpec, workDir string, lim Limit
 		return nil, err
 	}
 	t := newTree(sp, lim)
+	t.progress, t.layers = progress, len(img.layers)
 	for i, l := range img.layers {
 		if err := applyLayer(ctx, t, l, int16(i+1)); err != nil {
 			sp.Close()

@@ -152,7 +152,7 @@ func (t *Target) openImage(ctx context.Context, k Kind, o Options, read func() (
 	if t.workDir, err = newWorkDir(o.TempDir); err != nil {
 		return err
 	}
-	fsys, err := flattenImage(ctx, img, t.workDir, o.Limits)
+	fsys, err := flattenImage(ctx, img, t.workDir, o.Limits, o.Progress)
 	if err != nil {
 		return err
 	}
