@@ -343,7 +343,7 @@ func packOSTree(ctx context.Context, tools DiskTools, run func(string, ...string
 	if err := run(tools.OSTree, "init", "--repo="+repo, "--mode=bare"); err != nil {
 		return Disk{}, err
 	}
-	if err := run(tools.OSTree, "commit", "--repo="+repo, "--branch=qm", "--timestamp=2023-11-14T22:13:20Z", "--subject=qm-build test", "--tree=dir="+tree); err != nil {
+	if err := run(tools.OSTree, "commit", "--repo="+repo, "--branch=qm", "--fsync=false", "--timestamp=2023-11-14T22:13:20Z", "--subject=qm-build test", "--tree=dir="+tree); err != nil {
 		return Disk{}, err
 	}
 	return Disk{OSTree: "ostree:" + repo + ":qm"}, nil

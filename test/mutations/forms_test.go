@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -23,9 +22,7 @@ func packForms(t *testing.T, dir, arch string) Forms {
 	require.NoError(t, err)
 	dt := DiskTools{Mke2fs: verifiers.Need(t, "mke2fs"), MkfsXFS: verifiers.Need(t, "mkfs.xfs"), Sgdisk: verifiers.Need(t, "sgdisk"),
 		QemuImg: verifiers.Need(t, "qemu-img"), OSTree: verifiers.Need(t, "ostree")}
-	t0 := time.Now()
 	d, err := PackDisk(context.Background(), dt, dir, arch, t.TempDir())
-	t.Logf("PackDisk %v", time.Since(t0))
 	require.NoError(t, err)
 	f.Raw, f.QCOW2, f.OSTree, f.OSTreeSkipped = d.Raw, d.QCOW2, d.OSTree, d.OSTreeSkipped
 	if f.OSTreeSkipped != "" {
@@ -59,9 +56,7 @@ func checkForms(t *testing.T, dir, arch string, m Mutation) map[string][]string 
 	found := map[string][]string{}
 	var want []string
 	for _, f := range packForms(t, dir, arch).Specs() {
-		t0 := time.Now()
 		r := runCheck(t, f[1], m.Arch, m.Allow)
-		t.Logf("check %s %v", f[0], time.Since(t0))
 		if f[0] != "tree" && f[0] != "ostree" {
 			require.Equal(t, arch, r.Arch, "%s: the architecture the image config (or the root partition's type) records", f[0])
 		}

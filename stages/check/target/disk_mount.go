@@ -11,8 +11,10 @@ import (
 
 // mountOptions are the file-system options of a mount that never writes:
 // ext4 without replaying its journal, XFS without log recovery (a dirty log
-// is refused by the kernel rather than replayed).
-var mountOptions = map[string]string{"ext4": "noload", "xfs": "norecovery", "vfat": ""}
+// is refused by the kernel rather than replayed) and whatever its UUID (XFS
+// refuses a second file system with a mounted one's UUID: the same image
+// checked twice at once, or an image made from the host's own template).
+var mountOptions = map[string]string{"ext4": "noload", "xfs": "norecovery,nouuid", "vfat": ""}
 
 // loopMount mounts the file system at [off, off+size) of img read-only on
 // dir, through a read-only loop device that is freed when the mount goes
