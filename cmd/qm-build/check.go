@@ -11,7 +11,7 @@ import (
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "check", `qm-build check TARGET [--arch x86_64|aarch64] [--profile default|strict]
-               [--allow FILE] [--output text|json|sarif|html] [--keyring FILE] [--quiet]
+               [--allow FILE] [--output text|json|sarif|html] [--keyring FILE]
   qm-build check --list-rules [--output text|json]
 
 Checks a finished image offline for QM's freedom-from-interference promises.
@@ -26,7 +26,6 @@ SIGINT or SIGTERM interrupted the check.`)
 	profile := fs.String("profile", "default", "failing severity: default (errors) or strict (errors and warnings)")
 	allow := fs.String("allow", "", "allow file declaring what the image may have beyond QM's defaults (see the README)")
 	output := fs.String("output", "text", "report format: text, json, sarif, or html (one self-contained page for safety assessors)")
-	quiet := fs.Bool("quiet", false, "no progress line on the terminal")
 	keyring := fs.String("keyring", "", "OpenPGP public keys (armored or binary) the packages' signatures must verify against")
 	listRules := fs.Bool("list-rules", false, "list the rules and exit")
 	if err := parseFlags(fs, args); err != nil {
@@ -47,9 +46,6 @@ SIGINT or SIGTERM interrupted the check.`)
 	o, err := checkOptions(*arch, *profile, *allow, *keyring)
 	if err != nil {
 		return err
-	}
-	if *quiet {
-		e.tty = false
 	}
 	e.progress("reading %s", fs.Arg(0))
 	t, err := target.OpenContext(ctx, fs.Arg(0), target.Options{Arch: o.Arch, Progress: func(s string) { e.progress("reading %s: %s", fs.Arg(0), s) }})
