@@ -533,15 +533,3 @@ func detectDisk(p string, fi fs.FileInfo) bool {
 
 func ioSection(f *os.File, off, n int64) *io.SectionReader { return io.NewSectionReader(f, off, n) }
 
-// diskWorkers is Walk's parallelism on a mounted image: reading an inode
-// the kernel has not cached waits on the loop device, so more directories
-// are read at once than on a tree whose inodes are cached.
-const diskWorkers = 16
-
-// Walk is the directory walk with more workers (see diskWorkers).
-func (d *diskFS) Walk(fn WalkFunc, o WalkOptions) error {
-	if o.Workers <= 0 {
-		o.Workers = diskWorkers
-	}
-	return d.dirFS.Walk(fn, o)
-}
