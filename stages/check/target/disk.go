@@ -532,4 +532,3 @@ func detectDisk(p string, fi fs.FileInfo) bool {
 }
 
 func ioSection(f *os.File, off, n int64) *io.SectionReader { return io.NewSectionReader(f, off, n) }
-
