@@ -3,9 +3,11 @@ package target
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"os/exec"
@@ -336,10 +338,7 @@ func FuzzReadPartitions(f *testing.F) {
 	copy(mbr[446:], []byte{0x80, 0, 0, 0, 0x83, 0, 0, 0, 0x10, 0, 0, 0, 0x20, 0, 0, 0})
 	copy(mbr[462:], []byte{0, 0, 0, 0, 0x05, 0, 0, 0, 0x30, 0, 0, 0, 0x40, 0, 0, 0})
 	f.Add(mbr)
-	gpt := bytes.Clone(mbr)
-	gpt[446+4] = 0xee
-	copy(gpt[512:], "EFI PART")
-	f.Add(gpt)
+	f.Add(seedGPT())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tab, err := ReadPartitions(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
@@ -373,4 +372,40 @@ func FuzzProbeFileSystem(f *testing.F) {
 			t.Fatalf("a name without a file system: %+v", fs)
 		}
 	})
+}
+
+// seedGPT is a valid GPT of 128 sectors with one root partition, for the
+// fuzzer to start from (the CRCs right, so mutations reach the entries).
+func seedGPT() []byte {
+	img := make([]byte, 128*512)
+	img[510], img[511] = 0x55, 0xaa
+	copy(img[446:], []byte{0, 0, 2, 0, 0xee, 0, 0, 0, 1, 0, 0, 0, 127, 0, 0, 0})
+	le := binary.LittleEndian
+	e := img[1024:]
+	copy(e[0:16], []byte{0xe3, 0xbc, 0x68, 0x4f, 0xcd, 0xe8, 0xb1, 0x4d, 0x96, 0xe7, 0xfb, 0xca, 0xf9, 0x84, 0xb7, 0x09})
+	e[16] = 1
+	le.PutUint64(e[32:], 40)
+	le.PutUint64(e[40:], 100)
+	copy(e[56:], []byte{'r', 0, 'o', 0, 'o', 0, 't', 0})
+	h := img[512:]
+	copy(h, "EFI PART")
+	le.PutUint32(h[8:], 0x00010000)
+	le.PutUint32(h[12:], 92)
+	le.PutUint64(h[24:], 1)
+	le.PutUint64(h[32:], 127)
+	le.PutUint64(h[40:], 34)
+	le.PutUint64(h[48:], 120)
+	le.PutUint64(h[72:], 2)
+	le.PutUint32(h[80:], 4)
+	le.PutUint32(h[84:], 128)
+	le.PutUint32(h[88:], crc32.ChecksumIEEE(img[1024:1024+4*128]))
+	le.PutUint32(h[16:], crc32.ChecksumIEEE(h[:92]))
+	return img
+}
+
+func TestSeedGPTIsValid(t *testing.T) {
+	tab, err := ReadPartitions(bytes.NewReader(seedGPT()), 128*512)
+	require.NoError(t, err)
+	require.Equal(t, []Partition{{Number: 1, Start: 40 * 512, Size: 61 * 512, Type: gptRootX86_64,
+		UUID: "00000001-0000-0000-0000-000000000000", Name: "root"}}, tab.Partitions)
 }
