@@ -11,7 +11,7 @@ import (
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "check", `qm-build check TARGET [--arch x86_64|aarch64] [--profile default|strict]
-               [--allow FILE] [--output text|json|sarif] [--keyring FILE]
+               [--allow FILE] [--output text|json|sarif|html] [--keyring FILE]
   qm-build check --list-rules [--output text|json]
 
 Checks a finished image offline for QM's freedom-from-interference promises.
@@ -25,7 +25,7 @@ SIGINT or SIGTERM interrupted the check.`)
 	arch := fs.String("arch", "", "architecture every ELF file must have: x86_64 or aarch64 (default: what the image records, else its majority)")
 	profile := fs.String("profile", "default", "failing severity: default (errors) or strict (errors and warnings)")
 	allow := fs.String("allow", "", "allow file declaring what the image may have beyond QM's defaults (see docs/check.md)")
-	output := fs.String("output", "text", "report format: text, json or sarif")
+	output := fs.String("output", "text", "report format: text, json, sarif, or html (one self-contained page for safety assessors)")
 	keyring := fs.String("keyring", "", "OpenPGP public keys (armored or binary) the packages' signatures must verify against")
 	listRules := fs.Bool("list-rules", false, "list the rules and exit")
 	if err := parseFlags(fs, args); err != nil {
@@ -40,7 +40,7 @@ SIGINT or SIGTERM interrupted the check.`)
 	if fs.NArg() != 1 {
 		return usageErrorf("want exactly one TARGET, got %d (see --help)", fs.NArg())
 	}
-	if err := outputFormat(*output, "text", "json", "sarif"); err != nil {
+	if err := outputFormat(*output, "text", "json", "sarif", "html"); err != nil {
 		return err
 	}
 	o, err := checkOptions(*arch, *profile, *allow, *keyring)
@@ -48,7 +48,7 @@ SIGINT or SIGTERM interrupted the check.`)
 		return err
 	}
 	e.progress("reading %s", fs.Arg(0))
-	t, err := target.OpenContext(ctx, fs.Arg(0), target.Options{Arch: o.Arch})
+	t, err := target.OpenContext(ctx, fs.Arg(0), target.Options{Arch: o.Arch, Progress: func(s string) { e.progress("reading %s: %s", fs.Arg(0), s) }})
 	if err != nil {
 		e.progressDone()
 		return err
@@ -65,6 +65,8 @@ SIGINT or SIGTERM interrupted the check.`)
 		err = check.WriteJSON(e.stdout, r)
 	case "sarif":
 		err = check.WriteSARIF(e.stdout, r, check.Rules(), toolVersion)
+	case "html":
+		err = check.WriteHTML(e.stdout, r, check.Rules(), toolVersion)
 	default:
 		err = check.WriteText(e.stdout, r)
 	}

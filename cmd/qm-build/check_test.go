@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/test/verifiers"
 )
 
 // builtTree runs `qm-build build --dropin all` and returns OUT/tree.
@@ -131,4 +133,48 @@ func TestCheckExitStatusOfTheProcess(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	require.Equal(t, exitFailure, ee.ExitCode())
 	require.True(t, strings.Contains(string(out), "QM113"), string(out))
+}
+
+// TestCheckHTMLOutput: --output html writes the evidence page, with the
+// finding and the allow file's reason, and the exit status of the verdict.
+func TestCheckHTMLOutput(t *testing.T) {
+	tree := builtTree(t)
+	writeFile(t, filepath.Join(tree, "etc/containers/systemd/qm.container.d/90-rw.conf"), "[Container]\nReadOnly=false\n")
+	r := runCLI(t, nil, "check", "--output", "html", tree)
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	require.True(t, strings.HasPrefix(r.stdout, "<!DOCTYPE html>"))
+	require.Contains(t, r.stdout, "QM106 error")
+	require.Contains(t, r.stdout, "/etc/containers/systemd/qm.container.d/90-rw.conf:2")
+	allow := filepath.Join(t.TempDir(), "qm.allow")
+	writeFile(t, allow, "writable-qm # the map updater writes its cache in QM's root\n")
+	r = runCLI(t, nil, "check", "--output", "html", "--allow", allow, tree)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Contains(t, r.stdout, "the map updater writes its cache in QM&#39;s root")
+	require.Contains(t, r.stdout, ">passed<")
+}
+
+// TestCheckProgressOnATerminal runs the real process on a pseudo-terminal
+// (util-linux script): the progress line is drawn there, and not with
+// --quiet, nor when stderr is not a terminal.
+func TestCheckProgressOnATerminal(t *testing.T) {
+	script := verifiers.Need(t, "script")
+	tree := builtTree(t)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	onTTY := func(args ...string) string {
+		cmd := exec.Command(script, "-qec", exe+" "+strings.Join(args, " ")+" >/dev/null", "/dev/null")
+		cmd.Env = append(os.Environ(), "QM_BUILD_AS_MAIN=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(out))
+		return string(out)
+	}
+	out := onTTY("check", tree)
+	require.Contains(t, out, "\r\x1b[Kreading "+tree)
+	require.Contains(t, out, "\r\x1b[Kchecking "+tree)
+	require.NotContains(t, onTTY("check", "--quiet", tree), "\x1b[K")
+	cmd := cliCommand(t, "check", tree)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run())
+	require.Empty(t, stderr.String(), "no progress when stderr is not a terminal")
 }

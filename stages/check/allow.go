@@ -54,6 +54,24 @@ var allowKeywords = map[string]allowKeyword{
 	"hook":           {1, true, validHookName, func(p *Policy, v string) { p.Hooks = append(p.Hooks, v) }},
 }
 
+// AllowStatement is one statement of an allow file, kept for the evidence
+// report: where it is, what it allows, and why (the comment on its line, or
+// the comment lines right above it).
+type AllowStatement struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Keyword string `json:"keyword"`
+	Value   string `json:"value,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// allowRules are the rules that consult each allow statement.
+var allowRules = map[string][]string{
+	"asil-unit": {"QM203"}, "writable-qm": {"QM106"}, "tcp-controller": {"QM503"},
+	"device": {"QM110", "QM111"}, "setuid": {"QM601"}, "volume": {"QM109"}, "symlink": {"QM605"},
+	"memory-max": {"QM302"}, "memory-high": {"QM302"}, "cpu-weight": {"QM301"}, "hook": {"QM111", "QM119"},
+}
+
 // validHookName accepts a hooks.d file name (NAME.json, no directory).
 func validHookName(v string) error {
 	if !strings.HasSuffix(v, ".json") || strings.ContainsAny(v, "/\x00") || v == ".json" {
@@ -75,16 +93,28 @@ func ParseAllow(r io.Reader, name string) (Policy, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	n := 0
+	var above []string // the comment lines just above a statement: its reason
 	for sc.Scan() {
 		n++
 		line := sc.Text()
+		comment := ""
 		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
+			line, comment = line[:i], strings.TrimSpace(strings.TrimLeft(line[i:], "#"))
 		}
 		fields := strings.Fields(line)
 		if len(fields) == 0 {
+			if comment != "" {
+				above = append(above, comment)
+			} else {
+				above = nil
+			}
 			continue
 		}
+		reason := comment
+		if reason == "" {
+			reason = strings.Join(above, " ")
+		}
+		above = nil
 		bad := func(format string, args ...any) {
 			errs = append(errs, &rpmspec.InputError{File: name, Line: n, Field: fields[0], Msg: fmt.Sprintf(format, args...)})
 		}
@@ -112,6 +142,7 @@ func ParseAllow(r io.Reader, name string) (Policy, error) {
 			}
 		}
 		kw.apply(&p, v)
+		p.Statements = append(p.Statements, AllowStatement{File: name, Line: n, Keyword: fields[0], Value: v, Reason: reason})
 	}
 	if err := sc.Err(); err != nil {
 		errs = append(errs, &rpmspec.InputError{File: name, Line: n + 1, Msg: err.Error()})

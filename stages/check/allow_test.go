@@ -18,6 +18,11 @@ func TestParseAllowFull(t *testing.T) {
 	defer f.Close()
 	p, err := ParseAllow(f, "full.allow")
 	require.NoError(t, err)
+	require.Len(t, p.Statements, 12)
+	require.Equal(t, AllowStatement{File: "full.allow", Line: 2, Keyword: "asil-unit", Value: "brakes.service",
+		Reason: "Every statement of the allow file, once (the README's example)."}, p.Statements[0])
+	require.Equal(t, AllowStatement{File: "full.allow", Line: 4, Keyword: "writable-qm"}, p.Statements[2])
+	p.Statements = nil
 	require.Equal(t, Policy{
 		ASILUnits:      []string{"brakes.service", "steering.service"},
 		WritableQM:     true,
@@ -56,6 +61,29 @@ func TestParseAllowErrors(t *testing.T) {
 	require.Len(t, es, len(want), err.Error())
 	for i, w := range want {
 		require.Contains(t, es[i].Error(), w)
+	}
+}
+
+// TestAllowReasons: a statement's reason is the comment on its line, else
+// the comment lines right above it; a blank line ends a comment block.
+func TestAllowReasons(t *testing.T) {
+	for _, tc := range []struct{ name, text, want string }{
+		{"trailing comment", "setuid /usr/bin/sudo # the vendor's updater needs it\n", "the vendor's updater needs it"},
+		{"comment block above", "# brakes run ASIL-B\n# (safety case 12)\nasil-unit brakes.service\n", "brakes run ASIL-B (safety case 12)"},
+		{"blank line between", "# unrelated\n\nwritable-qm\n", ""},
+		{"trailing wins", "# above\nwritable-qm # here\n", "here"},
+		{"no reason", "writable-qm\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ParseAllow(strings.NewReader(tc.text), "a.allow")
+			require.NoError(t, err)
+			require.Len(t, p.Statements, 1)
+			require.Equal(t, tc.want, p.Statements[0].Reason)
+			require.NotEmpty(t, allowRules[p.Statements[0].Keyword], "every keyword names the rules that consult it")
+		})
+	}
+	for kw := range allowKeywords {
+		require.NotEmpty(t, allowRules[kw], "%s: the rules that consult it", kw)
 	}
 }
 

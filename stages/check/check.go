@@ -53,7 +53,8 @@ func Run(ctx context.Context, t *target.Target, o Options) (*Report, error) {
 		}
 		return nil, target.Error(t.Spec, fmt.Errorf("walking the image: %w", err))
 	}
-	r := &Report{Target: t.Spec, Kind: string(t.Kind), Arch: c.Arch, Profile: o.Profile, Errors: []Finding{}, Warnings: []Finding{}}
+	r := &Report{Target: t.Spec, Kind: string(t.Kind), Arch: c.Arch, Profile: o.Profile, Errors: []Finding{}, Warnings: []Finding{},
+		Digest: t.Digest, Bootc: t.Bootc, Notes: t.Notes, Allowed: o.Policy.Statements}
 	for _, rule := range rules {
 		if rule.Scope != scope {
 			continue

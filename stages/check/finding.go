@@ -85,6 +85,15 @@ type Report struct {
 	Kind    string  `json:"kind"`
 	Arch    string  `json:"arch,omitempty"`
 	Profile Profile `json:"profile"`
+	// Digest names the image (a manifest digest, an ostree commit), when
+	// its form has one.
+	Digest string `json:"digest,omitempty"`
+	// Bootc says the image declares itself a bootc image.
+	Bootc bool `json:"bootc,omitempty"`
+	// Notes say how the image was read (partitions and mounts, layouts).
+	Notes []string `json:"notes,omitempty"`
+	// Allowed are the allow file's statements, with their reasons.
+	Allowed []AllowStatement `json:"allowed,omitempty"`
 	// Rules is how many rules ran against the target.
 	Rules int `json:"rules"`
 	// Errors and Warnings are the findings, apart, each sorted by rule, path

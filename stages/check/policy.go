@@ -42,6 +42,9 @@ type Policy struct {
 	// Hooks are OCI hook file names (hooks.d/NAME.json) allowed to run for
 	// QM although they are not QM's device hooks.
 	Hooks []string
+	// Statements are the allow file's statements with their reasons (empty
+	// for a policy made from a build plan).
+	Statements []AllowStatement
 }
 
 // PolicyFromPlan is what a build plan asked for: the expectations for the tree

@@ -16,11 +16,22 @@ const RefName = "test"
 // reads.
 type Forms struct {
 	Tree, OCI, OCIArchive, DockerArchive string
+	// Raw and QCOW2 are the tree as a GPT disk image, OSTree as an ostree
+	// commit (PackDisk), Bootc the OCI image labelled as a bootc image
+	// (PackBootc).
+	Raw, QCOW2, OSTree, Bootc string
+	OSTreeSkipped             string
 }
 
 // Specs lists the forms by name, in a fixed order.
 func (f Forms) Specs() [][2]string {
-	return [][2]string{{"tree", f.Tree}, {"oci", f.OCI}, {"oci-archive", f.OCIArchive}, {"docker-archive", f.DockerArchive}}
+	out := [][2]string{{"tree", f.Tree}, {"oci", f.OCI}, {"oci-archive", f.OCIArchive}, {"docker-archive", f.DockerArchive}}
+	for _, x := range [][2]string{{"raw", f.Raw}, {"qcow2", f.QCOW2}, {"ostree", f.OSTree}, {"bootc", f.Bootc}} {
+		if x[1] != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // Tools are the real programs that pack a tree (paths, or names on $PATH).
@@ -70,4 +81,17 @@ func Pack(ctx context.Context, tools Tools, dir, arch, work string) (Forms, erro
 		}
 	}
 	return f, nil
+}
+
+// PackBootc tags the packed OCI layout's image again as a bootc image (the
+// label containers.bootc=1, as bootc's base images carry) and returns its
+// spec.
+func PackBootc(ctx context.Context, tools Tools, f Forms, arch string) (string, error) {
+	layout := strings.TrimSuffix(strings.TrimPrefix(f.OCI, "oci:"), ":"+RefName)
+	out, err := exec.CommandContext(ctx, tools.Umoci, "config", "--no-history", "--image", layout+":"+RefName,
+		"--tag", "bootc", "--config.label", "containers.bootc=1").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("packing a bootc image: umoci config: %w\n%s", err, out)
+	}
+	return "oci:" + layout + ":bootc", nil
 }

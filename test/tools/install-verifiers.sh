@@ -21,6 +21,7 @@ pkgs=(
   docker-registry systemd bzip2 ca-certificates gnupg seccomp
   podman crun conmon
   zsh fish bash-completion man-db groff-base
+  fdisk gdisk qemu-utils e2fsprogs xfsprogs ostree chromium
 )
 
 missing=()

@@ -52,7 +52,7 @@ func readDockerArchive(ctx context.Context, a *archive, ref string, lim Limits) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Config, err)
 	}
-	img := &imageSpec{arch: NormalizeArch(cfg.Architecture)}
+	img := &imageSpec{arch: NormalizeArch(cfg.Architecture), labels: cfg.Config.Labels, digest: cfgDigest.String()}
 	for i, name := range m.Layers {
 		sr, err := a.open(name)
 		if err != nil {

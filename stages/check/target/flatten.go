@@ -19,6 +19,10 @@ import (
 // a reason; nothing is dropped because it looks unsafe. Links are kept as
 // written, and resolved later the way the kernel does inside the image root.
 type tree struct {
+	// progress, when set, hears how far the layers are (every few thousand
+	// entries).
+	progress func(string)
+	layers   int
 	root     *node
 	spool    *spool
 	lim      Limits
@@ -74,6 +78,9 @@ func newTree(sp *spool, lim Limits) *tree {
 		nlinks: map[uint32]uint32{}}
 }
 
+// progressEvery is how often (in tar entries) a progress line is updated.
+const progressEvery = 4096
+
 // applyTar applies one layer's tar stream.
 func (t *tree) applyTar(ctx context.Context, r io.Reader, layer int16) error {
 	t.layer = layer
@@ -90,6 +97,9 @@ func (t *tree) applyTar(ctx context.Context, r io.Reader, layer int16) error {
 			return fmt.Errorf("reading the tar stream: %w", err)
 		}
 		t.headers++
+		if t.progress != nil && t.headers%progressEvery == 0 {
+			t.progress(fmt.Sprintf("layer %d of %d: %d entries read", layer, t.layers, t.headers))
+		}
 		if t.headers > t.lim.MaxHeaders {
 			return &LimitError{Limit: "MaxHeaders", Value: int64(t.lim.MaxHeaders), What: "tar headers in the layers"}
 		}

@@ -50,6 +50,10 @@ func forms() []form {
 			func(ctx context.Context, t *Target, arg string, o Options) error {
 				return t.openPackages(ctx, KindRPMs, arg)
 			}},
+		{KindDisk, "disk", "disk:IMAGE[:N]", "a raw or qcow2 disk image (GPT or MBR), mounted as it boots; N picks the root partition",
+			detectDisk, openDisk},
+		{KindOSTree, "ostree", "ostree:REPO:REF", "an ostree commit, laid out as a deployment (/usr/etc as /etc)",
+			detectOSTree, openOSTree},
 		{KindTree, "dir", "DIR (or dir:DIR)", "an image tree (osbuild's exported tree, any rootfs)", nil,
 			func(ctx context.Context, t *Target, arg string, o Options) error { return t.openTree(ctx, arg) }},
 	}

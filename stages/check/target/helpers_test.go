@@ -20,5 +20,5 @@ func flattenBytes(dir string, lim Limits, layers ...[]byte) (*imageFS, error) {
 		})
 		img.blobBytes += int64(len(data))
 	}
-	return flattenImage(context.Background(), img, dir, lim.withDefaults())
+	return flattenImage(context.Background(), img, dir, lim.withDefaults(), nil)
 }

@@ -18,6 +18,8 @@ import (
 // is an OCI image) produces one, and flattenImage turns it into the same FS.
 type imageSpec struct {
 	arch      string
+	labels    map[string]string // the config's labels
+	digest    string            // the manifest's digest (a docker archive's: its config's, the image ID)
 	layers    []layerSource
 	blobBytes int64 // the layers' stored sizes, for the spool's default limit
 }
@@ -34,7 +36,7 @@ type layerSource struct {
 
 // flattenImage applies every layer, verifying each blob as it streams by,
 // into a tree whose file contents go to a spool in workDir.
-func flattenImage(ctx context.Context, img *imageSpec, workDir string, lim Limits) (*imageFS, error) {
+func flattenImage(ctx context.Context, img *imageSpec, workDir string, lim Limits, progress func(string)) (*imageFS, error) {
 	if len(img.layers) > lim.MaxLayers {
 		return nil, &LimitError{Limit: "MaxLayers", Value: int64(lim.MaxLayers), What: fmt.Sprintf("an image of %d layers", len(img.layers))}
 	}
@@ -43,6 +45,7 @@ func flattenImage(ctx context.Context, img *imageSpec, workDir string, lim Limit
 		return nil, err
 	}
 	t := newTree(sp, lim)
+	t.progress, t.layers = progress, len(img.layers)
 	for i, l := range img.layers {
 		if err := applyLayer(ctx, t, l, int16(i+1)); err != nil {
 			sp.Close()

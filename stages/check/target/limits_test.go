@@ -58,7 +58,7 @@ func genLayer(files []genFile) func() (io.ReadCloser, error) {
 func flattenGen(t *testing.T, lim Limits, files []genFile) (*imageFS, error) {
 	t.Helper()
 	img := &imageSpec{layers: []layerSource{{name: "layer 1", open: genLayer(files), size: -1, comp: compressNone}}}
-	return flattenImage(context.Background(), img, t.TempDir(), lim.withDefaults())
+	return flattenImage(context.Background(), img, t.TempDir(), lim.withDefaults(), nil)
 }
 
 // TestSpoolKeepsOnlyWhatRulesRead: the spool holds files a rule may read

@@ -75,7 +75,7 @@ func readLayout(ctx context.Context, files layoutFiles, ref, arch string, lim Li
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", cfgRef.digest.short(), err)
 	}
-	img := &imageSpec{arch: NormalizeArch(cfg.Architecture)}
+	img := &imageSpec{arch: NormalizeArch(cfg.Architecture), labels: cfg.Config.Labels, digest: m.digest.String()}
 	for i, b := range layers {
 		comp, _ := layerCompression(b.mediaType)
 		img.layers = append(img.layers, layerSource{

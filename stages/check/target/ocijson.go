@@ -78,7 +78,10 @@ type ociManifest struct {
 type imageConfig struct {
 	Architecture string `json:"architecture"`
 	OS           string `json:"os"`
-	RootFS       struct {
+	Config       struct {
+		Labels map[string]string `json:"Labels"`
+	} `json:"config"`
+	RootFS struct {
 		Type    string   `json:"type"`
 		DiffIDs []string `json:"diff_ids"`
 	} `json:"rootfs"`

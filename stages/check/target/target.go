@@ -21,6 +21,8 @@ const (
 	KindDockerArchive Kind = "docker-archive"
 	KindRPMs          Kind = "rpms"
 	KindRepo          Kind = "repo"
+	KindDisk          Kind = "disk"
+	KindOSTree        Kind = "ostree"
 )
 
 // IsImage reports whether targets of this kind are images (have an FS).
@@ -37,6 +39,15 @@ type Target struct {
 	Arch string
 	// Packages are the RPM files, for rpms and repo kinds.
 	Packages *Packages
+	// Notes say how the image was read, for the report: which partition is
+	// mounted where and how, what an ostree commit's layout gave.
+	Notes []string
+	// Bootc reports an OCI image that declares itself a bootc image
+	// (containers.bootc=1 or ostree.bootable), whose /etc and kernel
+	// arguments are then read with bootc's semantics.
+	Bootc bool
+	// Digest is the image's manifest digest, when the form has one.
+	Digest string
 
 	workDir string
 }
@@ -49,6 +60,9 @@ type Options struct {
 	Arch string
 	// Limits bound what reading an image may cost (zero fields: defaults).
 	Limits Limits
+	// Progress, when set, is told what a long read is doing (a phase, a
+	// count), for a progress line on a terminal.
+	Progress func(string)
 }
 
 // Error is a target that cannot be read: bad input (exit status 2) naming
@@ -138,11 +152,18 @@ func (t *Target) openImage(ctx context.Context, k Kind, o Options, read func() (
 	if t.workDir, err = newWorkDir(o.TempDir); err != nil {
 		return err
 	}
-	fsys, err := flattenImage(ctx, img, t.workDir, o.Limits)
+	fsys, err := flattenImage(ctx, img, t.workDir, o.Limits, o.Progress)
 	if err != nil {
 		return err
 	}
-	t.FS, t.Arch = fsys, img.arch
+	t.FS, t.Arch, t.Digest = fsys, img.arch, img.digest
+	if isBootc(img.labels) {
+		t.Bootc = true
+		t.Notes = append(t.Notes, "a bootc image (its config labels "+bootcLabel(img.labels)+"): /etc is the image's /etc (or /usr/etc), the kernel arguments are /usr/lib/bootc/kargs.d's")
+		if t.FS, err = bootcLayout(fsys, &t.Notes); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -173,6 +194,7 @@ func (t *Target) Close() error {
 		err = t.FS.Close()
 	}
 	if t.workDir != "" {
+		unmountUnder(t.workDir) // nothing is left mounted, whatever Close above did
 		if rerr := os.RemoveAll(t.workDir); rerr != nil && err == nil {
 			err = rerr
 		}

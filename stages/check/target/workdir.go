@@ -96,6 +96,7 @@ func sweepStale(tmp string) {
 			continue
 		}
 		if ownerGone(dir) {
+			unmountUnder(dir) // a disk image a killed check left mounted (read-only)
 			os.RemoveAll(dir)
 		}
 	}
