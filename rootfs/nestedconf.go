@@ -92,13 +92,22 @@ type storageConf struct {
 	} `toml:"storage"`
 }
 
-// NestedStorageConfBody renders QM's storage.conf.
-func NestedStorageConfBody() []byte {
+// NestedStorageConfBody renders QM's storage.conf. With nested images baked
+// in (Plan.Nested), their store, in QM's read-only rootfs, is an additional
+// image store too, listed first (NestedStorageConfFor).
+func NestedStorageConfBody() []byte { return NestedStorageConfFor(false) }
+
+// NestedStorageConfFor renders QM's storage.conf, listing the store of baked
+// nested images (NestedStoreInQM) when baked is set.
+func NestedStorageConfFor(baked bool) []byte {
 	var s storageConf
 	s.Storage.Driver = "overlay"
 	s.Storage.RunRoot = "/run/containers/storage"
 	s.Storage.GraphRoot = "/var/lib/containers/storage"
 	s.Storage.TransientStore = true
 	s.Storage.Options.AdditionalImageStores = []string{SharedImageStore}
+	if baked {
+		s.Storage.Options.AdditionalImageStores = []string{NestedStoreInQM, SharedImageStore}
+	}
 	return tomlFile("Container storage inside QM (containers-storage.conf(5)), written by qm-build. Inside QM this is /etc/containers/storage.conf.", s)
 }

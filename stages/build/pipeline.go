@@ -17,6 +17,7 @@ func Stages() []stages.Stage {
 		stages.QuadletDropins,
 		stages.BlueChi,
 		stages.Seccomp,
+		stages.NestedImages,
 		stages.FinishTree,
 		Repo,
 		Manifest,
