@@ -217,7 +217,9 @@ func ResolveNested(src NestedSource) (NestedImage, error) {
 	var open func(name string) (io.ReadCloser, error)
 	switch src.Transport {
 	case TransportOCI:
-		open = func(name string) (io.ReadCloser, error) { return os.Open(filepath.Join(src.Path, filepath.FromSlash(name))) }
+		open = func(name string) (io.ReadCloser, error) {
+			return os.Open(filepath.Join(src.Path, filepath.FromSlash(name)))
+		}
 	case TransportOCIArchive, TransportDockerArchive:
 		open = func(name string) (io.ReadCloser, error) { return openInTar(src.Path, name) }
 	default:
