@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/rootfs"
+	"github.com/qm-build/qm-build/stages/check"
+	"github.com/qm-build/qm-build/stages/check/target"
 	"github.com/qm-build/qm-build/test/verifiers"
 )
 
@@ -68,4 +71,52 @@ func TestNestedImagesInPodman(t *testing.T) {
 	again := filepath.Join(t.TempDir(), "tree")
 	writeTree(t, again, o)
 	require.Equal(t, snapshot(t, filepath.Join(dir, rootfs.NestedStore)), snapshot(t, filepath.Join(again, rootfs.NestedStore)), "reproducible")
+}
+
+// TestNestedImagesChecked: the tree a build with nested images writes
+// passes check; an unpinned quadlet (QM121), an image missing from the
+// stores (QM122) and a store others may write (QM408) are each found.
+func TestNestedImagesChecked(t *testing.T) {
+	kvm := verifiers.OCIImage(t, map[string]string{"etc/kvm": "kvm\n"}, nil, "latest")
+	o := rootfs.Options{Dropins: []string{"kvm"}, NestedImages: map[string]string{"kvm": "oci:" + kvm.Layout}}
+	unit := "etc/qm/containers/systemd/kvm.container"
+	for _, tc := range []struct {
+		name  string
+		spoil func(t *testing.T, dir string)
+		want  []string
+	}{
+		{"as built", func(*testing.T, string) {}, nil},
+		{"unpinned", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, unit)
+			data, err := os.ReadFile(p)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(p, []byte(strings.ReplaceAll(string(data), "@"+kvm.Digest, ":latest")), 0o644))
+		}, []string{"QM121"}},
+		{"missing from the store", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, rootfs.NestedStore, "vfs-images", "images.json")
+			require.NoError(t, os.WriteFile(p, []byte("[]"), 0o600))
+		}, []string{"QM122"}},
+		{"store writable by its group", func(t *testing.T, dir string) {
+			require.NoError(t, os.Chmod(filepath.Join(dir, rootfs.NestedStore, "vfs-images"), 0o770))
+		}, []string{"QM408"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "tree")
+			writeTree(t, dir, o)
+			tc.spoil(t, dir)
+			require.Equal(t, tc.want, checkRuleIDs(t, dir))
+		})
+	}
+}
+
+// checkRuleIDs runs check on a tree and lists the rules that found
+// something.
+func checkRuleIDs(t *testing.T, dir string) []string {
+	t.Helper()
+	tg, err := target.Open(dir, target.Options{})
+	require.NoError(t, err)
+	defer tg.Close()
+	r, err := check.Run(context.Background(), tg, check.Options{RootUID: os.Geteuid(), RootGID: os.Getegid()})
+	require.NoError(t, err)
+	return r.RuleIDs()
 }
