@@ -13,6 +13,7 @@ var commands = []command{
 	{name: "selinux", summary: "the qm policy module, its file contexts, an offline label check", run: cmdSELinux},
 	{name: "manifest", summary: "emit an osbuild manifest with QM pipelines (runs qm-build-manifest)", run: cmdManifest},
 	{name: "blueprint", summary: "emit or merge osbuild blueprint fragments", run: cmdBlueprint},
+	{name: "sbom", summary: "write the SPDX 2.3 software bill of materials of QM's partition", run: cmdSBOM},
 	{name: "check", summary: "check a finished image offline for QM's isolation promises", run: cmdCheck},
 	{name: "repo", summary: "write yum repodata for a directory of RPMs", run: cmdRepo},
 	{name: "publish", summary: "publish RPMs to a mirror layout or an OCI registry", run: cmdPublish},

@@ -22,6 +22,7 @@ func Stages() []stages.Stage {
 		Repo,
 		Manifest,
 		Blueprint,
+		SBOM,
 		Check,
 	}
 }
