@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qm-build/qm-build/rootfs"
@@ -80,7 +81,7 @@ func WriteNestedStore(ctx context.Context, skopeo, root, runRoot string, images 
 
 // createdRE matches the creation times containers-storage records in
 // images.json and layers.json.
-var createdRE = regexp.MustCompile(`"created":"[^"]*"`)
+var createdRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"created":"[^"]*"`) })
 
 // NormalizeStore makes a store written by containers-storage reproducible:
 // the creation times of its images and layers become epoch (when set), and
@@ -101,7 +102,7 @@ func NormalizeStore(root string, epoch time.Time) error {
 				return err
 			}
 			stamp := []byte(`"created":"` + epoch.UTC().Format(time.RFC3339Nano) + `"`)
-			return os.WriteFile(p, createdRE.ReplaceAllLiteral(data, stamp), 0o600)
+			return os.WriteFile(p, createdRE().ReplaceAllLiteral(data, stamp), 0o600)
 		}
 		return nil
 	})

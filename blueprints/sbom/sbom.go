@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qm-build/qm-build/blueprints"
@@ -119,12 +120,13 @@ type Relationship struct {
 	Related string `json:"relatedSpdxElement"`
 }
 
-// idRE is what an SPDX identifier may hold after "SPDXRef-".
-var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9.-]`)
+// idUnsafe matches what an SPDX identifier may not hold after "SPDXRef-"
+// (compiled on first use, not at every start of qm-build).
+var idUnsafe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9.-]`) })
 
 // spdxID makes an identifier from parts (other characters become "-").
 func spdxID(parts ...string) string {
-	return "SPDXRef-" + idUnsafe.ReplaceAllString(strings.Join(parts, "-"), "-")
+	return "SPDXRef-" + idUnsafe().ReplaceAllString(strings.Join(parts, "-"), "-")
 }
 
 // New builds the document. The same input gives the same bytes (Encode).
