@@ -118,48 +118,94 @@ func (n NestedImage) StoreName() string {
 	return n.Name + ":" + n.Tag
 }
 
-// resolveNestedImages resolves each nested image of o against its image
-// key's reference (o.Images, else the catalog's default), and pins the key
-// to the resolved digest in o.Images. Problems name the option
-// (nested_images.KEY).
-func resolveNestedImages(o *Options, cat *rpmspec.Catalog) ([]NestedImage, rpmspec.Errors) {
+// nestedRequest is one image to bake: its key, its source, and where it
+// was asked for (the option, or a drop-in declaration's file and line).
+type nestedRequest struct {
+	key, source string
+	file        string // the declaration; "" for the option
+	line        int
+	dir         string // what a relative path is relative to; "" for the working directory
+}
+
+// err is a problem of the request, located where it was asked for.
+func (r nestedRequest) err(msg string, cause error) *rpmspec.InputError {
+	if r.file != "" {
+		return &rpmspec.InputError{File: r.file, Line: r.line, Field: "nested-images." + r.key, Msg: msg, Err: cause}
+	}
+	return &rpmspec.InputError{Field: FieldNestedImages + "." + r.key, Msg: msg, Err: cause}
+}
+
+// nestedRequests are the option's nested images, then those the selected
+// drop-ins declare for keys the option does not set (the built-in catalog
+// declares none).
+func nestedRequests(o Options, ds []*rpmspec.Dropin) []nestedRequest {
+	var out []nestedRequest
+	for _, k := range slices.Sorted(maps.Keys(o.NestedImages)) {
+		out = append(out, nestedRequest{key: k, source: o.NestedImages[k]})
+	}
+	for _, d := range ds {
+		for _, n := range d.NestedImages {
+			if _, set := o.NestedImages[n.Key]; set {
+				continue
+			}
+			out = append(out, nestedRequest{key: n.Key, source: n.Source, file: d.Source, line: n.Line, dir: filepath.Dir(d.Source)})
+		}
+	}
+	return out
+}
+
+// resolveNestedImages resolves each nested image against its image key's
+// reference (o.Images, else the catalog's default), and pins the key to the
+// resolved digest in o.Images. Problems name the option
+// (nested_images.KEY) or the declaration's file and line.
+func resolveNestedImages(o *Options, cat *rpmspec.Catalog, ds []*rpmspec.Dropin) ([]NestedImage, rpmspec.Errors) {
 	var errs rpmspec.Errors
 	var out []NestedImage
 	keys := ImageKeys(cat)
-	if len(o.NestedImages) > 0 {
+	reqs := nestedRequests(*o, ds)
+	if len(reqs) > 0 {
 		o.Images = maps.Clone(o.Images) // the caller's map stays as it was
+		if o.Images == nil {
+			o.Images = map[string]string{}
+		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(o.NestedImages)) {
-		field := FieldNestedImages + "." + k
-		if !slices.Contains(keys, k) {
-			errs = append(errs, &rpmspec.InputError{Field: field, Msg: fmt.Sprintf("unknown image key %q; known keys: %s", k, strings.Join(keys, ", "))})
+	seen := map[string]string{}
+	for _, r := range reqs {
+		if !slices.Contains(keys, r.key) {
+			errs = append(errs, r.err(fmt.Sprintf("unknown image key %q; known keys: %s", r.key, strings.Join(keys, ", ")), nil))
 			continue
 		}
-		src, err := ParseNestedSource(o.NestedImages[k])
+		if prev, dup := seen[r.key]; dup {
+			errs = append(errs, r.err(fmt.Sprintf("image key %q is baked already (%s); give it once, or set it with the option, which wins", r.key, prev), nil))
+			continue
+		}
+		src, err := ParseNestedSource(r.source)
 		if err != nil {
-			errs = append(errs, &rpmspec.InputError{Field: field, Msg: err.Error()})
+			errs = append(errs, r.err(err.Error(), nil))
 			continue
 		}
-		ref := o.Images[k]
-		if ref == "" {
-			ref = defaultImage(cat, k)
-		}
-		name, tag := splitImageRef(ref)
-		n, err := ResolveNested(src)
-		if err != nil {
-			errs = append(errs, &rpmspec.InputError{Field: field, Msg: "reading " + src.String(), Err: err})
-			continue
+		if r.dir != "" && !filepath.IsAbs(src.Path) {
+			src.Path = filepath.Join(r.dir, src.Path)
 		}
 		if abs, err := filepath.Abs(src.Path); err == nil {
 			src.Path = abs
 		}
-		n.Key, n.Source, n.Name, n.Tag = k, src, name, tag
-		if o.Images == nil {
-			o.Images = map[string]string{}
+		ref := o.Images[r.key]
+		if ref == "" {
+			ref = defaultImage(cat, r.key)
 		}
-		o.Images[k] = n.Pinned()
+		name, tag := splitImageRef(ref)
+		n, err := ResolveNested(src)
+		if err != nil {
+			errs = append(errs, r.err("reading "+src.String(), err))
+			continue
+		}
+		n.Key, n.Source, n.Name, n.Tag = r.key, src, name, tag
+		seen[r.key] = src.String()
+		o.Images[r.key] = n.Pinned()
 		out = append(out, n)
 	}
+	slices.SortFunc(out, func(a, b NestedImage) int { return strings.Compare(a.Key, b.Key) })
 	return out, errs
 }
 

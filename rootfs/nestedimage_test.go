@@ -138,3 +138,50 @@ func FuzzParseNestedSource(f *testing.F) {
 		require.Equal(t, src, back)
 	})
 }
+
+// TestNestedImagesFromDeclaration: a user drop-in declares nested-images
+// relative to its file; the option wins for its key; mistakes name the
+// declaration's file and line.
+func TestNestedImagesFromDeclaration(t *testing.T) {
+	img := verifiers.OCIImage(t, map[string]string{"a": "a"}, nil, "v1")
+	other := verifiers.OCIImage(t, map[string]string{"b": "b"}, nil, "v1")
+	dir := t.TempDir()
+	require.NoError(t, os.Rename(img.Layout, filepath.Join(dir, "layout")))
+	decl := `name: camera
+summary: a camera service
+description: A nested camera service.
+images:
+  camera: quay.io/example/camera:1
+  unknown: quay.io/example/unknown:1
+nested-images:
+  camera: oci:layout:v1
+files:
+  - path: /etc/qm/containers/systemd/camera.container
+    mode: "0644"
+    template: |
+      [Container]
+      Image={{ image "camera" }}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "camera.yaml"), []byte(decl), 0o644))
+	plan := func(o Options) (*Plan, error) {
+		cat, err := rpmspec.Builtin()
+		require.NoError(t, err)
+		names, err := cat.AddDir(os.DirFS(dir), dir)
+		require.NoError(t, err)
+		o.Dropins = names
+		return NewPlan(o, cat)
+	}
+	p, err := plan(Options{})
+	require.NoError(t, err)
+	require.Equal(t, "quay.io/example/camera@"+img.Digest, p.Images["camera"])
+	require.Equal(t, filepath.Join(dir, "layout"), p.Nested[0].Source.Path)
+
+	p, err = plan(Options{NestedImages: map[string]string{"camera": "oci:" + other.Layout}})
+	require.NoError(t, err)
+	require.Equal(t, "quay.io/example/camera@"+other.Digest, p.Images["camera"], "the option wins")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "camera.yaml"), []byte(strings.Replace(decl, "camera: oci:layout:v1", "unknown: oci:layout:v2", 1)), 0o644))
+	_, err = plan(Options{})
+	require.True(t, rpmspec.IsBadInput(err))
+	require.ErrorContains(t, err, filepath.Join(dir, "camera.yaml")+":8: nested-images.unknown: reading oci:"+filepath.Join(dir, "layout")+":v2")
+}

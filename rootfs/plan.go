@@ -49,12 +49,12 @@ func NewPlan(o Options, cat *rpmspec.Catalog) (*Plan, error) {
 	}
 	errs = append(errs, validateOptions(&o)...)
 	errs = append(errs, validateImages(o, cat)...)
-	nested, nerrs := resolveNestedImages(&o, cat)
-	errs = append(errs, nerrs...)
 	ds, err := cat.Select(o.Dropins)
 	if err != nil {
 		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
+	nested, nerrs := resolveNestedImages(&o, cat, ds)
+	errs = append(errs, nerrs...)
 	errs = append(errs, validateAnnotations(ds)...)
 	if err := errs.Err(); err != nil {
 		return nil, err
