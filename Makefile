@@ -23,7 +23,7 @@ CMDS         := ./cmd/qm-build ./cmd/qm-build-manifest ./cmd/org.osbuild.qm
 TOOL_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
 # VERSION is QM's version for the compatibility aliases (make rpm, make qm_dropin_<x>).
 VERSION      ?=
-QMVERSION    := $(if $(VERSION),--qm-version $(VERSION))
+QMVERSION    := $(if $(VERSION),--pkg-version $(VERSION))
 OUT          ?= out
 TESTTIMEOUT  ?= 80m
 BENCHTIME    ?= 1s

@@ -103,8 +103,8 @@ type OptionField struct {
 // A test checks it against Options' JSON tags and the CLI's flags.
 func OptionFields() []OptionField {
 	return []OptionField{
-		{FieldVersion, "--qm-version"},
-		{FieldRelease, "--release"},
+		{FieldVersion, "--pkg-version"},
+		{FieldRelease, "--pkg-release"},
 		{FieldArch, "--arch"},
 		{FieldDistro, "--distro"},
 		{FieldDropins, "--dropin"},

@@ -137,16 +137,16 @@ func TestValidateVersion(t *testing.T) {
 		{"1.0~rc1", ""},
 		{"2.4.1^git1.abc", ""},
 		{"1_0+x", ""},
-		{"", `--qm-version: "" must not be empty`},
-		{"1.0-1", `--qm-version: "1.0-1" must not contain '-' (it separates version from release)`},
-		{"1 0", `--qm-version: "1 0" must not contain whitespace`},
-		{"1.0\n", `--qm-version: "1.0\n" must not contain whitespace`},
-		{"\t", `--qm-version: "\t" must not contain whitespace`},
-		{"1.0/2", `--qm-version: "1.0/2" contains /; use only letters, digits and ._+~^`},
-		{"1:0", `--qm-version: "1:0" contains :; use only letters, digits and ._+~^`},
+		{"", `--pkg-version: "" must not be empty`},
+		{"1.0-1", `--pkg-version: "1.0-1" must not contain '-' (it separates version from release)`},
+		{"1 0", `--pkg-version: "1 0" must not contain whitespace`},
+		{"1.0\n", `--pkg-version: "1.0\n" must not contain whitespace`},
+		{"\t", `--pkg-version: "\t" must not contain whitespace`},
+		{"1.0/2", `--pkg-version: "1.0/2" contains /; use only letters, digits and ._+~^`},
+		{"1:0", `--pkg-version: "1:0" contains :; use only letters, digits and ._+~^`},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			err := rpmspec.ValidateVersion("--qm-version", tc.in)
+			err := rpmspec.ValidateVersion("--pkg-version", tc.in)
 			if tc.err == "" {
 				require.NoError(t, err)
 				return

@@ -114,7 +114,7 @@ func TestSources(t *testing.T) {
 			_, err := Sources(v)
 			var ie *rpmspec.InputError
 			require.ErrorAs(t, err, &ie)
-			require.Equal(t, "--qm-version", ie.Field)
+			require.Equal(t, "--pkg-version", ie.Field)
 		})
 	}
 	t.Run("no apostrophe inside an m4-quoted block of qm.te", func(t *testing.T) {

@@ -99,7 +99,7 @@ func CheckModuleVersion(field, version string) error {
 // order: qm.te (with policy_module(qm, version)), qm.if, qm.fc and the
 // compatibility interfaces used only for the offline build.
 func Sources(version string) ([]SourceFile, error) {
-	if err := CheckModuleVersion("--qm-version", version); err != nil {
+	if err := CheckModuleVersion("--pkg-version", version); err != nil {
 		return nil, err
 	}
 	te, ok := withModuleVersion(mustReadPolicy(TEFile), version)

@@ -108,7 +108,7 @@ func errLines(err error) []string {
 // never name a CLI flag.
 func TestOptionForFlag(t *testing.T) {
 	for _, tc := range []struct{ flag, option string }{
-		{"--qm-version", "version"},
+		{"--pkg-version", "version"},
 		{"--dropin", "dropins"},
 		{"--image", "images"},
 		{"--memory-max", "memory_max"},

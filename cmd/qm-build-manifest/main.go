@@ -47,6 +47,8 @@ type env struct {
 	getenv func(string) string
 	// tty reports whether stderr is a terminal; progress is shown only then.
 	tty bool
+	// verb is -q/--quiet and -v/--verbose.
+	verb cli.Verbosity
 }
 
 func newEnv() *env {
@@ -55,24 +57,30 @@ func newEnv() *env {
 		tty: err == nil && fi.Mode()&os.ModeCharDevice != 0}
 }
 
-// progress writes a transient status line to stderr, on a terminal only.
+// progress writes a status line to stderr (cli.Verbosity.Progress).
 func (e *env) progress(format string, args ...any) {
-	if e.tty {
-		fmt.Fprintf(e.stderr, "\r\033[K"+format, args...)
-	}
+	e.verb.Progress(e.stderr, e.tty, format, args...)
 }
 
 // progressDone clears the status line.
-func (e *env) progressDone() {
-	if e.tty {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
+func (e *env) progressDone() { e.verb.ProgressDone(e.stderr, e.tty) }
+
+// newFlags returns the flag set of a command with -q/--quiet and
+// -v/--verbose.
+func (e *env) newFlags(name, usage string) *pflag.FlagSet {
+	fs := cli.NewFlags(e.stdout, name, usage)
+	fs.SetOutput(e.stderr)
+	e.verb.Register(fs)
+	return fs
 }
 
 // run runs the command and maps its error to an exit status. Messages name
 // the command the user typed, `qm-build manifest`.
 func run(ctx context.Context, e *env, args []string) int {
 	var err error
+	stderr := e.stderr
+	e.stderr = e.verb.NotesWriter(stderr)
+	defer func() { e.stderr = stderr }()
 	switch {
 	case len(args) == 1 && (args[0] == "--version" || args[0] == "version"):
 		fmt.Fprintf(e.stdout, "qm-build-manifest %s\n", toolVersion)
@@ -86,7 +94,9 @@ func run(ctx context.Context, e *env, args []string) int {
 		return cli.ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "qm-build manifest: %v\n", err)
+		fmt.Fprintf(stderr, "qm-build manifest: %v\n", err)
+	} else {
+		e.verb.Done(stderr, "qm-build manifest")
 	}
 	return cli.ExitCode(err)
 }

@@ -19,10 +19,10 @@ import (
 
 func cmdManifest(ctx context.Context, e *env, args []string) error {
 	var pf cli.PlanFlags
-	fs := cli.NewFlags(e.stdout, "manifest", `qm-build manifest --distro cs9|cs10|autosd9|autosd10|fedora-42 --arch x86_64|aarch64
+	fs := e.newFlags("manifest", `qm-build manifest --distro cs9|cs10|autosd9|autosd10|fedora-42 --arch x86_64|aarch64
                   [--dropin NAME]... [--blueprint BASE.toml] [--rpms DIR]
                   (--packages-lock FILE | --depsolve dnf --repo ID=URL... [--write-lock FILE])
-                  [--qm-stage] [--out FILE]
+                  [--qm-stage] [-o FILE]
 
 Writes an osbuild manifest (JSON, to stdout or --out) with a qm_rootfs
 pipeline before os: qm_rootfs installs QM's own package set and its
@@ -42,7 +42,7 @@ instead of inline sources.`)
 	writeLock := fs.String("write-lock", "", "with --depsolve: also write the resolution as a lock file")
 	rpms := fs.String("rpms", "", "directory holding qm-build's own RPMs (qm, qm-<dropin>); they replace the lock's")
 	qmStage := fs.Bool("qm-stage", false, "write QM's files with the org.osbuild.qm stage instead of inline sources (needs the stage on the osbuild host)")
-	out := fs.String("out", "", "write the manifest to FILE (atomically) instead of stdout")
+	out := cli.OutFlag(fs, "", "write the manifest to FILE (atomically) instead of stdout")
 	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"os"
 
 	"github.com/qm-build/qm-build/blueprints"
@@ -26,7 +27,7 @@ de-duplicated, a path written differently on both sides is an error.`)
 	pf.ContainerFlags(fs)
 	pf.BluechiFlags(fs)
 	name := fs.String("name", "qm", "the fragment's blueprint name")
-	out := fs.String("out", "", "write to FILE (atomically) instead of stdout")
+	out := cli.OutFlag(fs, "", "write to FILE (atomically) instead of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ sources, a unit enabled by one and disabled or masked by another, or two
 different pinned versions of a package are errors naming both sources.
 Fragments may carry packages, services, and files or directories under /etc
 only.`)
-	out := fs.String("out", "", "write to FILE (atomically) instead of stdout")
+	out := cli.OutFlag(fs, "", "write to FILE (atomically) instead of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

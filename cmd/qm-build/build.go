@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"io"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ check forbids (--device /dev/mem), refused before anything is written.`
 func cmdBuild(ctx context.Context, e *env, args []string) error {
 	var pf planFlags
 	fs := newFlags(e, "build", buildUsage)
-	out := fs.String("out", "./out", "output directory")
+	out := cli.OutFlag(fs, "./out", "output directory")
 	output := fs.String("output", "text", "summary format: text or json")
 	list := fs.Bool("list-stages", false, "print the pipeline (each stage, what it reads and writes) and exit")
 	lock := fs.String("packages-lock", "", "package lock for the manifest stage (see qm-build manifest --write-lock); default $"+build.PackagesLockEnv)

@@ -32,6 +32,9 @@ type env struct {
 	environ []string
 	// tty reports whether stderr is a terminal; progress is shown only then.
 	tty bool
+	// verb is the command's -q/--quiet and -v/--verbose (newFlags registers
+	// them on every flag set).
+	verb cli.Verbosity
 }
 
 func newEnv() *env {
@@ -50,20 +53,14 @@ func isTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// progress writes a transient status line to stderr, on a terminal only.
+// progress writes a status line to stderr: transient on a terminal, a line
+// of its own under --verbose, nothing under --quiet (cli.Verbosity).
 func (e *env) progress(format string, args ...any) {
-	if !e.tty {
-		return
-	}
-	fmt.Fprintf(e.stderr, "\r\033[K"+format, args...)
+	e.verb.Progress(e.stderr, e.tty, format, args...)
 }
 
 // progressDone clears the status line.
-func (e *env) progressDone() {
-	if e.tty {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
-}
+func (e *env) progressDone() { e.verb.ProgressDone(e.stderr, e.tty) }
 
 // sourceDateEpoch returns SOURCE_DATE_EPOCH (cli.SourceDateEpoch).
 func (e *env) sourceDateEpoch() (time.Time, error) { return cli.SourceDateEpoch(e.getenv) }
@@ -75,6 +72,9 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, e *env, args []string) error
+	// subcommands are the names run takes as its first argument, each with
+	// a flag set of its own (the docs and man pages list them).
+	subcommands []string
 }
 
 func usageErrorf(format string, args ...any) error { return cli.UsageErrorf(format, args...) }
@@ -107,7 +107,15 @@ func run(ctx context.Context, e *env, args []string) int {
 		if c.name != args[0] {
 			continue
 		}
+		// Under --quiet the command's notes and warnings are dropped; its
+		// error still goes to stderr.
+		stderr := e.stderr
+		e.stderr = e.verb.NotesWriter(stderr)
 		err := c.run(ctx, e, args[1:])
+		e.stderr = stderr
+		if err == nil {
+			e.verb.Done(stderr, "qm-build "+c.name)
+		}
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
@@ -139,8 +147,15 @@ func printUsage(w io.Writer) {
 		"The osbuild stage is the program org.osbuild.qm (see 'qm-build osbuild-stage --help').\n")
 }
 
-// newFlags returns a flag set for a command (cli.NewFlags).
-func newFlags(e *env, name, usage string) *pflag.FlagSet { return cli.NewFlags(e.stdout, name, usage) }
+// newFlags returns a flag set for a command (cli.NewFlags) with the flags
+// every command has, -q/--quiet and -v/--verbose; deprecated spellings
+// (cli.Alias) say so on stderr.
+func newFlags(e *env, name, usage string) *pflag.FlagSet {
+	fs := cli.NewFlags(e.stdout, name, usage)
+	fs.SetOutput(e.stderr)
+	e.verb.Register(fs)
+	return fs
+}
 
 func parseFlags(fs *pflag.FlagSet, args []string) error { return cli.ParseFlags(fs, args) }
 

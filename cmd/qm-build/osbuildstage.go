@@ -135,11 +135,12 @@ func cmdOsbuildStageOptions(e *env, args []string) error {
 }
 
 func cmdOsbuildStageRPM(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "osbuild-stage rpm", "qm-build osbuild-stage rpm --out DIR [--binary PATH] [--pkg-version V] [--release R]")
-	out := fs.String("out", "", "directory to write the osbuild-stage-qm RPM to (required)")
+	fs := newFlags(e, "osbuild-stage rpm", "qm-build osbuild-stage rpm --out DIR [--binary PATH] [--pkg-version V] [--pkg-release R]")
+	out := cli.OutFlag(fs, "", "directory to write the osbuild-stage-qm RPM to (required)")
 	binary := fs.String("binary", "", "the org.osbuild.qm program to package (default: beside qm-build, else on PATH)")
 	version := fs.String("pkg-version", osbuildstage.PackageVersion(toolVersion), "package version (default: qm-build's version)")
-	release := fs.String("release", rpmspec.DefaultRelease, "package release")
+	release := fs.String("pkg-release", rpmspec.DefaultRelease, "package release")
+	cli.Alias(fs, "release", "pkg-release")
 	compress := fs.String("compress", "", "payload compression: zstd (default), xz or gzip")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -151,7 +152,7 @@ func cmdOsbuildStageRPM(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	var errs rpmspec.Errors
-	for _, v := range []struct{ flag, v string }{{"--pkg-version", *version}, {"--release", *release}} {
+	for _, v := range []struct{ flag, v string }{{"--pkg-version", *version}, {"--pkg-release", *release}} {
 		if err := rpmspec.ValidateVersion(v.flag, v.v); err != nil {
 			errs = append(errs, rpmspec.AsErrors(err)...)
 		}

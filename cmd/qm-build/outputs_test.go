@@ -57,7 +57,7 @@ func buildPlans(t testing.TB) []struct {
 		{"all drop-ins, devices", []string{"--dropin", "all", "--device", "/dev/null", "--volume", "/srv/maps:/srv/maps:ro"}},
 		{"TCP controller", []string{"--hostname", "car1", "--controller-host", "10.0.0.1", "--controller-port", "2020"}},
 		{"socket, var partition", []string{"--controller-socket", "--var-partition", "--writable", "--timezone", "Europe/Berlin"}},
-		{"user drop-in, 1.2", []string{"--qm-version", "1.2", "--dropin-dir", composed.UserDropinDir(t), "--dropin", "front-camera"}},
+		{"user drop-in, 1.2", []string{"--pkg-version", "1.2", "--dropin-dir", composed.UserDropinDir(t), "--dropin", "front-camera"}},
 	}
 }
 

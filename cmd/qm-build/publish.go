@@ -14,7 +14,7 @@ import (
 )
 
 func cmdPublish(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "publish", `qm-build publish --mirror ROOT --release RELEASE --arch ARCH[,ARCH...] [--sign-key FILE] RPM...|DIR...
+	fs := newFlags(e, "publish", `qm-build publish --mirror ROOT --releasever RELEASE --arch ARCH[,ARCH...] [--sign-key FILE] RPM...|DIR...
   qm-build publish --oci REGISTRY/REPO:TAG [--insecure] [--with-repodata] RPM...|DIR...
 
 --mirror places the RPMs in the CentOS Automotive SIG layout,
@@ -26,7 +26,8 @@ OCI artifact (one layer per RPM, annotated with its NEVRA). A DIR stands for
 every *.rpm under it. SOURCE_DATE_EPOCH, when set, is the time of everything
 written.`)
 	mirrorRoot := fs.String("mirror", "", "publish into this mirror root")
-	release := fs.String("release", "", "release directory under the mirror root, e.g. 9-stream")
+	release := fs.String("releasever", "", "distribution release: the directory under the mirror root, e.g. 9-stream")
+	cli.Alias(fs, "release", "releasever")
 	arches := fs.StringSlice("arch", nil, "arches to publish, e.g. x86_64,aarch64 (repeatable)")
 	keyFile := fs.String("sign-key", "", "OpenPGP secret key: sign the RPMs and each arch's repomd.xml (--mirror)")
 	ociRef := fs.String("oci", "", "push to this registry reference, e.g. registry.example/qm/rpms:1.0")
@@ -51,7 +52,7 @@ written.`)
 	}
 	if *ociRef != "" {
 		if *release != "" || len(*arches) > 0 || *keyFile != "" {
-			return usageErrorf("--release, --arch and --sign-key go with --mirror, not --oci")
+			return usageErrorf("--releasever, --arch and --sign-key go with --mirror, not --oci")
 		}
 		return publishOCI(ctx, e, *ociRef, paths, oci.Options{Insecure: *insecure, Repodata: *withRepodata}, *output)
 	}

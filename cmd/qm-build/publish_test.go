@@ -18,7 +18,7 @@ import (
 )
 
 func mirrorArgs(root string, in ...string) []string {
-	return append([]string{"publish", "--mirror", root, "--release", "9-stream", "--arch", "x86_64,aarch64"}, in...)
+	return append([]string{"publish", "--mirror", root, "--releasever", "9-stream", "--arch", "x86_64,aarch64"}, in...)
 }
 
 func checkMirror(t *testing.T, root string) map[string][]string {
@@ -154,10 +154,10 @@ func TestPublishBadInput(t *testing.T) {
 	}{
 		{"neither target", []string{"publish", dir}, "exactly one of --mirror and --oci"},
 		{"both targets", []string{"publish", "--mirror", root, "--oci", "x/y:z", dir}, "exactly one of --mirror and --oci"},
-		{"no inputs", []string{"publish", "--mirror", root, "--release", "9-stream", "--arch", "x86_64"}, "give the RPMs"},
-		{"missing input", []string{"publish", "--mirror", root, "--release", "9-stream", "--arch", "x86_64", "/nonexistent.rpm"}, "/nonexistent.rpm"},
+		{"no inputs", []string{"publish", "--mirror", root, "--releasever", "9-stream", "--arch", "x86_64"}, "give the RPMs"},
+		{"missing input", []string{"publish", "--mirror", root, "--releasever", "9-stream", "--arch", "x86_64", "/nonexistent.rpm"}, "/nonexistent.rpm"},
 		{"a file that is not an RPM", mirrorArgs(root, notRPM), "notes.rpm"},
-		{"no release", []string{"publish", "--mirror", root, "--arch", "x86_64", dir}, "--release"},
+		{"no release", []string{"publish", "--mirror", root, "--arch", "x86_64", dir}, "--releasever"},
 		{"oci flags with a mirror", append(mirrorArgs(root, dir), "--insecure"), "--insecure"},
 		{"mirror flags with oci", []string{"publish", "--oci", "127.0.0.1:1/x:y", "--arch", "x86_64", dir}, "--arch"},
 		{"a bad reference", []string{"publish", "--oci", "Bad Ref", dir}, "--oci"},

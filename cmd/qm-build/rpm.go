@@ -32,7 +32,7 @@ osbuild-stage-qm-*.rpm files; a symlink as DIR or in place of a package is
 refused. SOURCE_DATE_EPOCH, when set, is the build time and the time of every
 file and of DIR.`)
 	pf.PackageFlags(fs)
-	out := fs.String("out", "./out/rpms", "output directory")
+	out := cli.OutFlag(fs, "./out/rpms", "output directory")
 	compress := fs.String("compress", "zstd", "payload compression: zstd, xz or gzip")
 	keyFile := fs.String("sign-key", "", "OpenPGP secret key (armored or binary, no passphrase) to sign the packages with")
 	output := fs.String("output", "text", "what to print: text (one path per line) or json (paths, sizes, digests)")

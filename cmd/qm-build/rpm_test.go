@@ -54,7 +54,7 @@ func TestRPMCommand(t *testing.T) {
 	})
 	t.Run("version, release, compression, several --dropin forms", func(t *testing.T) {
 		out := t.TempDir()
-		res := runCLI(t, nil, "rpm", "--qm-version", "2.1", "--release", "4", "--compress", "xz", "--dropin", "sound,tty7", "--dropin", "text2speech", "--out", out)
+		res := runCLI(t, nil, "rpm", "--pkg-version", "2.1", "--pkg-release", "4", "--compress", "xz", "--dropin", "sound,tty7", "--dropin", "text2speech", "--out", out)
 		require.Equal(t, exitOK, res.code, res.stderr)
 		require.Equal(t, []string{"qm-2.1-4.noarch.rpm", "qm-sound-2.1-4.noarch.rpm", "qm-text2speech-2.1-4.noarch.rpm", "qm-tty7-2.1-4.noarch.rpm"}, rpmNames(t, out))
 		got := r.Query(t, "%{PAYLOADCOMPRESSOR} [%{REQUIRENEVRS},]", filepath.Join(out, "qm-text2speech-2.1-4.noarch.rpm"))
@@ -127,9 +127,9 @@ func TestRPMCommandBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown drop-in", []string{"--dropin", "kvm,nosuch"}, `unknown drop-in "nosuch"; known drop-ins: dvb, img-tempdir, input, kvm, oci-hooks, radio, ros2, sound, text2speech, tty7, ttyUSB0, video, wayland, windowmanager, all`},
-		{"version with a dash", []string{"--qm-version", "1.0-2"}, `--qm-version: "1.0-2" must not contain '-'`},
-		{"release with whitespace", []string{"--release", "1 2"}, `--release: "1 2" must not contain whitespace`},
-		{"empty release", []string{"--release", ""}, `--release: "" must not be empty`},
+		{"version with a dash", []string{"--pkg-version", "1.0-2"}, `--pkg-version: "1.0-2" must not contain '-'`},
+		{"release with whitespace", []string{"--pkg-release", "1 2"}, `--pkg-release: "1 2" must not contain whitespace`},
+		{"empty release", []string{"--pkg-release", ""}, `--pkg-release: "" must not be empty`},
 		{"unknown compressor", []string{"--compress", "bzip2"}, `--compress: "bzip2" is not a payload compression`},
 		{"malformed signing key", []string{"--sign-key", garbage}, "signing key " + garbage + ": not an OpenPGP key"},
 		{"missing signing key", []string{"--sign-key", filepath.Join(dir, "nope.asc")}, "--sign-key: open "},
@@ -163,7 +163,7 @@ func TestRPMCommandKilledMidway(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			parent := t.TempDir()
 			out := filepath.Join(parent, "rpms")
-			res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--qm-version", "0.9", "--out", out)
+			res := runCLI(t, []string{rpmTestEpoch}, "rpm", "--pkg-version", "0.9", "--out", out)
 			require.Equal(t, exitOK, res.code, res.stderr)
 			before := treeListing(t, parent)
 			staging := filepath.Join(parent, ".rpms.qm-build-*")
@@ -243,8 +243,8 @@ func TestRPMCommandReplacesTheDirectory(t *testing.T) {
 		want []string
 	}{
 		{[]string{"--dropin", "kvm"}, []string{"qm-1.0-1.noarch.rpm", "qm-kvm-1.0-1.noarch.rpm"}},
-		{[]string{"--qm-version", "1.2"}, []string{"qm-1.2-1.noarch.rpm"}},
-		{[]string{"--qm-version", "1.2", "--dropin", "sound"}, []string{"qm-1.2-1.noarch.rpm", "qm-sound-1.2-1.noarch.rpm"}},
+		{[]string{"--pkg-version", "1.2"}, []string{"qm-1.2-1.noarch.rpm"}},
+		{[]string{"--pkg-version", "1.2", "--dropin", "sound"}, []string{"qm-1.2-1.noarch.rpm", "qm-sound-1.2-1.noarch.rpm"}},
 	} {
 		res := runCLI(t, []string{rpmTestEpoch}, append([]string{"rpm", "--out", out}, run.args...)...)
 		require.Equal(t, exitOK, res.code, res.stderr)

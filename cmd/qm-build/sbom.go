@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 
 	"github.com/qm-build/qm-build/blueprints/sbom"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/rpmspec/rpm"
 )
 
@@ -28,7 +29,7 @@ CONTAINS the partition, which CONTAINS the packages, images and files.
 	pf.ContainerFlags(fs)
 	pf.BluechiFlags(fs)
 	lockFile := fs.String("packages-lock", "", "package lock (qm-build manifest --write-lock) listing QM's rootfs packages")
-	out := fs.String("out", "", "write to FILE (atomically) instead of stdout")
+	out := cli.OutFlag(fs, "", "write to FILE (atomically) instead of stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"io"
 	"os"
 	"path/filepath"
@@ -50,14 +51,15 @@ func cmdSELinux(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdSELinuxPolicy(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "selinux policy", `qm-build selinux policy --out DIR [--qm-version V]
+	fs := newFlags(e, "selinux policy", `qm-build selinux policy --out DIR [--pkg-version V]
 
 Writes the qm SELinux module's sources to DIR and, when make, checkmodule,
 bzip2 and /usr/share/selinux/devel/Makefile (selinux-policy-dev) are
 installed, compiles qm.pp and qm.pp.bz2. The module version is the package
 version. QM_BUILD_SELINUX_MAKEFILE overrides the devel Makefile.`)
-	out := fs.String("out", "", "output directory (required)")
-	version := fs.String("qm-version", rpmspec.DefaultVersion, "QM package version; the module version equals it")
+	out := cli.OutFlag(fs, "", "output directory (required)")
+	version := fs.String("pkg-version", rpmspec.DefaultVersion, "QM package version; the module version equals it")
+	cli.Alias(fs, "qm-version", "pkg-version")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func TestSELinuxBadInput(t *testing.T) {
 		{"no subcommand", []string{"selinux"}, []string{"missing subcommand"}},
 		{"unknown subcommand", []string{"selinux", "frob"}, []string{"unknown subcommand \"frob\""}},
 		{"policy without --out", []string{"selinux", "policy"}, []string{"--out DIR is required"}},
-		{"policy with a version policy_module cannot take", []string{"selinux", "policy", "--out", dir, "--qm-version", "1.0~rc1"}, []string{"--qm-version", "cannot be the SELinux module version"}},
+		{"policy with a version policy_module cannot take", []string{"selinux", "policy", "--out", dir, "--pkg-version", "1.0~rc1"}, []string{"--pkg-version", "cannot be the SELinux module version"}},
 		{"contexts without a target", []string{"selinux", "contexts"}, []string{"exactly one of --root DIR and --print"}},
 		{"contexts bad print", []string{"selinux", "contexts", "--print", "all"}, []string{"--print \"all\""}},
 		{"label-check without root", []string{"selinux", "label-check"}, []string{"--root DIR is required"}},

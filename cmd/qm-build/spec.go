@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/qm-build/qm-build/cmd/internal/cli"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -16,7 +17,7 @@ Renders the same packages as 'qm-build rpm' as ONE self-contained spec (qm
 plus a %package -n qm-NAME per drop-in). 'rpmbuild -bb qm.spec' needs no
 other file. Prints to stdout unless --out is given.`)
 	pf.PackageFlags(fs)
-	out := fs.String("out", "-", "file to write the spec to (atomically); - is stdout")
+	out := cli.OutFlag(fs, "-", "file to write the spec to (atomically); - is stdout")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

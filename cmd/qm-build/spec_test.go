@@ -35,8 +35,8 @@ func TestSpecCommand(t *testing.T) {
 		want string
 	}{
 		{"unknown drop-in", []string{"--dropin", "nosuch"}, `unknown drop-in "nosuch"; known drop-ins:`},
-		{"empty version", []string{"--qm-version", ""}, `--qm-version: "" must not be empty`},
-		{"version with whitespace", []string{"--qm-version", "1 0"}, `--qm-version: "1 0" must not contain whitespace`},
+		{"empty version", []string{"--pkg-version", ""}, `--pkg-version: "" must not be empty`},
+		{"version with whitespace", []string{"--pkg-version", "1 0"}, `--pkg-version: "1 0" must not contain whitespace`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := runCLI(t, nil, append([]string{"spec"}, tc.args...)...)

@@ -42,14 +42,14 @@ func ExitCode(err error) int {
 }
 
 // NewFlags returns a flag set for a command. usage is the synopsis line(s)
-// shown by --help, before the flag list, written to stdout.
+// shown by --help, before the flag list, written to stdout. The flag set's
+// output (pflag's deprecation lines, see Alias) is discarded until the
+// caller sets it to stderr.
 func NewFlags(stdout io.Writer, name, usage string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage:\n  %s\n\nFlags:\n%s", strings.TrimSpace(usage), fs.FlagUsages())
-	}
+	fs.Usage = func() { fmt.Fprint(stdout, usageText(fs, usage)) }
 	return fs
 }
 
@@ -63,6 +63,10 @@ func ParseFlags(fs *pflag.FlagSet, args []string) error {
 	}
 	if err != nil {
 		return UsageErrorf("%v (see --help)", err)
+	}
+	if q, v := fs.Lookup("quiet"), fs.Lookup("verbose"); q != nil && v != nil && q.Changed && v.Changed &&
+		q.Value.String() == "true" && v.Value.String() == "true" {
+		return UsageErrorf("--quiet and --verbose exclude each other")
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ type PlanFlags struct {
 	// the image's repositories.
 	HookBinary string
 	images     map[string]string
-	// versioned is set when PackageFlags registered --qm-version/--release.
+	// versioned is set when PackageFlags registered --pkg-version/--pkg-release.
 	versioned bool
 }
 
@@ -35,14 +35,16 @@ type PlanFlags struct {
 // them).
 func (p *PlanFlags) PackageFlags(fs *pflag.FlagSet) {
 	p.versioned = true
-	fs.StringVar(&p.O.Version, "qm-version", rpmspec.DefaultVersion, "QM version of the packages")
-	fs.StringVar(&p.O.Release, "release", rpmspec.DefaultRelease, "package release")
+	fs.StringVar(&p.O.Version, "pkg-version", rpmspec.DefaultVersion, "version of the packages (QM's version)")
+	fs.StringVar(&p.O.Release, "pkg-release", rpmspec.DefaultRelease, "release of the packages")
 	fs.StringArrayVar(&p.O.Dropins, "dropin", nil, "drop-in(s) to include: a name, a comma-separated list, or all (repeatable; see qm-build dropins)")
 	fs.StringArrayVar(&p.DropinDirs, "dropin-dir", nil, "directory of user drop-in *.yaml files; all of them are included (repeatable)")
 	fs.StringToStringVar(&p.images, "image", nil, "override a nested container image: KEY=REFERENCE, fully qualified (registry/repository:tag or @digest; repeatable; keys in qm-build dropins)")
 	fs.StringToStringVar(&p.O.NestedImages, "nested-image", nil, "bake a nested image into QM's image store and pin its key's image by digest: KEY=oci:DIR[:TAG], KEY=oci-archive:FILE[:TAG] or KEY=docker-archive:FILE (repeatable)")
 	fs.BoolVar(&p.O.AllowShortNames, "allow-short-names", false, "accept image references without a registry, tag or digest in --image and nested quadlets")
 	fs.StringVar(&p.HookBinary, "hook-binary", "", "QM's OCI hook program for the qm-oci-hooks package, built for the target (make hook writes bin/qm-oci-hook)")
+	Alias(fs, "qm-version", "pkg-version")
+	Alias(fs, "release", "pkg-release")
 }
 
 // HookProgram reads --hook-binary; nil when it is not given.
@@ -133,7 +135,7 @@ func (p *PlanFlags) Plan(getenv func(string) string) (*rootfs.Plan, error) {
 	if p.versioned {
 		// The flags default to non-empty values, so an empty one was given
 		// explicitly; rootfs.NewPlan would take "" as "the default".
-		for _, f := range []struct{ flag, v string }{{"--qm-version", o.Version}, {"--release", o.Release}} {
+		for _, f := range []struct{ flag, v string }{{"--pkg-version", o.Version}, {"--pkg-release", o.Release}} {
 			if f.v == "" {
 				return nil, rpmspec.ValidateVersion(f.flag, "")
 			}

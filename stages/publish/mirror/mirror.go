@@ -151,7 +151,7 @@ func logf(w io.Writer, format string, args ...any) {
 func checkOptions(o Options) error {
 	var errs []error
 	if !safeName(o.Release) {
-		errs = append(errs, &rpmspec.InputError{Field: "--release", Msg: fmt.Sprintf("%q is not a release name such as 9-stream", o.Release)})
+		errs = append(errs, &rpmspec.InputError{Field: "--releasever", Msg: fmt.Sprintf("%q is not a release name such as 9-stream", o.Release)})
 	}
 	if len(o.Arches) == 0 {
 		errs = append(errs, &rpmspec.InputError{Field: "--arch", Msg: "give at least one arch"})

@@ -221,7 +221,7 @@ func TestBadOptions(t *testing.T) {
 		o    mirror.Options
 		want string
 	}{
-		{"release with a slash", mirror.Options{Release: "../x"}, "--release"},
+		{"release with a slash", mirror.Options{Release: "../x"}, "--releasever"},
 		{"noarch is not an arch", mirror.Options{Arches: []string{"noarch"}}, "--arch"},
 		{"no arch", mirror.Options{Arches: []string{}}, "--arch"},
 	} {
