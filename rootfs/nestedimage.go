@@ -169,6 +169,9 @@ func resolveNestedImages(o *Options, cat *rpmspec.Catalog, ds []*rpmspec.Dropin)
 			o.Images = map[string]string{}
 		}
 	}
+	if len(o.NestedImages) > 0 {
+		o.NestedImages = maps.Clone(o.NestedImages) // made absolute below
+	}
 	seen := map[string]string{}
 	for _, r := range reqs {
 		if !slices.Contains(keys, r.key) {
@@ -202,6 +205,11 @@ func resolveNestedImages(o *Options, cat *rpmspec.Catalog, ds []*rpmspec.Dropin)
 		}
 		n.Key, n.Source, n.Name, n.Tag = r.key, src, name, tag
 		seen[r.key] = src.String()
+		if r.file == "" {
+			// Absolute, so that another program given the options (the
+			// manifest program) reads the same files.
+			o.NestedImages[r.key] = src.String()
+		}
 		o.Images[r.key] = n.Pinned()
 		out = append(out, n)
 	}

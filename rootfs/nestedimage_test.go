@@ -185,3 +185,26 @@ files:
 	require.True(t, rpmspec.IsBadInput(err))
 	require.ErrorContains(t, err, filepath.Join(dir, "camera.yaml")+":8: nested-images.unknown: reading oci:"+filepath.Join(dir, "layout")+":v2")
 }
+
+// FuzzResolveNestedLayout: whatever index.json and manifest an OCI layout
+// holds, resolving it returns an error or a digest of bytes it checked.
+func FuzzResolveNestedLayout(f *testing.F) {
+	f.Add([]byte(`{"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:00","size":2}]}`), []byte(`{}`))
+	f.Add([]byte(`{"manifests":[]}`), []byte(`{"config":{"digest":"sha256:x"}}`))
+	f.Add([]byte(`[]`), []byte(``))
+	f.Fuzz(func(t *testing.T, index, manifest []byte) {
+		dir := t.TempDir()
+		blobs := filepath.Join(dir, "blobs", "sha256")
+		require.NoError(t, os.MkdirAll(blobs, 0o755))
+		d := SHA256Digest(manifest)
+		require.NoError(t, os.WriteFile(filepath.Join(blobs, strings.TrimPrefix(d, "sha256:")), manifest, 0o644))
+		idx := strings.ReplaceAll(string(index), "sha256:00", d)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "index.json"), []byte(idx), 0o644))
+		n, err := ResolveNested(NestedSource{Transport: TransportOCI, Path: dir})
+		if err != nil {
+			return
+		}
+		require.Equal(t, d, n.Digest)
+		require.Equal(t, manifest, n.Manifest)
+	})
+}
