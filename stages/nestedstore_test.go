@@ -96,6 +96,12 @@ func TestNestedImagesChecked(t *testing.T) {
 			p := filepath.Join(dir, rootfs.NestedStore, "vfs-images", "images.json")
 			require.NoError(t, os.WriteFile(p, []byte("[]"), 0o600))
 		}, []string{"QM122"}},
+		{"store labelled for the host's containers", func(t *testing.T, dir string) {
+			fc := filepath.Join(dir, "etc/selinux/targeted/contexts/files/file_contexts")
+			require.NoError(t, os.MkdirAll(filepath.Dir(fc), 0o755))
+			line := rootfs.NestedStore + "(/.*)?\tsystem_u:object_r:container_ro_file_t:s0\n"
+			require.NoError(t, os.WriteFile(fc, []byte(line), 0o644))
+		}, []string{"QM408"}},
 		{"store writable by its group", func(t *testing.T, dir string) {
 			require.NoError(t, os.Chmod(filepath.Join(dir, rootfs.NestedStore, "vfs-images"), 0o770))
 		}, []string{"QM408"}},
