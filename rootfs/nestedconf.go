@@ -1,6 +1,10 @@
 package rootfs
 
-import "github.com/qm-build/qm-build/rpmspec"
+import (
+	"fmt"
+
+	"github.com/qm-build/qm-build/rpmspec"
+)
 
 // Configuration of the podman nested in QM (qm-upstream.md §4). Inside QM,
 // /etc is the host's /etc/qm, so QM's /etc/containers/containers.conf is the
@@ -92,13 +96,43 @@ type storageConf struct {
 	} `toml:"storage"`
 }
 
-// NestedStorageConfBody renders QM's storage.conf.
-func NestedStorageConfBody() []byte {
+// NestedStorageConfBody renders QM's storage.conf with no baked images.
+func NestedStorageConfBody() []byte { return NestedStorageConfFor(nil) }
+
+// NestedStorageConfFor renders QM's storage.conf. With nested images baked
+// in, their store, in QM's read-only rootfs (NestedStoreInQM), is an
+// additional image store too, listed first, and the header names each
+// image by digest (NestedImageComments), so that the file the build, the
+// manifest and the blueprint fragment deliver says what the store holds.
+func NestedStorageConfFor(nested []NestedImage) []byte {
 	var s storageConf
 	s.Storage.Driver = "overlay"
 	s.Storage.RunRoot = "/run/containers/storage"
 	s.Storage.GraphRoot = "/var/lib/containers/storage"
 	s.Storage.TransientStore = true
-	s.Storage.Options.AdditionalImageStores = []string{SharedImageStore}
-	return tomlFile("Container storage inside QM (containers-storage.conf(5)), written by qm-build. Inside QM this is /etc/containers/storage.conf.", s)
+	s.Storage.Options.AdditionalImageStores = NestedImageStores(nested)
+	comment := "Container storage inside QM (containers-storage.conf(5)), written by qm-build. Inside QM this is /etc/containers/storage.conf."
+	for _, c := range NestedImageComments(nested) {
+		comment += "\n# " + c
+	}
+	return tomlFile(comment, s)
+}
+
+// NestedImageStores are QM's additional image stores: the store of baked
+// images when there are any, then the shared store.
+func NestedImageStores(nested []NestedImage) []string {
+	if len(nested) > 0 {
+		return []string{NestedStoreInQM, SharedImageStore}
+	}
+	return []string{SharedImageStore}
+}
+
+// NestedImageComments say what the store of baked images holds, one line an
+// image: "KEY: NAME@DIGEST (image ID ID) in STORE".
+func NestedImageComments(nested []NestedImage) []string {
+	var out []string
+	for _, n := range nested {
+		out = append(out, fmt.Sprintf("%s: %s (image ID %s) in %s", n.Key, n.Pinned(), n.ID, NestedStoreInQM))
+	}
+	return out
 }

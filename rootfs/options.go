@@ -28,6 +28,12 @@ type Options struct {
 	// digest in Images and in nested quadlets (rpmspec.CheckImageRef). The
 	// org.osbuild.qm stage does not take it (blueprints/qmstage).
 	AllowShortNames bool `json:"allow_short_names,omitempty"`
+	// NestedImages bake images into QM's image store, by image key:
+	// TRANSPORT:PATH[:TAG] of a local OCI layout, OCI archive or docker
+	// archive (ParseNestedSource). The key's image is then pinned by digest
+	// (docs/nested-images.md). The org.osbuild.qm stage does not take it: a
+	// manifest bakes the images with osbuild's own skopeo stage.
+	NestedImages map[string]string `json:"nested_images,omitempty"`
 
 	// Epoch is SOURCE_DATE_EPOCH: the build time of packages and the
 	// modification time of files. Zero means unset. It is not an option of
@@ -69,6 +75,7 @@ const (
 	FieldDropins          = "dropins"
 	FieldImages           = "images"
 	FieldAllowShortNames  = "allow_short_names"
+	FieldNestedImages     = "nested_images"
 	FieldMemoryMax        = "memory_max"
 	FieldMemoryHigh       = "memory_high"
 	FieldCPUWeight        = "cpu_weight"
@@ -103,6 +110,7 @@ func OptionFields() []OptionField {
 		{FieldDropins, "--dropin"},
 		{FieldImages, "--image"},
 		{FieldAllowShortNames, "--allow-short-names"},
+		{FieldNestedImages, "--nested-image"},
 		{FieldMemoryMax, "--memory-max"},
 		{FieldMemoryHigh, "--memory-high"},
 		{FieldCPUWeight, "--cpu-weight"},

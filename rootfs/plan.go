@@ -13,6 +13,10 @@ type Plan struct {
 	// Selected are the drop-ins Options.Dropins names plus those they need,
 	// sorted by name.
 	Selected []*rpmspec.Dropin
+	// Nested are the nested images baked into QM's store
+	// (Options.NestedImages), resolved, sorted by key; their keys' images
+	// are pinned to their digests in Options.Images.
+	Nested []NestedImage
 	// archGiven is set when the options named the architecture, so that a
 	// program built for another one is refused.
 	archGiven bool
@@ -54,11 +58,13 @@ func NewPlan(o Options, cat *rpmspec.Catalog) (*Plan, error) {
 	if err != nil {
 		errs = append(errs, rpmspec.AsErrors(err)...)
 	}
+	nested, nerrs := resolveNestedImages(&o, cat, ds)
+	errs = append(errs, nerrs...)
 	errs = append(errs, validateAnnotations(ds)...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return &Plan{Options: o, Catalog: cat, Selected: ds, archGiven: archGiven}, nil
+	return &Plan{Options: o, Catalog: cat, Selected: ds, Nested: nested, archGiven: archGiven}, nil
 }
 
 // Named reports whether the options name the drop-in itself, not only

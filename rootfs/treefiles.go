@@ -42,7 +42,7 @@ func treeFiles(p *Plan, f Facts) ([]TreeFile, []string, error) {
 		}
 	}
 	add(StageSkeleton, skeletonFiles()...)
-	add(StageNestedConfig, nestedConfigFiles()...)
+	add(StageNestedConfig, nestedConfigFiles(p.Nested)...)
 	for _, m := range subIDFiles() {
 		out = append(out, TreeFile{File: m, Stage: StageNestedConfig, Merge: true})
 	}
@@ -97,14 +97,14 @@ func skeletonFiles() []rpmspec.File {
 }
 
 // nestedConfigFiles configure the podman nested in QM and its SELinux labels.
-func nestedConfigFiles() []rpmspec.File {
+func nestedConfigFiles(nested []NestedImage) []rpmspec.File {
 	const origin = "rootfs/treefiles.go"
 	return []rpmspec.File{
 		dir(NestedConfDir, 0o755, origin),
 		dir(NestedConfDropinDir, 0o755, origin),
 		dir(NestedQuadletDir, 0o755, origin),
 		file(NestedContainersConf, 0o644, NestedContainersConfBody(), origin),
-		file(NestedStorageConf, 0o644, NestedStorageConfBody(), origin),
+		file(NestedStorageConf, 0o644, NestedStorageConfFor(nested), origin),
 		file(NestedContextsPath, 0o644, selinux.NestedContexts(), origin),
 		file(NestedFileContextsPath, 0o644, selinux.QMFileContexts(), origin),
 	}

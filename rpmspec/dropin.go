@@ -40,6 +40,11 @@ type Dropin struct {
 	// Images are the container images the drop-in's nested quadlets run, by key.
 	// Templates reference them as {{ image "key" }}; users override them.
 	Images map[string]string
+	// NestedImages bake images into QM's store at build time, by image key
+	// of Images: TRANSPORT:PATH[:TAG] of a local OCI layout, OCI archive or
+	// docker archive, a relative PATH being relative to the declaration's
+	// directory (rootfs.ParseNestedSource; docs/nested-images.md).
+	NestedImages []NestedImageDecl
 	// RootfsPackages are installed inside QM's rootfs by image pipelines (the
 	// manifest's qm_rootfs pipeline), not by this package.
 	RootfsPackages []string
@@ -59,6 +64,12 @@ type Dropin struct {
 
 	Source string // the file it was loaded from ("catalog/kvm.yaml")
 	Line   int    // the line of its name
+}
+
+// NestedImageDecl is one nested-images entry of a declaration.
+type NestedImageDecl struct {
+	Key, Source string
+	Line        int
 }
 
 // Drop-in statuses.

@@ -389,6 +389,18 @@ func (p *parser) dropin(n *yaml.Node) *Dropin {
 				d.Images[key] = ref
 			}
 		},
+		"nested-images": func(_, v *yaml.Node) {
+			if v.Kind != yaml.MappingNode {
+				p.fail(v, "nested-images", "want a mapping of key: TRANSPORT:PATH[:TAG], got %s", kindName(v))
+				return
+			}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				key := v.Content[i].Value
+				if src := p.nonEmpty(v.Content[i+1], "nested-images."+key); src != "" {
+					d.NestedImages = append(d.NestedImages, NestedImageDecl{Key: key, Source: src, Line: v.Content[i+1].Line})
+				}
+			}
+		},
 		"rootfs-packages": func(_, v *yaml.Node) { d.RootfsPackages = p.strs(v, "rootfs-packages", nil) },
 		"files": func(_, v *yaml.Node) {
 			if v.Kind != yaml.SequenceNode {

@@ -34,7 +34,7 @@ func TestParseDropinBadInput(t *testing.T) {
 		want []string
 	}{
 		{"missing-summary.yaml", []string{`bad/missing-summary.yaml:1: summary: missing required field "summary"`}},
-		{"unknown-key.yaml", []string{`bad/unknown-key.yaml:4: colour: unknown key "colour" (known: annotations, description, devices, enable, files, hook-program, images, legacy, name, needs, note, package, recommends, requires, rootfs-packages, status, summary, version)`}},
+		{"unknown-key.yaml", []string{`bad/unknown-key.yaml:4: colour: unknown key "colour" (known: annotations, description, devices, enable, files, hook-program, images, legacy, name, needs, nested-images, note, package, recommends, requires, rootfs-packages, status, summary, version)`}},
 		{"relative-path.yaml", []string{`bad/relative-path.yaml:5: files[0].path: path "etc/qm/relative.conf" is relative; give an absolute path`}},
 		{"dotdot.yaml", []string{`bad/dotdot.yaml:5: files[0].path: path "/etc/qm/../shadow" has a '..' component`}},
 		{"outside.yaml", []string{`bad/outside.yaml:8: files[1].path: /etc/sudoers.d/qm is outside the paths a drop-in may own (` + outside + `)`}},
@@ -106,7 +106,7 @@ func TestLoadDirBadInput(t *testing.T) {
 		}, []string{
 			`user/a.yaml:1: summary: missing required field "summary"`,
 			`user/a.yaml:1: description: missing required field "description"`,
-			`user/b.yml:4: extra: unknown key "extra" (known: annotations, description, devices, enable, files, hook-program, images, legacy, name, needs, note, package, recommends, requires, rootfs-packages, status, summary, version)`,
+			`user/b.yml:4: extra: unknown key "extra" (known: annotations, description, devices, enable, files, hook-program, images, legacy, name, needs, nested-images, note, package, recommends, requires, rootfs-packages, status, summary, version)`,
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,6 +17,7 @@ func RootfsStages() []Stage {
 		QuadletDropins,
 		BlueChi,
 		Seccomp,
+		NestedImages,
 		FinishTree,
 	}
 }

@@ -64,6 +64,9 @@ func New(o Options) (*Manifest, error) {
 	}
 	plan := o.Content.Plan
 	var errs rpmspec.Errors
+	if o.QMStage && len(plan.Nested) > 0 {
+		errs = append(errs, nestedQMStageError)
+	}
 	d, err := LookupDistro(plan.Distro)
 	if err != nil {
 		errs = append(errs, rpmspec.AsErrors(err)...)
@@ -143,9 +146,17 @@ func (m *Manifest) declare(osWants []blueprints.Want) error {
 	for _, n := range m.rootfsPackageNames() {
 		rootfsReq.Packages = addWants(rootfsReq.Packages, blueprints.Want{Name: n})
 	}
-	m.requests = []blueprints.Request{request(blueprints.PipelineBuild), rootfsReq, request(blueprints.PipelineOS)}
+	buildReq := request(blueprints.PipelineBuild)
+	if len(m.nested()) > 0 {
+		// org.osbuild.skopeo runs skopeo from the build root.
+		buildReq.Packages = addWants(buildReq.Packages, blueprints.Want{Name: "skopeo"})
+	}
+	m.requests = []blueprints.Request{buildReq, rootfsReq, request(blueprints.PipelineOS)}
 	return nil
 }
+
+// nested are the plan's nested images.
+func (m *Manifest) nested() []rootfs.NestedImage { return m.opts.Content.Plan.Nested }
 
 // rootfsPackageNames is RootfsPackages plus the drop-ins' needs, sorted after
 // the base set.

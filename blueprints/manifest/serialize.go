@@ -57,6 +57,7 @@ func (m *Manifest) Serialize(lock *blueprints.Lock, own ...blueprints.LockedPack
 	sources, err := osbuild.GenSources(osbuild.SourceInputs{
 		Depsolved:  depsolvednf.DepsolveResult{Transactions: depsolvednf.TransactionList{pkgs[blueprints.PipelineQMRootfs]}},
 		InlineData: inline,
+		Containers: nestedSpecs(m.nested()),
 	}, osbuild.RpmDownloaderCurl)
 	if err != nil {
 		return nil, fmt.Errorf("generating sources: %w", err)
@@ -90,6 +91,7 @@ func (m *Manifest) qmRootfsPipeline(pkgs rpmmd.PackageList, inline *[]string) (r
 			return p, err
 		}
 		stages = append(stages, tree...)
+		stages = append(stages, nestedStages(m.nested())...)
 	}
 	return p, p.addStages(stages)
 }

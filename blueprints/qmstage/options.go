@@ -28,7 +28,7 @@ import (
 // (see BuiltinOnly).
 func OptionsFromPlan(p *rootfs.Plan) rootfs.Options {
 	o := p.Options
-	o.Arch, o.Distro, o.Epoch, o.AllowShortNames = "", "", rootfs.Options{}.Epoch, false
+	o.Arch, o.Distro, o.Epoch, o.AllowShortNames, o.NestedImages = "", "", rootfs.Options{}.Epoch, false, nil
 	o.Dropins = stageDropins(p)
 	if len(o.Dropins) == 0 {
 		o.Dropins = nil

@@ -17,6 +17,7 @@ func init() {
 		{name: "selinux", summary: "the qm policy module, its file contexts, an offline label check", run: cmdSELinux, subcommands: []string{"policy", "contexts", "label-check"}},
 		{name: "manifest", summary: "emit an osbuild manifest with QM pipelines (runs qm-build-manifest)", run: cmdManifest},
 		{name: "blueprint", summary: "emit or merge osbuild blueprint fragments", run: cmdBlueprint, subcommands: []string{"merge"}},
+		{name: "sbom", summary: "write the SPDX 2.3 software bill of materials of QM's partition", run: cmdSBOM},
 		{name: "check", summary: "check a finished image offline for QM's isolation promises", run: cmdCheck},
 		{name: "repo", summary: "write yum repodata for a directory of RPMs", run: cmdRepo},
 		{name: "publish", summary: "publish RPMs to a mirror layout or an OCI registry", run: cmdPublish},

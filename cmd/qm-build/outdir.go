@@ -27,7 +27,7 @@ func buildOutOwned(e fs.DirEntry) bool {
 	case e.IsDir():
 		return name == buildTreeDir || name == build.RPMsDir || name == build.RepoDir || name == stages.SELinuxDir
 	case e.Type().IsRegular():
-		return name == build.CheckReport || name == build.BlueprintFile ||
+		return name == build.CheckReport || name == build.BlueprintFile || name == build.SBOMFile ||
 			strings.HasPrefix(name, "manifest-") && strings.HasSuffix(name, ".json")
 	}
 	return false

@@ -17,10 +17,12 @@ func Stages() []stages.Stage {
 		stages.QuadletDropins,
 		stages.BlueChi,
 		stages.Seccomp,
+		stages.NestedImages,
 		stages.FinishTree,
 		Repo,
 		Manifest,
 		Blueprint,
+		SBOM,
 		Check,
 	}
 }

@@ -36,6 +36,7 @@ type Context struct {
 	qm      *qmView
 	ifs     *imageFS
 	nested  *nestedConf
+	stores  *qmImageStores
 	agent   *agentConf
 	decls   *declarations
 	walk    *walkFacts

@@ -110,13 +110,13 @@ func Rules() []Rule {
 		ruleQM101, ruleQM102, ruleQM103, ruleQM104, ruleQM105, ruleQM106,
 		ruleQM107, ruleQM108, ruleQM109, ruleQM110, ruleQM111, ruleQM112,
 		ruleQM113, ruleQM114, ruleQM115, ruleQM116, ruleQM117, ruleQM118,
-		ruleQM119, ruleQM120,
+		ruleQM119, ruleQM120, ruleQM121, ruleQM122,
 		// OOM ordering.
 		ruleQM201, ruleQM202, ruleQM203, ruleQM204,
 		// Resources.
 		ruleQM301, ruleQM302, ruleQM303, ruleQM304, ruleQM305,
 		// SELinux.
-		ruleQM401, ruleQM402, ruleQM403, ruleQM404, ruleQM405, ruleQM406, ruleQM407,
+		ruleQM401, ruleQM402, ruleQM403, ruleQM404, ruleQM405, ruleQM406, ruleQM407, ruleQM408,
 		// BlueChi.
 		ruleQM501, ruleQM502, ruleQM503,
 		// Rootfs hygiene.

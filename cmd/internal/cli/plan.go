@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ func (p *PlanFlags) PackageFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&p.O.Dropins, "dropin", nil, "drop-in(s) to include: a name, a comma-separated list, or all (repeatable; see qm-build dropins)")
 	fs.StringArrayVar(&p.DropinDirs, "dropin-dir", nil, "directory of user drop-in *.yaml files; all of them are included (repeatable)")
 	fs.StringToStringVar(&p.images, "image", nil, "override a nested container image: KEY=REFERENCE, fully qualified (registry/repository:tag or @digest; repeatable; keys in qm-build dropins)")
+	fs.StringToStringVar(&p.O.NestedImages, "nested-image", nil, "bake a nested image into QM's image store and pin its key's image by digest: KEY=oci:DIR[:TAG], KEY=oci-archive:FILE[:TAG] or KEY=docker-archive:FILE (repeatable)")
 	fs.BoolVar(&p.O.AllowShortNames, "allow-short-names", false, "accept image references without a registry, tag or digest in --image and nested quadlets")
 	fs.StringVar(&p.HookBinary, "hook-binary", "", "QM's OCI hook program for the qm-oci-hooks package, built for the target (make hook writes bin/qm-oci-hook)")
 	Alias(fs, "qm-version", "pkg-version")
