@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/osbuild/blueprint/pkg/blueprint"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qm-build/qm-build/blueprints"
@@ -135,18 +134,21 @@ func TestEveryOptionEveryFrontEnd(t *testing.T) {
 				return
 			}
 			t.Run("blueprint", func(t *testing.T) {
-				bp := func(v string) *blueprint.Blueprint {
-					if c.field == rootfs.FieldArch {
-						return &blueprint.Blueprint{Name: "b", Arch: v}
-					}
-					return &blueprint.Blueprint{Name: "b", Distro: v}
+				key := "distro"
+				if c.field == rootfs.FieldArch {
+					key = "architecture"
 				}
-				d, a, err := blueprints.ApplyBlueprintTarget(bp(c.bpGood), "base.toml", blueprints.Target{Distro: "cs10", Arch: "x86_64"})
+				apply := func(v string) (string, string, error) {
+					b, err := blueprints.ParseBlueprint(strings.NewReader("name = \"b\"\n"+key+" = \""+v+"\"\n"), "base.toml")
+					require.NoError(t, err)
+					return blueprints.ApplyBlueprintTarget(b, "base.toml", blueprints.Target{Distro: "cs10", Arch: "x86_64"})
+				}
+				d, a, err := apply(c.bpGood)
 				require.NoError(t, err)
 				o := rootfs.Options{Distro: d, Arch: a}
 				_, err = rootfs.NewPlan(o, cat)
 				require.NoError(t, err)
-				_, _, err = blueprints.ApplyBlueprintTarget(bp(c.bpBad), "base.toml", blueprints.Target{Distro: "cs10", Arch: "x86_64"})
+				_, _, err = apply(c.bpBad)
 				require.Error(t, err)
 				require.Equal(t, cli.ExitBadInput, cli.ExitCode(err))
 				require.Contains(t, err.Error(), "base.toml: ")
