@@ -116,9 +116,24 @@ func (f File) OctalMode() string {
 // MaxPathLen bounds a path: Linux's PATH_MAX.
 const MaxPathLen = 4096
 
-// CheckPath reports whether p is an absolute, clean path without "..", no
+// CheckPackagePath is CheckPath for a path a package carries: also no
 // longer than MaxPathLen and without control characters (a newline or a NUL
-// gives a package rpm cannot load or list), the only form the model accepts.
+// gives a package rpm cannot load or list).
+func CheckPackagePath(p string) error {
+	if err := CheckPath(p); err != nil {
+		return err
+	}
+	if len(p) > MaxPathLen {
+		return fmt.Errorf("path of %d bytes is longer than %d", len(p), MaxPathLen)
+	}
+	if i := strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return fmt.Errorf("path %q contains the control character %#02x (a package cannot carry it)", p, p[i])
+	}
+	return nil
+}
+
+// CheckPath reports whether p is an absolute, clean path without "..", the
+// only form the model accepts.
 func CheckPath(p string) error {
 	switch {
 	case p == "":
@@ -127,11 +142,6 @@ func CheckPath(p string) error {
 		return fmt.Errorf("path %q is relative; give an absolute path", p)
 	case p == "/":
 		return fmt.Errorf("path %q is the root directory", p)
-	case len(p) > MaxPathLen:
-		return fmt.Errorf("path of %d bytes is longer than %d", len(p), MaxPathLen)
-	}
-	if i := strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
-		return fmt.Errorf("path %q contains the control character %#02x (a package cannot carry it)", p, p[i])
 	}
 	if err := CheckLine(p); err != nil {
 		return err

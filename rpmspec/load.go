@@ -500,7 +500,7 @@ func (p *parser) boolean(v *yaml.Node, field string) bool {
 }
 
 func (p *parser) device(item *yaml.Node, field, v string) {
-	if err := CheckPath(v); err != nil {
+	if err := CheckPackagePath(v); err != nil {
 		p.fail(item, field, "%v", err)
 		return
 	}
@@ -521,7 +521,7 @@ func (p *parser) file1(n *yaml.Node, field string) (DropinFile, bool) {
 			if f.Path == "" {
 				return
 			}
-			if err := CheckPath(f.Path); err != nil {
+			if err := CheckPackagePath(f.Path); err != nil {
 				p.fail(v, field+".path", "%v", err)
 			} else if !AllowedDropinPath(f.Path) {
 				p.fail(v, field+".path", "%s is outside the paths a drop-in may own (%s)", f.Path, strings.Join(DropinPathPrefixes, ", "))

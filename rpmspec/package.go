@@ -98,7 +98,7 @@ func (p *Package) Validate() error {
 	seen := map[string]string{}
 	for i, f := range p.Files {
 		field := fmt.Sprintf("%s: files[%d]", p.Name, i)
-		if err := CheckPath(f.Path); err != nil {
+		if err := CheckPackagePath(f.Path); err != nil {
 			errs.add(f.Origin, 0, field, "%v", err)
 			continue
 		}

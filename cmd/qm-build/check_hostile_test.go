@@ -360,16 +360,16 @@ func TestCheckRefusesFlagFilesThatBlock(t *testing.T) {
 	for _, tc := range []struct {
 		flag, file, want string
 	}{
-		{"--allow", fifo, "is not a regular file"},
-		{"--keyring", fifo, "is not a regular file"},
-		{"--keyring", "/dev/zero", "is not a regular file"},
+		{"--allow", fifo, "is a FIFO, not a regular file"},
+		{"--keyring", fifo, "is a FIFO, not a regular file"},
+		{"--keyring", "/dev/zero", "is a character device, not a regular file"},
 		{"--allow", huge, "is larger than 1 MiB"},
 		{"--keyring", huge, "is larger than 16 MiB"},
 	} {
 		t.Run(tc.flag+" "+filepath.Base(tc.file), func(t *testing.T) {
 			r := checkProcess(t, t.TempDir(), 1<<20, tc.flag, tc.file, tree)
 			require.Equal(t, exitBadInput, r.code, r.stderr)
-			require.Contains(t, r.stderr, "qm-build check: "+tc.flag+": "+tc.file+" "+tc.want)
+			require.Contains(t, r.stderr, "qm-build check: "+tc.flag+": "+tc.file+": "+tc.want)
 		})
 	}
 }

@@ -13,7 +13,7 @@ import (
 // SIGTERM before HardStop ends it: every command stops within a second of
 // the signal, even one blocked in a read that its context cannot end (a
 // pipe on standard input that never closes).
-const StopGrace = 500 * time.Millisecond
+const StopGrace = 900 * time.Millisecond
 
 // HardStop makes SIGINT and SIGTERM end the process within grace: the
 // program's own handling (its context cancelled, its temporary files
