@@ -106,11 +106,11 @@ func TestPackagesRpmCanLoad(t *testing.T) {
 		want string
 	}{
 		{"newline in a path", rpmspec.Package{Name: "qm-x", Version: "1", Release: "1", Files: []rpmspec.File{{Path: "/etc/qm/a\nb", Mode: 0o644}}},
-			`path "/etc/qm/a\nb" contains the control character 0x0a`},
+			`"/etc/qm/a\nb" has a line break (U+000A)`},
 		{"nul in a path", rpmspec.Package{Name: "qm-x", Version: "1", Release: "1", Files: []rpmspec.File{{Path: "/etc/qm/a\x00b", Mode: 0o644}}},
-			`path "/etc/qm/a\x00b" contains the control character 0x00`},
+			`"/etc/qm/a\x00b" has a control character (U+0000)`},
 		{"path over PATH_MAX", rpmspec.Package{Name: "qm-x", Version: "1", Release: "1", Files: []rpmspec.File{{Path: "/etc/qm/" + strings.Repeat("a", 4096), Mode: 0o644}}},
-			`path of 4104 bytes is longer than 4096`},
+			`is 4104 bytes long; the limit is 4096`},
 		{"description too large", rpmspec.Package{Name: "qm-x", Version: "1", Release: "1", Summary: "s", Description: strings.Repeat("d", rpmspec.MaxDescription)},
 			`qm-x: the summary and description are 1048577 bytes, more than 1048576`},
 	} {
@@ -121,7 +121,7 @@ func TestPackagesRpmCanLoad(t *testing.T) {
 		})
 	}
 	_, err := rpmspec.ParseDropin([]byte("name: x\nsummary: s\ndescription: d\nfiles:\n  - path: \"/etc/qm/a\\nb\"\n    mode: \"0644\"\n    content: x\n"), "x.yaml")
-	require.ErrorContains(t, err, `x.yaml:5: files[0].path: path "/etc/qm/a\nb" contains the control character 0x0a`)
+	require.ErrorContains(t, err, `x.yaml:5: files[0].path: "/etc/qm/a\nb" has a line break (U+000A)`)
 }
 
 // FuzzRenderTemplate: any drop-in template is refused when the drop-in is
