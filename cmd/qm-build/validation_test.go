@@ -70,6 +70,8 @@ var everyOption = []optionCase{
 		stageGood: `{"bluechi_controller": {"host": "ctl"}}`, stageBad: `{"bluechi_controller": {"host": "a\nb"}}`},
 	{field: rootfs.FieldControllerPort, cliGood: [][]string{{"--controller-host", "ctl", "--controller-port", "2020"}}, cliBad: [][]string{{"--controller-host", "ctl", "--controller-port", "0"}, {"--controller-port", "70000"}},
 		stageGood: `{"bluechi_controller": {"host": "ctl", "port": 2020}}`, stageBad: `{"bluechi_controller": {"host": "ctl", "port": 0}}`},
+	{field: rootfs.FieldNestedImages, cliBad: [][]string{{"--nested-image", "kvm=nope:/x"}, {"--nested-image", "kvm=oci:/a\nb"}, {"--nested-image", "unknown=oci:/x"}},
+		stageBad: `{"nested_images": {"kvm": "oci:/x"}}`},
 	{field: rootfs.FieldControllerSocket, cliGood: [][]string{{"--controller-socket"}}, cliBad: [][]string{{"--controller-socket=maybe"}},
 		stageGood: `{"bluechi_controller": {"socket": true}}`, stageBad: `{"bluechi_controller": {"socket": "yes"}}`},
 }
