@@ -121,3 +121,13 @@ func ScratchHome(t testing.TB) string {
 	}
 	return h
 }
+
+// NeedRoot ends the test unless it runs as root, as Need does for a missing
+// tool: it fails (always in CI), or skips when QM_BUILD_SKIP_MISSING_TOOLS=1
+// outside CI.
+func NeedRoot(t testing.TB, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		missing(t, "root", "needed ("+why+")")
+	}
+}

@@ -223,9 +223,7 @@ func fileHash(t *testing.T, p string) string {
 // UUID (ext4) and /var by PARTUUID (XFS) reads as the booted system mounts
 // it, as raw and as qcow2, and the image is not written.
 func TestDiskAssemblesTheBootedTree(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("disk images are read through loop mounts, which need root (CI runs as root)")
-	}
+	verifiers.NeedRoot(t, "disk images are read through loop mounts")
 	mke2fs, mkfsXFS := verifiers.Need(t, "mke2fs"), verifiers.Need(t, "mkfs.xfs")
 	work := t.TempDir()
 	bootSrc := filepath.Join(work, "boot")
@@ -292,9 +290,7 @@ func TestDiskAssemblesTheBootedTree(t *testing.T) {
 // TestDiskRefuses: what the disk reader cannot read truthfully is bad input
 // naming the problem.
 func TestDiskRefuses(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("disk images are read through loop mounts, which need root (CI runs as root)")
-	}
+	verifiers.NeedRoot(t, "disk images are read through loop mounts")
 	qemu := verifiers.Need(t, "qemu-img")
 	tree := diskTree(t, "LABEL=root / ext4 defaults 0 1\n")
 	disk := makeDisk(t, tree)
