@@ -320,7 +320,13 @@ func TestCheckStopsOnASignal(t *testing.T) {
 			require.NoError(t, ctx.Err(), "check did not stop on %s", tc.name)
 			require.Equal(t, tc.code, cmd.ProcessState.ExitCode(), errb.String())
 			require.Contains(t, errb.String(), "qm-build check: interrupted by "+tc.name+" (")
-			require.Contains(t, errb.String(), "context canceled", "the message says what was cut short")
+			// Either the check wound down by itself (the message says what
+			// was cut short) or, on a machine too loaded for that within
+			// the grace, the hard stop ended it after removing what the
+			// check had registered: no leftovers either way.
+			if !strings.Contains(errb.String(), "without finishing") {
+				require.Contains(t, errb.String(), "context canceled", "the message says what was cut short")
+			}
 			require.Empty(t, outb.String(), "no report for an interrupted check")
 			left, err := os.ReadDir(tmp)
 			require.NoError(t, err)

@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/qm-build/qm-build/rpmspec/cleanup"
 )
 
 // StopGrace is how long a program may take to wind down after SIGINT or
@@ -19,8 +21,10 @@ const StopGrace = 900 * time.Millisecond
 // program's own handling (its context cancelled, its temporary files
 // removed, its status 130 or 143) runs first; if the program has not exited
 // when grace has passed, HardStop says so on stderr and exits with the same
-// status (128 plus the signal's number). Temporary files such a stop leaves
-// are swept by the next run (see docs/limits.md). The returned function
+// status (128 plus the signal's number), after running what the program
+// registered with package cleanup (its temporary directories, its mounts).
+// What a kill leaves is swept by the next run (see docs/limits.md). The
+// returned function
 // stops watching.
 func HardStop(prog string, stderr io.Writer, grace time.Duration) func() {
 	ch := make(chan os.Signal, 1)
@@ -46,6 +50,7 @@ func HardStop(prog string, stderr io.Writer, grace time.Duration) func() {
 			name = "SIGINT"
 		}
 		fmt.Fprintf(stderr, "%s: interrupted by %s (stopped after %v without finishing)\n", prog, name, grace)
+		cleanup.Run()
 		os.Exit(128 + int(sig))
 	}()
 	return func() {

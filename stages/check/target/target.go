@@ -194,8 +194,7 @@ func (t *Target) Close() error {
 		err = t.FS.Close()
 	}
 	if t.workDir != "" {
-		unmountUnder(t.workDir) // nothing is left mounted, whatever Close above did
-		if rerr := os.RemoveAll(t.workDir); rerr != nil && err == nil {
+		if rerr := removeWorkDir(t.workDir); rerr != nil && err == nil {
 			err = rerr
 		}
 		t.workDir = ""

@@ -7,16 +7,20 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/qm-build/qm-build/rpmspec/cleanup"
 )
 
 // A work directory is where one Open keeps its temporary files:
 // $TMPDIR/qm-build-check-*, holding an owner marker and the unnamed spool
 // file. Close removes it; so does the CLI's context cancellation on SIGINT or
 // SIGTERM, through Close. A run that was killed outright leaves the directory
-// (empty but for the marker), and the next Open removes it: the marker names
+// (empty but for the marker), and the next Open removes it; a run the CLI's
+// hard stop ends removes it on its way out (package cleanup): the marker names
 // the owner's PID, its start time and the boot, so a directory is removed only
 // when its owner is gone, never while it runs.
 const (
@@ -43,7 +47,37 @@ func newWorkDir(tmp string) (string, error) {
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("writing the owner marker of %s: %w", dir, err)
 	}
+	undo := cleanup.Register(func() { removeDir(dir) })
+	workDirsMu.Lock()
+	workDirs[dir] = undo
+	workDirsMu.Unlock()
 	return dir, nil
+}
+
+// The work directories this process made and has not removed yet, with the
+// function that unregisters each from the hard stop's cleanup.
+var (
+	workDirsMu sync.Mutex
+	workDirs   = map[string]func(){}
+)
+
+// removeWorkDir unmounts what is mounted under a work directory and removes
+// it; the hard stop then no longer needs to.
+func removeWorkDir(dir string) error {
+	err := removeDir(dir)
+	workDirsMu.Lock()
+	undo := workDirs[dir]
+	delete(workDirs, dir)
+	workDirsMu.Unlock()
+	if undo != nil {
+		undo()
+	}
+	return err
+}
+
+func removeDir(dir string) error {
+	unmountUnder(dir) // nothing is left mounted, whatever the target's Close did
+	return os.RemoveAll(dir)
 }
 
 // ownerRecord is the marker text for a process: who it is, unambiguously

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rpmspec/cleanup"
 )
 
 // deadPID is the PID of a process that has exited.
@@ -39,6 +41,30 @@ func TestWorkDirLifecycle(t *testing.T) {
 	sweepStale(tmp)
 	require.DirExists(t, dirs[0], "a live owner's directory is kept")
 	require.NoError(t, tg.Close())
+	left, _ := os.ReadDir(tmp)
+	require.Empty(t, left)
+}
+
+// TestHardStopRemovesWorkDirs: what the CLI's hard stop runs (package
+// cleanup) removes the work directories of targets still open, and Close
+// unregisters its own, so the hard stop leaves nothing and runs nothing twice.
+func TestHardStopRemovesWorkDirs(t *testing.T) {
+	tmp := t.TempDir()
+	before := cleanup.Pending()
+	closed, err := Open("docker-archive:"+writeDockerArchive(t, twoLayers(t)), Options{TempDir: tmp})
+	require.NoError(t, err)
+	open, err := Open("docker-archive:"+writeDockerArchive(t, twoLayers(t)), Options{TempDir: tmp})
+	require.NoError(t, err)
+	require.Equal(t, before+2, cleanup.Pending())
+	require.NoError(t, closed.Close())
+	require.Equal(t, before+1, cleanup.Pending(), "Close unregisters its directory")
+	dirs, err := filepath.Glob(filepath.Join(tmp, workDirPattern))
+	require.NoError(t, err)
+	require.Len(t, dirs, 1)
+	cleanup.Run()
+	require.NoDirExists(t, dirs[0], "the hard stop removes the open target's work directory")
+	require.Zero(t, cleanup.Pending())
+	require.NoError(t, open.Close(), "closing after the hard stop's cleanup is harmless")
 	left, _ := os.ReadDir(tmp)
 	require.Empty(t, left)
 }
