@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/qm-build/qm-build/rpmspec"
 )
 
 // FuzzParseBlueprint: whatever parses is written back by EncodeTOML and
@@ -28,7 +30,7 @@ func FuzzParseBlueprint(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		bp, err := ParseBlueprint(bytes.NewReader(data), "fuzz.toml")
 		if err != nil {
-			require.True(t, err.(interface{ BadInput() bool }).BadInput(), "%v", err)
+			require.True(t, rpmspec.IsBadInput(err), "%v", err)
 			return
 		}
 		var out bytes.Buffer
@@ -74,3 +76,4 @@ func tomlChunks(data []byte) [][]byte {
 	flush()
 	return out
 }
+
