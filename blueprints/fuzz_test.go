@@ -76,4 +76,3 @@ func tomlChunks(data []byte) [][]byte {
 	flush()
 	return out
 }
-
