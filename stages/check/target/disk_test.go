@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -267,7 +268,10 @@ func TestDiskAssemblesTheBootedTree(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, "/usr/bin/su", r)
 			var paths []string
+			var mu sync.Mutex // a WalkFunc may be called from several goroutines at once
 			require.NoError(t, tg.FS.Walk(func(e Entry, _ []byte) error {
+				mu.Lock()
+				defer mu.Unlock()
 				if strings.HasPrefix(e.Path, "/var/") || strings.HasPrefix(e.Path, "/boot/") {
 					paths = append(paths, e.Path)
 				}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -65,7 +66,10 @@ func TestTreeAndImageAgree(t *testing.T) {
 
 	walk := func(fsys FS) []string {
 		var out []string
+		var mu sync.Mutex // a WalkFunc may be called from several goroutines at once
 		require.NoError(t, fsys.Walk(func(e Entry, head []byte) error {
+			mu.Lock()
+			defer mu.Unlock()
 			out = append(out, fmt.Sprintf("%+v head=%q", e, head))
 			return nil
 		}, WalkOptions{Head: true}))

@@ -178,7 +178,10 @@ func TestImageTargetsFlattenLayers(t *testing.T) {
 			require.NoError(t, err)
 			require.NotZero(t, dev.Mode&fs.ModeCharDevice)
 			var walked []string
+			var mu sync.Mutex // a WalkFunc may be called from several goroutines at once
 			require.NoError(t, tg.FS.Walk(func(e Entry, head []byte) error {
+				mu.Lock()
+				defer mu.Unlock()
 				walked = append(walked, e.Path)
 				if e.Path == "/usr/bin/su" {
 					require.Equal(t, "#!/bin/sh\n", string(head))
