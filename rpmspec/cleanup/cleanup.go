@@ -8,6 +8,7 @@
 package cleanup
 
 import (
+	"maps"
 	"slices"
 	"sync"
 )
@@ -37,16 +38,11 @@ func Register(undo func()) (unregister func()) {
 // at most once. A panic in one does not stop the others.
 func Run() {
 	mu.Lock()
-	ids := make([]int, 0, len(undos))
-	for id := range undos {
-		ids = append(ids, id)
-	}
-	fns := make([]func(), 0, len(ids))
-	// Newest first: ids grow with each Register.
-	slices.Sort(ids)
-	slices.Reverse(ids)
-	for _, id := range ids {
-		fns = append(fns, undos[id])
+	ids := slices.Sorted(maps.Keys(undos))
+	slices.Reverse(ids) // newest first: ids grow with each Register
+	fns := make([]func(), len(ids))
+	for i, id := range ids {
+		fns[i] = undos[id]
 		delete(undos, id)
 	}
 	mu.Unlock()

@@ -97,7 +97,7 @@ func openDisk(ctx context.Context, t *Target, arg string, o Options) (err error)
 	if _, err := img.ReadAt(magic, 0); err != nil {
 		return fmt.Errorf("%s: reading its first bytes: %w", file, err)
 	}
-	if t.workDir, err = newWorkDir(o.TempDir); err != nil {
+	if err = t.makeWorkDir(o.TempDir); err != nil {
 		return err
 	}
 	if string(magic) == qcow2Magic {

@@ -56,7 +56,7 @@ func openOSTree(ctx context.Context, t *Target, arg string, o Options) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("%s: a checkout keeps the commit's owners and SELinux labels only as root: run the check as root", arg)
 	}
-	if t.workDir, err = newWorkDir(o.TempDir); err != nil {
+	if err = t.makeWorkDir(o.TempDir); err != nil {
 		return err
 	}
 	dest := filepath.Join(t.workDir, "deploy")

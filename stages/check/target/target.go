@@ -50,6 +50,8 @@ type Target struct {
 	Digest string
 
 	workDir string
+	// unregisterWorkDir takes workDir off the hard stop's cleanup.
+	unregisterWorkDir func()
 }
 
 // Options tune Open.
@@ -149,7 +151,7 @@ func (t *Target) openImage(ctx context.Context, k Kind, o Options, read func() (
 	if err != nil {
 		return err
 	}
-	if t.workDir, err = newWorkDir(o.TempDir); err != nil {
+	if err = t.makeWorkDir(o.TempDir); err != nil {
 		return err
 	}
 	fsys, err := flattenImage(ctx, img, t.workDir, o.Limits, o.Progress)
@@ -194,10 +196,9 @@ func (t *Target) Close() error {
 		err = t.FS.Close()
 	}
 	if t.workDir != "" {
-		if rerr := removeWorkDir(t.workDir); rerr != nil && err == nil {
+		if rerr := t.removeWorkDir(); rerr != nil && err == nil {
 			err = rerr
 		}
-		t.workDir = ""
 	}
 	return err
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -29,15 +28,17 @@ const (
 	markerMagic    = "qm-build check work directory v1"
 )
 
-// newWorkDir removes stale work directories in tmp, then makes a new one.
-func newWorkDir(tmp string) (string, error) {
+// makeWorkDir removes stale work directories in tmp, then makes the
+// target's own, registered with the hard stop's cleanup until Close removes
+// it.
+func (t *Target) makeWorkDir(tmp string) error {
 	if tmp == "" {
 		tmp = os.TempDir()
 	}
 	sweepStale(tmp)
 	dir, err := os.MkdirTemp(tmp, workDirPattern)
 	if err != nil {
-		return "", fmt.Errorf("creating a temporary directory: %w", err)
+		return fmt.Errorf("creating a temporary directory: %w", err)
 	}
 	marker, err := ownerRecord(os.Getpid())
 	if err == nil {
@@ -45,33 +46,19 @@ func newWorkDir(tmp string) (string, error) {
 	}
 	if err != nil {
 		os.RemoveAll(dir)
-		return "", fmt.Errorf("writing the owner marker of %s: %w", dir, err)
+		return fmt.Errorf("writing the owner marker of %s: %w", dir, err)
 	}
-	undo := cleanup.Register(func() { removeDir(dir) })
-	workDirsMu.Lock()
-	workDirs[dir] = undo
-	workDirsMu.Unlock()
-	return dir, nil
+	t.workDir = dir
+	t.unregisterWorkDir = cleanup.Register(func() { removeDir(dir) })
+	return nil
 }
 
-// The work directories this process made and has not removed yet, with the
-// function that unregisters each from the hard stop's cleanup.
-var (
-	workDirsMu sync.Mutex
-	workDirs   = map[string]func(){}
-)
-
-// removeWorkDir unmounts what is mounted under a work directory and removes
-// it; the hard stop then no longer needs to.
-func removeWorkDir(dir string) error {
-	err := removeDir(dir)
-	workDirsMu.Lock()
-	undo := workDirs[dir]
-	delete(workDirs, dir)
-	workDirsMu.Unlock()
-	if undo != nil {
-		undo()
-	}
+// removeWorkDir unmounts what is mounted under the target's work directory
+// and removes it; the hard stop then no longer needs to.
+func (t *Target) removeWorkDir() error {
+	err := removeDir(t.workDir)
+	t.unregisterWorkDir()
+	t.workDir, t.unregisterWorkDir = "", nil
 	return err
 }
 
