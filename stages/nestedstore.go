@@ -87,8 +87,13 @@ func canWriteStore() error {
 
 // WriteNestedStore copies each image into the containers-storage store at
 // root (graph root; runRoot is the run root) with skopeo, under its store
-// name.
-func WriteNestedStore(ctx context.Context, skopeo, root, runRoot string, images []rootfs.NestedImage) error {
+// name, and leaves no mount behind (unmountStore).
+func WriteNestedStore(ctx context.Context, skopeo, root, runRoot string, images []rootfs.NestedImage) (err error) {
+	defer func() {
+		if uerr := unmountStore(root); err == nil {
+			err = uerr
+		}
+	}()
 	for _, n := range images {
 		dest := fmt.Sprintf("containers-storage:[%s@%s+%s]%s", rootfs.NestedStoreDriver, root, runRoot, n.StoreName())
 		cmd := exec.CommandContext(ctx, skopeo, "copy", "--quiet", n.Source.String(), dest)

@@ -171,7 +171,9 @@ func qmPodman(t *testing.T, podman string, conf []byte, store string) func(args 
 
 // TestNestedImagesChecked: the tree a build with nested images writes
 // passes check; an unpinned quadlet (QM121), an image missing from the
-// stores (QM122) and a store others may write (QM408) are each found.
+// stores (QM122), an image only in a store of another graph driver than
+// QM's storage.conf sets (QM123) and a store others may write (QM408) are
+// each found.
 func TestNestedImagesChecked(t *testing.T) {
 	verifiers.NeedRoot(t, "writing an overlay store")
 	kvm := verifiers.OCIImage(t, map[string]string{"etc/kvm": "kvm\n"}, nil, "latest")
@@ -193,6 +195,10 @@ func TestNestedImagesChecked(t *testing.T) {
 			p := filepath.Join(dir, rootfs.NestedStore, rootfs.NestedStoreDriver+"-images", "images.json")
 			require.NoError(t, os.WriteFile(p, []byte("[]"), 0o600))
 		}, []string{"QM122"}},
+		{"the store's images written for another driver", func(t *testing.T, dir string) {
+			store := filepath.Join(dir, rootfs.NestedStore)
+			require.NoError(t, os.Rename(filepath.Join(store, rootfs.NestedStoreDriver+"-images"), filepath.Join(store, "vfs-images")))
+		}, []string{"QM123"}},
 		{"store labelled for the host's containers", func(t *testing.T, dir string) {
 			fc := filepath.Join(dir, "etc/selinux/targeted/contexts/files/file_contexts")
 			require.NoError(t, os.MkdirAll(filepath.Dir(fc), 0o755))
@@ -222,4 +228,102 @@ func checkRuleIDs(t *testing.T, dir string) []string {
 	r, err := check.Run(context.Background(), tg, check.Options{RootUID: os.Geteuid(), RootGID: os.Getegid()})
 	require.NoError(t, err)
 	return r.RuleIDs()
+}
+
+// TestNestedImagesNeedRoot: a process that is not root cannot write an
+// overlay store; the stage says what it needs, falls back to no other
+// driver, and the tree gets nothing.
+func TestNestedImagesNeedRoot(t *testing.T) {
+	verifiers.Need(t, "skopeo")
+	kvm := verifiers.OCIImage(t, map[string]string{"etc/kvm": "kvm\n"}, nil, "latest")
+	o := rootfs.Options{Dropins: []string{"kvm"}, NestedImages: map[string]string{"kvm": "oci:" + kvm.Layout}}
+	old := geteuid
+	t.Cleanup(func() { geteuid = old })
+	geteuid = func() int { return 1000 }
+	dir := filepath.Join(t.TempDir(), "tree")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	_, err := RunRootfs(context.Background(), dir, testPlan(t, o), RootfsRun{})
+	require.ErrorContains(t, err, "baking nested images: writing QM's image store with the overlay graph driver (the one QM's podman reads it with) needs root, as osbuild runs its stages; this process runs as user 1000")
+	require.NoDirExists(t, filepath.Join(dir, rootfs.NestedStore))
+}
+
+// TestNormalizeOverlayLinks: two stores skopeo writes from the same image
+// differ in their layers' short names; normalised, they are the same, each
+// name derived from its layer's ID. A store whose links do not fit is
+// refused, not half rewritten into one podman cannot mount.
+func TestNormalizeOverlayLinks(t *testing.T) {
+	verifiers.NeedRoot(t, "writing an overlay store")
+	skopeo := verifiers.Need(t, "skopeo")
+	img := verifiers.OCIImageLayers(t, []map[string]string{{"a": "a\n"}, {"b": "b\n"}, {"c": "c\n"}}, nil, "latest")
+	write := func(t *testing.T) string {
+		tmp := t.TempDir()
+		store := filepath.Join(tmp, "store")
+		n := rootfs.NestedImage{Source: rootfs.NestedSource{Transport: rootfs.TransportOCI, Path: img.Layout}, Name: "localhost/x", Tag: "latest"}
+		require.NoError(t, WriteNestedStore(context.Background(), skopeo, store, filepath.Join(tmp, "run"), []rootfs.NestedImage{n}))
+		return store
+	}
+	links := func(t *testing.T, store string) map[string]string {
+		out := map[string]string{}
+		for _, pat := range []string{"overlay/*/link", "overlay/*/lower"} {
+			ms, err := filepath.Glob(filepath.Join(store, pat))
+			require.NoError(t, err)
+			for _, m := range ms {
+				b, err := os.ReadFile(m)
+				require.NoError(t, err)
+				rel, _ := filepath.Rel(store, m)
+				out[rel] = string(b)
+			}
+		}
+		ls, err := os.ReadDir(filepath.Join(store, "overlay", "l"))
+		require.NoError(t, err)
+		for _, l := range ls {
+			target, err := os.Readlink(filepath.Join(store, "overlay", "l", l.Name()))
+			require.NoError(t, err)
+			out["overlay/l/"+l.Name()] = target
+		}
+		return out
+	}
+	a, b := write(t), write(t)
+	require.NotEqual(t, links(t, a), links(t, b), "containers/storage picks short names at random")
+	require.NoError(t, NormalizeOverlayLinks(a))
+	require.NoError(t, NormalizeOverlayLinks(b))
+	got := links(t, a)
+	require.Equal(t, got, links(t, b))
+	require.Len(t, got, 3+2+3, "three layers: link files, two lower files, three links")
+	for p, v := range got {
+		if id, ok := strings.CutSuffix(strings.TrimPrefix(p, "overlay/"), "/link"); ok {
+			require.Len(t, v, 26)
+			require.Equal(t, "../"+id+"/diff", got["overlay/l/"+v])
+		}
+	}
+
+	for _, tc := range []struct {
+		name  string
+		spoil func(t *testing.T, store string)
+		want  string
+	}{
+		{"a lower entry naming no layer", func(t *testing.T, store string) {
+			ms, _ := filepath.Glob(filepath.Join(store, "overlay/*/lower"))
+			require.NotEmpty(t, ms)
+			require.NoError(t, os.WriteFile(ms[0], []byte("l/AAAAAAAAAAAAAAAAAAAAAAAAAA"), 0o644))
+		}, `lower entry "l/AAAAAAAAAAAAAAAAAAAAAAAAAA" names no layer of the store`},
+		{"a link in l/ naming no layer", func(t *testing.T, store string) {
+			require.NoError(t, os.Symlink("../nothing/diff", filepath.Join(store, "overlay/l/BBBBBBBBBBBBBBBBBBBBBBBBBB")))
+		}, "l/BBBBBBBBBBBBBBBBBBBBBBBBBB names no layer"},
+		{"a layer's link pointing elsewhere", func(t *testing.T, store string) {
+			ms, _ := filepath.Glob(filepath.Join(store, "overlay/*/link"))
+			name, err := os.ReadFile(ms[0])
+			require.NoError(t, err)
+			l := filepath.Join(store, "overlay/l", string(name))
+			require.NoError(t, os.Remove(l))
+			require.NoError(t, os.Symlink("../elsewhere/diff", l))
+		}, "is not a link to"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := write(t)
+			tc.spoil(t, store)
+			require.ErrorContains(t, NormalizeOverlayLinks(store), tc.want)
+		})
+	}
+	require.NoError(t, NormalizeOverlayLinks(t.TempDir()), "a store with no overlay/ is left alone")
 }
