@@ -34,7 +34,7 @@ type storeImage struct {
 // qmImageStores are the stores QM's podman reads (storage.conf's graphroot
 // and additionalimagestores), as QM sees them, and the file that lists them.
 type qmImageStores struct {
-	conf    string   // host path of the storage.conf read, "" when none
+	conf string // host path of the storage.conf read, "" when none
 	// driver is storage.conf's graph driver: podman reads every store
 	// through it (DRIVER-images), so an image written with another driver
 	// is not there as podman sees it. "" when storage.conf sets none:
