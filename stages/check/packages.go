@@ -14,8 +14,8 @@ import (
 
 // rpmInfo is one package file as the package rules see it.
 type rpmInfo struct {
-	File     string
-	NEVRA    rpmutils.NEVRA
+	File  string
+	NEVRA rpmutils.NEVRA
 	// SourceRPM is the source package it was built from (RPMTAG_SOURCERPM):
 	// the subpackages of one build share it, whatever their own versions.
 	SourceRPM string
