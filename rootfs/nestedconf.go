@@ -106,7 +106,7 @@ func NestedStorageConfBody() []byte { return NestedStorageConfFor(nil) }
 // manifest and the blueprint fragment deliver says what the store holds.
 func NestedStorageConfFor(nested []NestedImage) []byte {
 	var s storageConf
-	s.Storage.Driver = "overlay"
+	s.Storage.Driver = NestedStoreDriver
 	s.Storage.RunRoot = "/run/containers/storage"
 	s.Storage.GraphRoot = "/var/lib/containers/storage"
 	s.Storage.TransientStore = true

@@ -39,9 +39,13 @@ const (
 const (
 	NestedStoreInQM = "/usr/share/containers/storage"
 	NestedStore     = rpmspec.QMRootfs + NestedStoreInQM
-	// NestedStoreDriver is the store's graph driver: vfs, which needs no
-	// mount and no privilege to write (docs/nested-images.md says why).
-	NestedStoreDriver = "vfs"
+	// NestedStoreDriver is the graph driver of QM's podman: QM's
+	// storage.conf sets it (NestedStorageConfFor), and the store of baked
+	// images is written with it, since containers/storage reads an
+	// additional image store only through its primary driver
+	// (DRIVER-images, DRIVER-layers, DRIVER/). Writing an overlay store
+	// needs root (docs/nested-images.md).
+	NestedStoreDriver = "overlay"
 )
 
 // NestedSource is where a nested image comes from: TRANSPORT:PATH[:TAG].

@@ -85,7 +85,7 @@ func TestNestedImagesManifest(t *testing.T) {
 	require.Equal(t, "org.osbuild.containers.storage.conf", qm.Stages[at+1].Type)
 	raw := mustJSON(t, stage.Options)
 	requireSchemaValid(t, osbuildSchema(t, "stages.org.osbuild.skopeo.meta.json", "options"), raw)
-	require.JSONEq(t, `{"destination": {"type": "containers-storage", "storage-path": "/usr/share/containers/storage", "storage-driver": "vfs"}}`, string(raw))
+	require.JSONEq(t, `{"destination": {"type": "containers-storage", "storage-path": "/usr/share/containers/storage", "storage-driver": "overlay"}}`, string(raw))
 	requireSchemaValid(t, osbuildSchema(t, "stages.org.osbuild.skopeo.meta.json", "inputs"), mustJSON(t, stage.Inputs))
 	in := stage.Inputs["images"]
 	requireSchemaValid(t, osbuildSchema(t, "inputs.org.osbuild.containers-storage.meta.json", ""), mustJSON(t, in))

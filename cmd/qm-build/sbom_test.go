@@ -22,6 +22,7 @@ import (
 // whose image is the pinned digest; `qm-build sbom` writes the same document
 // apart from its creator.
 func TestBuildNestedImageAndSBOM(t *testing.T) {
+	verifiers.NeedRoot(t, "writing QM's image store with the overlay driver")
 	img := verifiers.OCIImage(t, map[string]string{"etc/kvm": "kvm\n"}, nil, "latest")
 	archive := img.Convert(t, "docker-archive")
 	out := filepath.Join(t.TempDir(), "out")

@@ -13,8 +13,8 @@ import (
 )
 
 // Nested images: the Image= of every quadlet of QM's own podman and the
-// images QM's image stores hold (docs/nested-images.md). QM121, QM122 and
-// QM408 read them.
+// images QM's image stores hold (docs/nested-images.md). QM121, QM122,
+// QM123 and QM408 read them.
 
 // nestedImageRef is one nested quadlet's Image=.
 type nestedImageRef struct {
@@ -26,6 +26,7 @@ type nestedImageRef struct {
 // storeImage is one image of a store: its names and manifest digests.
 type storeImage struct {
 	Store   string // the store, as QM sees it
+	Driver  string // the graph driver the store was written with (DRIVER-images)
 	Names   []string
 	Digests []string
 }
@@ -33,7 +34,13 @@ type storeImage struct {
 // qmImageStores are the stores QM's podman reads (storage.conf's graphroot
 // and additionalimagestores), as QM sees them, and the file that lists them.
 type qmImageStores struct {
-	conf    string   // host path of the storage.conf read, "" when none
+	conf string // host path of the storage.conf read, "" when none
+	// driver is storage.conf's graph driver: podman reads every store
+	// through it (DRIVER-images), so an image written with another driver
+	// is not there as podman sees it. "" when storage.conf sets none:
+	// containers/storage then picks one on the running system, and any
+	// driver's images count.
+	driver  string
 	stores  []string // paths inside QM
 	extra   []string // the additional image stores among them
 	images  []storeImage
@@ -70,6 +77,7 @@ func (c *Context) ImageStores() *qmImageStores {
 		}
 		var conf struct {
 			Storage struct {
+				Driver    string `toml:"driver"`
 				GraphRoot string `toml:"graphroot"`
 				Options   struct {
 					AdditionalImageStores []string `toml:"additionalimagestores"`
@@ -80,6 +88,7 @@ func (c *Context) ImageStores() *qmImageStores {
 			continue // QM's containers.conf rules report configuration that does not parse
 		}
 		s.conf = p
+		s.driver = conf.Storage.Driver
 		if g := conf.Storage.GraphRoot; g != "" {
 			s.stores = append(s.stores, g)
 		}
@@ -126,7 +135,7 @@ func (c *Context) readStore(store string) []storeImage {
 			if i.Digest != "" && !slices.Contains(ds, i.Digest) {
 				ds = append(ds, i.Digest)
 			}
-			out = append(out, storeImage{Store: store, Names: i.Names, Digests: ds})
+			out = append(out, storeImage{Store: store, Driver: strings.TrimSuffix(e.Name, "-images"), Names: i.Names, Digests: ds})
 		}
 	}
 	return out
@@ -175,19 +184,34 @@ func pinnedDigest(ref string) (name, digest string, ok bool) {
 	return name, digest, ok
 }
 
-// holds reports whether the stores hold the image NAME@DIGEST.
+// holds reports whether the stores hold the image NAME@DIGEST as QM's
+// podman sees them: written with storage.conf's driver.
 func (s *qmImageStores) holds(name, digest string) bool {
+	return len(s.holding(name, digest, func(d string) bool { return s.driver == "" || d == s.driver })) > 0
+}
+
+// heldForOtherDrivers lists the images NAME@DIGEST the stores hold written
+// with a graph driver other than storage.conf's, which QM's podman does not
+// read.
+func (s *qmImageStores) heldForOtherDrivers(name, digest string) []storeImage {
+	return s.holding(name, digest, func(d string) bool { return s.driver != "" && d != s.driver })
+}
+
+// holding lists the images NAME@DIGEST of the stores whose driver is kept.
+func (s *qmImageStores) holding(name, digest string, keep func(driver string) bool) []storeImage {
+	var out []storeImage
 	for _, img := range s.images {
-		if !slices.Contains(img.Digests, digest) {
+		if !keep(img.Driver) || !slices.Contains(img.Digests, digest) {
 			continue
 		}
 		for _, n := range img.Names {
 			if nn, _, _ := pinnedDigest(n); nn == name || strings.HasPrefix(n, name+":") {
-				return true
+				out = append(out, img)
+				break
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // baked reports whether any of QM's stores holds images.

@@ -14,8 +14,8 @@ var ruleQM122 = Rule{
 		var out []Finding
 		for _, q := range s.quadlet {
 			name, digest, ok := pinnedDigest(q.Image)
-			if !ok || s.holds(name, digest) {
-				continue
+			if !ok || s.holds(name, digest) || len(s.heldForOtherDrivers(name, digest)) > 0 {
+				continue // QM123 reports an image written for another driver
 			}
 			where := "QM has no storage.conf listing an image store"
 			if s.conf != "" {

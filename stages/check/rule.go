@@ -110,7 +110,7 @@ func Rules() []Rule {
 		ruleQM101, ruleQM102, ruleQM103, ruleQM104, ruleQM105, ruleQM106,
 		ruleQM107, ruleQM108, ruleQM109, ruleQM110, ruleQM111, ruleQM112,
 		ruleQM113, ruleQM114, ruleQM115, ruleQM116, ruleQM117, ruleQM118,
-		ruleQM119, ruleQM120, ruleQM121, ruleQM122,
+		ruleQM119, ruleQM120, ruleQM121, ruleQM122, ruleQM123,
 		// OOM ordering.
 		ruleQM201, ruleQM202, ruleQM203, ruleQM204,
 		// Resources.

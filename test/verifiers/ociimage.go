@@ -32,30 +32,20 @@ type TestImage struct {
 // tagged tag, built with go-containerregistry. Same inputs, same digest.
 func OCIImage(t testing.TB, files map[string]string, cmd []string, tag string) TestImage {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		body := files[name]
-		h := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg, ModTime: time.Unix(1700000000, 0)}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
-		tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		t.Fatal(err)
+	return OCIImageLayers(t, []map[string]string{files}, cmd, tag)
+}
+
+// OCIImageLayers is OCIImage with one layer for each map of files, the
+// first at the bottom.
+func OCIImageLayers(t testing.TB, layerFiles []map[string]string, cmd []string, tag string) TestImage {
+	t.Helper()
+	var layers []v1.Layer
+	for _, files := range layerFiles {
+		layers = append(layers, tarLayer(t, files))
 	}
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	img, err = mutate.AppendLayers(img, layer)
+	img, err := mutate.AppendLayers(img, layers...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +79,33 @@ func OCIImage(t testing.TB, files map[string]string, cmd []string, tag string) T
 		t.Fatal(err)
 	}
 	return TestImage{Layout: dir, Tag: tag, Digest: d.String(), ID: id.String(), Config: cf}
+}
+
+// tarLayer is a layer of regular files of root, mode 0644.
+func tarLayer(t testing.TB, files map[string]string) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		body := files[name]
+		h := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg, ModTime: time.Unix(1700000000, 0)}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
+		tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return layer
 }
 
 // Convert copies the image to another form with skopeo (oci-archive:FILE or
