@@ -16,7 +16,10 @@ import (
 type rpmInfo struct {
 	File     string
 	NEVRA    rpmutils.NEVRA
-	Requires []requirement
+	// SourceRPM is the source package it was built from (RPMTAG_SOURCERPM):
+	// the subpackages of one build share it, whatever their own versions.
+	SourceRPM string
+	Requires  []requirement
 	// Files are the package's file names.
 	Files []string
 	// DigestErr is a header or payload digest that does not verify.
@@ -145,6 +148,9 @@ func (info *rpmInfo) fill(hdr *rpmutils.RpmHeader) error {
 		return fmt.Errorf("reading name and version: %w", err)
 	}
 	info.NEVRA = *n
+	if src, err := hdr.GetStrings(rpmutils.SOURCERPM); err == nil && len(src) == 1 {
+		info.SourceRPM = src[0]
+	}
 	if files, err := hdr.GetFiles(); err == nil {
 		for _, f := range files {
 			info.Files = append(info.Files, f.Name())

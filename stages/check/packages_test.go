@@ -24,10 +24,15 @@ var testEpoch = time.Unix(1700000000, 0).UTC()
 
 // packagesOf composes the qm and qm-kvm packages of a release.
 func packagesOf(t *testing.T, release string) []*rpmspec.Package {
+	return packagesWith(t, release, "kvm")
+}
+
+// packagesWith composes qm and the packages of the given drop-ins.
+func packagesWith(t *testing.T, release string, dropins ...string) []*rpmspec.Package {
 	t.Helper()
 	cat, err := rpmspec.Builtin()
 	require.NoError(t, err)
-	plan, err := rootfs.NewPlan(rootfs.Options{Dropins: []string{"kvm"}, Release: release, Epoch: testEpoch}, cat)
+	plan, err := rootfs.NewPlan(rootfs.Options{Dropins: dropins, Release: release, Epoch: testEpoch}, cat)
 	require.NoError(t, err)
 	c, err := rootfs.Compose(plan, rootfs.Facts{})
 	require.NoError(t, err)
@@ -90,6 +95,16 @@ func TestPackageRules(t *testing.T) {
 			writePackages(t, dir, packagesOf(t, "1")[:1], nil)
 			writePackages(t, dir, packagesOf(t, "2")[1:], nil)
 		}, false, nil, []string{"QM804", "QM805"}},
+		{"qm-wayland with its own version, built with qm", func(t *testing.T, dir string) {
+			pkgs := packagesWith(t, "1", "wayland")
+			require.Equal(t, "0.1.0", byName(t, pkgs, "qm-wayland").Version, "upstream's own version")
+			writePackages(t, dir, pkgs, nil)
+		}, false, nil, nil},
+		{"qm-wayland with its own version, from another build", func(t *testing.T, dir string) {
+			pkgs := packagesWith(t, "1", "wayland")
+			byName(t, pkgs, "qm-wayland").SourceRPM = "qm-wayland-0.1.0-1.src.rpm"
+			writePackages(t, dir, pkgs, nil)
+		}, false, nil, []string{"QM804"}},
 		{"drop-in without Requires: qm", func(t *testing.T, dir string) {
 			pkgs := packagesOf(t, "1")
 			pkgs[1].Requires = rpmspec.Relations{}
@@ -125,6 +140,17 @@ func TestPackageRules(t *testing.T) {
 			require.Equal(t, 5, r.Rules)
 		})
 	}
+}
+
+func byName(t *testing.T, pkgs []*rpmspec.Package, name string) *rpmspec.Package {
+	t.Helper()
+	for _, p := range pkgs {
+		if p.Name == name {
+			return p
+		}
+	}
+	require.Failf(t, "no package", "%s", name)
+	return nil
 }
 
 func writeToBytes(t *testing.T, p *rpmspec.Package) []byte {
