@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -157,10 +158,12 @@ func allowNames() []string {
 	return []string{"asil-unit", "writable-qm", "tcp-controller", "device", "setuid", "volume", "symlink", "memory-max", "memory-high", "cpu-weight"}
 }
 
-var unitNameRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]+\.(service|scope|slice)$`)
+var unitNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]+\.(service|scope|slice)$`)
+})
 
 func validUnitName(v string) error {
-	if !unitNameRE.MatchString(v) {
+	if !unitNameRE().MatchString(v) {
 		return fmt.Errorf("%q is not a unit name such as brakes.service", v)
 	}
 	return nil
@@ -201,10 +204,12 @@ func validController(v string) error {
 
 // memoryRE is systemd's memory limit syntax (systemd.resource-control(5)):
 // bytes with an optional K/M/G/T/P/E suffix, a percentage, or infinity.
-var memoryRE = regexp.MustCompile(`^([0-9]+[KMGTPE]?|[0-9]+(\.[0-9]+)?%|infinity)$`)
+var memoryRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([0-9]+[KMGTPE]?|[0-9]+(\.[0-9]+)?%|infinity)$`)
+})
 
 func validMemory(v string) error {
-	if !memoryRE.MatchString(v) {
+	if !memoryRE().MatchString(v) {
 		return fmt.Errorf("%q is not a systemd memory limit (e.g. 2G, 80%%, infinity)", v)
 	}
 	return nil

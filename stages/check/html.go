@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // FFIProperty is one freedom-from-interference property of upstream QM (one
@@ -46,9 +47,11 @@ var FFIProperties = []FFIProperty{
 //go:embed html.tmpl
 var htmlTemplate string
 
-var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
-	"join": strings.Join,
-}).Parse(htmlTemplate))
+var htmlReport = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"join": strings.Join,
+	}).Parse(htmlTemplate))
+})
 
 type htmlFinding struct {
 	Finding
@@ -123,7 +126,7 @@ func WriteHTML(w io.Writer, r *Report, rules []Rule, version string) error {
 		d.Allowed = append(d.Allowed, htmlAllowed{AllowStatement: a, Rules: allowRules[a.Keyword]})
 	}
 	var b bytes.Buffer
-	if err := htmlReport.Execute(&b, d); err != nil {
+	if err := htmlReport().Execute(&b, d); err != nil {
 		return err
 	}
 	_, err := w.Write(b.Bytes())

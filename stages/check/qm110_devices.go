@@ -2,13 +2,14 @@ package check
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rootfs"
 )
 
 // forbiddenDeviceRE matches host devices QM must never get: the table
 // rootfs.ForbiddenDevices, which the front ends refuse up front too.
-var forbiddenDeviceRE = rootfs.ForbiddenDevicesRE()
+var forbiddenDeviceRE = sync.OnceValue(rootfs.ForbiddenDevicesRE)
 
 // QM110: QM gets no dangerous host device.
 var ruleQM110 = Rule{
@@ -25,7 +26,7 @@ var ruleQM110 = Rule{
 			for _, d := range v.devices() {
 				switch d.Kind {
 				case "device":
-					if d.Host == "/dev" || forbiddenDeviceRE.MatchString(d.Host) {
+					if d.Host == "/dev" || forbiddenDeviceRE().MatchString(d.Host) {
 						out = append(out, chainAt(d.Chain, "QM gets the host device %s", d.Host))
 					}
 				case "cgroup-rule":

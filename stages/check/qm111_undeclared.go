@@ -63,7 +63,7 @@ func (c *Context) undeclared(d deviceFact) string {
 		return "device cgroup rule " + d.Host + " lets QM use devices no drop-in declares"
 	}
 	dev := d.Host
-	if dev == "/dev" || forbiddenDeviceRE.MatchString(dev) {
+	if dev == "/dev" || forbiddenDeviceRE().MatchString(dev) {
 		return "" // QM110 reports these
 	}
 	origin := ""

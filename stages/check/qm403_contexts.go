@@ -3,6 +3,7 @@ package check
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/stages/check/target"
@@ -12,7 +13,9 @@ import (
 // (qm-upstream.md §4).
 const nestedContextsPath = qmRootfs + "/usr/share/containers/selinux/contexts"
 
-var contextLineRE = regexp.MustCompile(`^\s*([a-z_]+)\s*=\s*"([^"]*)"`)
+var contextLineRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*([a-z_]+)\s*=\s*"([^"]*)"`)
+})
 
 // QM403: containers nested in QM run as qm_container_* types.
 var ruleQM403 = Rule{
@@ -31,7 +34,7 @@ var ruleQM403 = Rule{
 			line int
 		}{}
 		for i, l := range strings.Split(string(data), "\n") {
-			if m := contextLineRE.FindStringSubmatch(l); m != nil {
+			if m := contextLineRE().FindStringSubmatch(l); m != nil {
 				got[m[1]] = struct {
 					ctx  string
 					line int
