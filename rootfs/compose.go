@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -32,6 +33,7 @@ func Compose(p *Plan, f Facts) (*Content, error) {
 		}
 		c.Packages = append(c.Packages, pkg)
 	}
+	c.Skipped = append(c.Skipped, missingRequirements(p, f, c)...)
 	for _, pkg := range c.Packages {
 		if err := pkg.Validate(); err != nil {
 			return nil, err
@@ -116,4 +118,41 @@ func checkTreeClaims(c *Content) error {
 		}
 	}
 	return errs.Err()
+}
+
+// missingRequirements notes the drop-in packages that a written package
+// requires and this run does not write (qm-sound and qm-wayland require
+// qm-oci-hooks, whose hooks turn their annotations into devices): a
+// repository of these packages alone cannot be installed, and the reader
+// should not learn that from dnf on the target. "all" without the hook
+// program already says so where it leaves the package out.
+func missingRequirements(p *Plan, f Facts, c *Content) []string {
+	written := map[string]bool{}
+	for _, pkg := range c.Packages {
+		written[pkg.Name] = true
+	}
+	byPackage := map[string]*rpmspec.Dropin{}
+	for _, d := range p.Catalog.All() {
+		byPackage[d.PackageName()] = d
+	}
+	noted := map[string]bool{}
+	var notes []string
+	for _, pkg := range c.Packages {
+		for _, r := range pkg.Requires {
+			d, ok := byPackage[r.Name]
+			if !ok || written[r.Name] || noted[r.Name] {
+				continue
+			}
+			noted[r.Name] = true
+			if d.HookProgram && f.HookProgram == nil {
+				if slices.ContainsFunc(p.Selected, func(s *rpmspec.Dropin) bool { return s.Name == d.Name }) {
+					continue // left out above, with its own note
+				}
+				notes = append(notes, fmt.Sprintf("%s: required by %s and not written: it needs the hook program (make hook; add --dropin %s %s bin/qm-oci-hook)", r.Name, pkg.Name, d.Name, hookFlag))
+				continue
+			}
+			notes = append(notes, fmt.Sprintf("%s: required by %s and not written (add --dropin %s)", r.Name, pkg.Name, d.Name))
+		}
+	}
+	return notes
 }

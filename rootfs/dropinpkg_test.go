@@ -139,6 +139,37 @@ func TestHookPackage(t *testing.T) {
 		require.Contains(t, c.Notes, c.Skipped[0])
 		require.Contains(t, c.Package("qm-sound").Requires, rpmspec.Relation{Name: "qm-oci-hooks"})
 	})
+	// A drop-in that sets annotations requires qm-oci-hooks; when the run
+	// does not write it, a note says so (once), naming what to add.
+	for _, tc := range []struct {
+		name    string
+		dropins string
+		facts   rootfs.Facts
+		note    string
+	}{
+		{"sound without the hook program", "sound", rootfs.Facts{}, "qm-oci-hooks: required by qm-sound and not written: it needs the hook program (make hook; add --dropin oci-hooks --hook-binary bin/qm-oci-hook)"},
+		{"sound and wayland, one note", "sound,wayland", rootfs.Facts{}, "qm-oci-hooks: required by qm-sound and not written"},
+		{"sound with the program but not named", "sound", rootfs.Facts{HookProgram: amd64}, "qm-oci-hooks: required by qm-sound and not written (add --dropin oci-hooks)"},
+		{"sound and oci-hooks", "sound,oci-hooks", rootfs.Facts{HookProgram: amd64}, ""},
+		{"kvm needs nothing", "kvm", rootfs.Facts{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := compose(t, rootfs.Options{Dropins: []string{tc.dropins}}, tc.facts, nil)
+			require.NoError(t, err)
+			var hooks []string
+			for _, n := range c.Notes {
+				if strings.Contains(n, "qm-oci-hooks") {
+					hooks = append(hooks, n)
+				}
+			}
+			if tc.note == "" {
+				require.Empty(t, hooks)
+				return
+			}
+			require.Len(t, hooks, 1, "%q", hooks)
+			require.Contains(t, hooks[0], tc.note)
+		})
+	}
 }
 
 // TestAnnotationsInTheQuadletDropin: a drop-in's annotations land on QM's
