@@ -25,6 +25,9 @@ type dirFS struct {
 	dir  string
 	root *os.Root
 	ctx  context.Context
+	// heads, when set, reads the heads of files on mounted partitions from
+	// the image (disk_heads.go).
+	heads *mappedHeads
 }
 
 func openDir(ctx context.Context, dir string) (*dirFS, error) {
@@ -202,7 +205,7 @@ func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 		return &fs.PathError{Op: "open", Path: d.dir, Err: err}
 	}
 	defer unix.Close(rootfd)
-	w := &walker{rootfd: rootfd, fn: fn, head: o.Head, ctx: d.ctx}
+	w := &walker{rootfd: rootfd, fn: fn, head: o.Head, ctx: d.ctx, heads: d.heads}
 	w.cond = sync.NewCond(&w.mu)
 	w.stack = []string{"."}
 	var wg sync.WaitGroup
@@ -223,6 +226,7 @@ type walker struct {
 	rootfd int
 	fn     WalkFunc
 	head   bool
+	heads  *mappedHeads
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -301,7 +305,7 @@ func (w *walker) readDir(dir string, buf, dents []byte) ([]string, error) {
 		case e.Mode.IsRegular():
 			e.Size = st.Size
 			if w.head && st.Size > 0 {
-				head = readHead(fd, name, buf)
+				head = w.readHead(fd, name, st.Dev, st.Size, buf)
 			}
 		}
 		if err := w.fn(e, head); err != nil {
@@ -345,13 +349,18 @@ func readlinkat(dirfd int, name string, size int) string {
 	return string(b[:n])
 }
 
-func readHead(dirfd int, name string, buf []byte) []byte {
+func (w *walker) readHead(dirfd int, name string, dev uint64, size int64, buf []byte) []byte {
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil
 	}
+	defer unix.Close(fd)
+	if w.heads != nil {
+		if h, ok := w.heads.head(dev, fd, size, buf); ok {
+			return h
+		}
+	}
 	n, err := unix.Pread(fd, buf, 0)
-	unix.Close(fd)
 	if err != nil || n <= 0 {
 		return nil
 	}

@@ -144,6 +144,10 @@ func openDisk(ctx context.Context, t *Target, arg string, o Options) (err error)
 	if d.dirFS, err = openDir(ctx, mnt); err != nil {
 		return err
 	}
+	d.dirFS.heads = &mappedHeads{image: d.image}
+	if err := d.dirFS.heads.add(mnt, root.Start, root.Size); err != nil {
+		return err
+	}
 	t.Notes = append(t.Notes, fmt.Sprintf("%s partition table; / is %s", strings.ToUpper(table.Kind), root.describe()))
 	plans, notes, err := mountPlans(d.dirFS, dp, root, table.Kind == "gpt" && rootTypes[root.Type] != "")
 	if err != nil {
@@ -167,11 +171,15 @@ func openDisk(ctx context.Context, t *Target, arg string, o Options) (err error)
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf("mounting partition %d on %s", m.part.Number, m.where))
 		}
-		u, err := loopMount(d.image, m.part.Start, m.part.Size, m.part.fs.Type, filepath.Join(mnt, rel(r)))
+		at := filepath.Join(mnt, rel(r))
+		u, err := loopMount(d.image, m.part.Start, m.part.Size, m.part.fs.Type, at)
 		if err != nil {
 			return fmt.Errorf("partition %d (%s on %s): %w", m.part.Number, m.part.fs.Type, m.where, err)
 		}
 		d.unmount = append(d.unmount, u)
+		if err := d.dirFS.heads.add(at, m.part.Start, m.part.Size); err != nil {
+			return err
+		}
 		t.Notes = append(t.Notes, fmt.Sprintf("%s is %s (%s)", m.where, m.part.describe(), m.by))
 	}
 	t.FS = d

@@ -409,3 +409,87 @@ func TestSeedGPTIsValid(t *testing.T) {
 	require.Equal(t, []Partition{{Number: 1, Start: 40 * 512, Size: 61 * 512, Type: gptRootX86_64,
 		UUID: "00000001-0000-0000-0000-000000000000", Name: "root"}}, tab.Partitions)
 }
+
+// TestMappedHeadsMatch: the heads Walk reads from the image where FIEMAP maps
+// them are the bytes read through the mount, on ext4 (extents and inline
+// data) and XFS, for empty, tiny, block-sized and large files and a sparse
+// file starting with a hole; and most of them do come from the image.
+func TestMappedHeadsMatch(t *testing.T) {
+	verifiers.NeedRoot(t, "disk images are read through loop mounts")
+	mke2fs, mkfsXFS := verifiers.Need(t, "mke2fs"), verifiers.Need(t, "mkfs.xfs")
+	src := t.TempDir()
+	sizes := []int{0, 1, 63, 64, 65, 4095, 4096, 4097, 1 << 20}
+	for i, n := range sizes {
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = byte(i*31 + j*7)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(src, fmt.Sprintf("f%d", n)), b, 0o644))
+		require.NoError(t, os.MkdirAll(filepath.Join(src, "sub", fmt.Sprint(i)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(src, "sub", fmt.Sprint(i), "g"), b, 0o600))
+	}
+	hole, err := os.Create(filepath.Join(src, "hole"))
+	require.NoError(t, err)
+	_, err = hole.WriteAt([]byte("after the hole"), 1<<20)
+	require.NoError(t, err)
+	require.NoError(t, hole.Close())
+	for _, tc := range []struct {
+		name   string
+		fstype string
+		mkfs   func(img string)
+	}{
+		{"ext4", "ext4", func(img string) { runTool(t, "", mke2fs, "-q", "-t", "ext4", "-d", src, img) }},
+		{"ext4 with inline data", "ext4", func(img string) {
+			runTool(t, "", mke2fs, "-q", "-t", "ext4", "-O", "inline_data", "-d", src, img)
+		}},
+		{"xfs", "xfs", func(img string) {
+			runTool(t, "", mkfsXFS, "-q", img)
+			mnt := t.TempDir()
+			runTool(t, "", "mount", "-o", "loop", img, mnt)
+			runTool(t, "", "cp", "-a", src+"/.", mnt)
+			runTool(t, "", "umount", mnt)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := filepath.Join(t.TempDir(), "fs.img")
+			sparseFile(t, img, 320<<20)
+			tc.mkfs(img)
+			f, err := os.Open(img)
+			require.NoError(t, err)
+			defer f.Close()
+			mnt := t.TempDir()
+			unmount, err := loopMount(f, 0, 320<<20, tc.fstype, mnt)
+			require.NoError(t, err)
+			defer unmount()
+			walk := func(heads *mappedHeads) map[string]string {
+				d, err := openDir(t.Context(), mnt)
+				require.NoError(t, err)
+				defer d.Close()
+				d.heads = heads
+				got := map[string]string{}
+				var mu sync.Mutex
+				require.NoError(t, d.Walk(func(e Entry, head []byte) error {
+					mu.Lock()
+					defer mu.Unlock()
+					if e.Mode.IsRegular() {
+						got[e.Path] = string(head)
+					}
+					return nil
+				}, WalkOptions{Head: true}))
+				return got
+			}
+			m := &mappedHeads{image: f}
+			require.NoError(t, m.add(mnt, 0, 320<<20))
+			through := walk(nil)
+			require.Len(t, through, 2*len(sizes)+1)
+			require.Equal(t, through, walk(m))
+			require.Equal(t, strings.Repeat("\x00", HeadSize), through["/hole"])
+			require.Equal(t, int64(2*(len(sizes)-1)+1), m.mapped.Load()+m.through.Load(), "every non-empty file asked")
+			if tc.name == "ext4 with inline data" {
+				require.Positive(t, m.through.Load(), "inline data is read through the mount")
+			} else {
+				require.GreaterOrEqual(t, m.mapped.Load(), int64(2*(len(sizes)-1)), "every file with data in a block is read from the image")
+			}
+		})
+	}
+}
