@@ -1,7 +1,9 @@
 package target
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -207,7 +209,15 @@ func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 	defer unix.Close(rootfd)
 	w := &walker{rootfd: rootfd, fn: fn, head: o.Head, ctx: d.ctx, heads: d.heads}
 	w.cond = sync.NewCond(&w.mu)
-	w.stack = []string{"."}
+	top := walkDir{path: "."}
+	if d.heads != nil {
+		var st unix.Stat_t
+		if err := unix.Fstat(rootfd, &st); err != nil {
+			return &fs.PathError{Op: "stat", Path: d.dir, Err: err}
+		}
+		top.dev = st.Dev
+	}
+	w.stack = []walkDir{top}
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
@@ -230,14 +240,21 @@ type walker struct {
 
 	mu      sync.Mutex
 	cond    *sync.Cond
-	stack   []string // directories to read, relative to rootfd
-	busy    int      // workers reading a directory
+	stack   []walkDir // directories to read
+	busy    int       // workers reading a directory
 	err     error
 	stopped bool
 }
 
+// walkDir is a directory to read, relative to rootfd, and its device.
+type walkDir struct {
+	path string
+	dev  uint64
+}
+
 func (w *walker) work() {
 	buf := make([]byte, HeadSize)
+	ibuf := make([]byte, ext4InodeRead)
 	dents := make([]byte, 64<<10)
 	for {
 		w.mu.Lock()
@@ -255,7 +272,7 @@ func (w *walker) work() {
 		w.busy++
 		w.mu.Unlock()
 
-		subdirs, err := w.readDir(dir, buf, dents)
+		subdirs, err := w.readDir(dir, buf, ibuf, dents)
 		if err == nil {
 			err = w.ctx.Err()
 		}
@@ -274,18 +291,42 @@ func (w *walker) work() {
 
 // readDir reports every entry of one directory and returns its
 // subdirectories.
-func (w *walker) readDir(dir string, buf, dents []byte) ([]string, error) {
+func (w *walker) readDir(wd walkDir, buf, ibuf, dents []byte) ([]walkDir, error) {
+	dir := wd.path
 	fd, err := unix.Openat(w.rootfd, dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: imagePath(dir), Err: err}
 	}
 	defer unix.Close(fd)
-	names, err := readNames(fd, dents)
+	ents, err := readDirents(fd, dents)
 	if err != nil {
 		return nil, &fs.PathError{Op: "readdir", Path: imagePath(dir), Err: err}
 	}
-	var subdirs []string
-	for _, name := range names {
+	inodes := w.heads.ext4(wd.dev)
+	var subdirs []walkDir
+	for _, d := range ents {
+		name := d.name
+		if inodes != nil && d.typ != unix.DT_DIR {
+			r := path.Join(dir, name)
+			e := Entry{Path: imagePath(r)}
+			head, needHead, needLink, ok := inodes.entry(d.ino, d.typ, &e, w.head, ibuf, buf)
+			if ok {
+				w.heads.inodes.Add(1)
+				if needLink {
+					e.Link = readlinkat(fd, name, int(e.Size))
+					e.Size = int64(len(e.Link))
+				}
+				if needHead {
+					head = w.readHead(fd, name, wd.dev, e.Size, buf)
+				} else if head != nil {
+					w.heads.mapped.Add(1)
+				}
+				if err := w.fn(e, head); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
 		var st unix.Stat_t
 		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			if errors.Is(err, unix.ENOENT) {
@@ -298,7 +339,7 @@ func (w *walker) readDir(dir string, buf, dents []byte) ([]string, error) {
 		var head []byte
 		switch {
 		case e.Mode.IsDir():
-			subdirs = append(subdirs, r)
+			subdirs = append(subdirs, walkDir{r, st.Dev})
 		case e.Mode&fs.ModeSymlink != 0:
 			e.Link = readlinkat(fd, name, int(st.Size))
 			e.Size = int64(len(e.Link))
@@ -322,19 +363,49 @@ func imagePath(r string) string {
 	return "/" + r
 }
 
-// readNames lists a directory with getdents, skipping "." and "..".
-func readNames(fd int, buf []byte) ([]string, error) {
-	var names []string
+// dirent is one directory entry as getdents gives it.
+type dirent struct {
+	name string
+	ino  uint64
+	typ  uint8 // DT_*
+}
+
+// readDirents lists a directory with getdents64, skipping "." and "..".
+func readDirents(fd int, buf []byte) ([]dirent, error) {
+	var ents []dirent
 	for {
 		n, err := unix.ReadDirent(fd, buf)
 		if err != nil {
 			return nil, err
 		}
 		if n <= 0 {
-			return names, nil
+			return ents, nil
 		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+		ents = parseDirents(buf[:n], ents)
 	}
+}
+
+// parseDirents appends the entries of a getdents64 buffer (struct
+// linux_dirent64: d_ino, d_off, d_reclen, d_type, the name and a NUL).
+func parseDirents(b []byte, ents []dirent) []dirent {
+	for len(b) >= 19 {
+		reclen := int(binary.NativeEndian.Uint16(b[16:]))
+		if reclen < 19 || reclen > len(b) {
+			break
+		}
+		rec := b[:reclen]
+		b = b[reclen:]
+		name := rec[19:]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		ino := binary.NativeEndian.Uint64(rec[0:])
+		if ino == 0 || len(name) == 0 || string(name) == "." || string(name) == ".." { // no file, or the directory's own
+			continue
+		}
+		ents = append(ents, dirent{name: string(name), ino: ino, typ: rec[18]})
+	}
+	return ents
 }
 
 func readlinkat(dirfd int, name string, size int) string {

@@ -46,6 +46,7 @@ const fiemapPlain = 0x1 | 0x1000 | 0x2000
 // partSection is where one mounted partition lies in the image.
 type partSection struct {
 	off, size int64
+	ext4      *ext4Inodes // the partition's inodes when it is ext2/3/4
 }
 
 // mappedHeads reads file heads from the image for the partitions it knows,
@@ -55,8 +56,8 @@ type mappedHeads struct {
 	mu    sync.RWMutex
 	parts map[uint64]partSection
 	// mapped and through count the heads read from the image and through
-	// the mount.
-	mapped, through atomic.Int64
+	// the mount; inodes the entries read from the image's inode tables.
+	mapped, through, inodes atomic.Int64
 }
 
 // add records the partition mounted on dir.
@@ -70,8 +71,18 @@ func (m *mappedHeads) add(dir string, off, size int64) error {
 	if m.parts == nil {
 		m.parts = map[uint64]partSection{}
 	}
-	m.parts[st.Dev] = partSection{off, size}
+	m.parts[st.Dev] = partSection{off, size, newExt4Inodes(m.image, off, size)}
 	return nil
+}
+
+// ext4 is the inode reader of the partition mounted as device dev, or nil.
+func (m *mappedHeads) ext4(dev uint64) *ext4Inodes {
+	if m == nil {
+		return nil
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.parts[dev].ext4
 }
 
 // head reads up to len(buf) leading bytes of the regular file fd, of the
