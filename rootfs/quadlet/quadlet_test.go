@@ -72,7 +72,7 @@ func TestOptionsDropinSettings(t *testing.T) {
 }
 
 func TestSupportedKeysAreSortedAndKnownToQuadlet(t *testing.T) {
-	keys := SupportedKeys[GroupContainer]
+	keys := SupportedKeys()[GroupContainer]
 	require.True(t, sort.StringsAreSorted(keys), "SupportedKeys must stay sorted (Supported uses binary search)")
 	// Every key qm-build renders in [Container] is in the table.
 	for _, r := range rows {
