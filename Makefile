@@ -1,5 +1,5 @@
 # qm-build Makefile. `make` builds the programs into bin/ (qm-build,
-# qm-build-manifest, org.osbuild.qm); `make hook` the OCI hook program
+# qm-build-manifest, qm-build-publish, org.osbuild.qm); `make hook` the OCI hook program
 # (bin/qm-oci-hook); `make install PREFIX=…` installs the programs, man pages
 # and completions; `make test` runs vet, gofmt, every test and each fuzz
 # target for a second; `make fuzz` the fuzz targets longer; `make bench`
@@ -19,9 +19,10 @@ BIN          := bin/qm-build
 # --hook-binary $(HOOK)` packages it.
 HOOK         := bin/qm-oci-hook
 # The programs: qm-build; qm-build-manifest, the only one that links
-# osbuild/images (qm-build runs it for `manifest`); org.osbuild.qm, the osbuild
-# stage. qm-build finds the other two beside itself.
-CMDS         := ./cmd/qm-build ./cmd/qm-build-manifest ./cmd/org.osbuild.qm
+# osbuild/images (qm-build runs it for `manifest`); qm-build-publish, the only
+# one that links the registry client (qm-build runs it for `publish --oci`);
+# org.osbuild.qm, the osbuild stage. qm-build finds the others beside itself.
+CMDS         := ./cmd/qm-build ./cmd/qm-build-manifest ./cmd/qm-build-publish ./cmd/org.osbuild.qm
 # The semantic version from `git describe --tags` (hack/version.sh: 0.2.0 on
 # the tag v0.2.0, 0.2.1-dev.3+gHASH three commits later, 0.0.0-dev+gHASH with
 # no tag) and the commit; `qm-build --version` prints both.
@@ -54,8 +55,8 @@ build:
 hook:
 	$(GO) build -trimpath -ldflags "-s -w" -o $(HOOK) ./cmd/qm-oci-hook
 
-# make install PREFIX=… installs the three programs into PREFIX/bin (qm-build
-# finds the other two beside itself), the man pages (docs/man) and the bash,
+# make install PREFIX=… installs the four programs into PREFIX/bin (qm-build
+# finds the other three beside itself), the man pages (docs/man) and the bash,
 # zsh and fish completions (qm-build completion SHELL).
 install: build
 	$(MAKE) install-files
@@ -65,7 +66,7 @@ install-files:
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	install -m 0755 $(BINDIR)/qm-build $(BINDIR)/qm-build-manifest $(BINDIR)/org.osbuild.qm $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BINDIR)/qm-build $(BINDIR)/qm-build-manifest $(BINDIR)/qm-build-publish $(BINDIR)/org.osbuild.qm $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	$(BINDIR)/qm-build completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/.qm-build.tmp
 	mv $(DESTDIR)$(PREFIX)/share/bash-completion/completions/.qm-build.tmp $(DESTDIR)$(PREFIX)/share/bash-completion/completions/qm-build

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"path"
+	"sync"
 
 	"github.com/qm-build/qm-build/rootfs/ocihooks"
 	"github.com/qm-build/qm-build/rpmspec"
@@ -51,10 +52,12 @@ func HookPackageFiles(program []byte) []rpmspec.File {
 }
 
 // programArches maps ELF machines to rpm architectures (rpm's arch_canon).
-var programArches = map[elf.Machine]string{
-	elf.EM_X86_64:  "x86_64",
-	elf.EM_AARCH64: "aarch64",
-}
+var programArches = sync.OnceValue(func() map[elf.Machine]string {
+	return map[elf.Machine]string{
+		elf.EM_X86_64:  "x86_64",
+		elf.EM_AARCH64: "aarch64",
+	}
+})
 
 // ProgramArch is the rpm architecture of an ELF executable; anything else
 // is bad input naming --hook-binary.
@@ -64,7 +67,7 @@ func ProgramArch(exe []byte) (string, error) {
 		return "", &rpmspec.InputError{Field: hookFlag, Msg: "not an ELF executable: " + err.Error()}
 	}
 	defer ef.Close()
-	arch, ok := programArches[ef.Machine]
+	arch, ok := programArches()[ef.Machine]
 	if !ok || ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
 		return "", &rpmspec.InputError{Field: hookFlag, Msg: fmt.Sprintf("an ELF %s %s is not a program for x86_64 or aarch64", ef.Machine, ef.Type)}
 	}

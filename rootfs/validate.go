@@ -154,7 +154,9 @@ var sizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^
 var pctRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)(?:\.([0-9]{1,2}))?%$`) })
 
 // memoryFactor is systemd's base-1024 suffixes (parse_size with base 1024).
-var memoryFactor = map[string]uint{"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
+var memoryFactor = sync.OnceValue(func() map[string]uint {
+	return map[string]uint{"": 0, "B": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
+})
 
 // ValidMemory checks a MemoryMax=/MemoryHigh= value with systemd's own
 // rules (config_parse_memory_limit, systemd 252): "infinity"; a size such
@@ -188,7 +190,7 @@ func ValidMemory(v string) error {
 	// 64 bits, with room for one more unit when there is a fraction; the
 	// bytes are the whole part times the factor plus the fraction's share,
 	// rounded down.
-	factor := new(big.Int).Lsh(big.NewInt(1), memoryFactor[m[3]])
+	factor := new(big.Int).Lsh(big.NewInt(1), memoryFactor()[m[3]])
 	whole, ok := new(big.Int).SetString(m[1], 10)
 	if !ok {
 		return fmt.Errorf("%q is not a memory size", v)

@@ -130,11 +130,15 @@ func parseSpecLine(raw []byte, name string, line int) (*Spec, *rpmspec.InputErro
 	return s, nil
 }
 
-var (
+// The parts of a context's syntax: constants, joined at compile time.
+const (
 	contextIdent = `[A-Za-z][A-Za-z0-9_.\-]*`
 	mlsWord      = `[A-Za-z][A-Za-z0-9_]*`
 	mlsCats      = mlsWord + `(\.` + mlsWord + `)?(,` + mlsWord + `(\.` + mlsWord + `)?)*`
 	mlsLevel     = mlsWord + `(:` + mlsCats + `)?`
+)
+
+var (
 	// contextRE is compiled on first use, not at every start.
 	contextRE = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^` + contextIdent + `:` + contextIdent + `:` + contextIdent + `(:` + mlsLevel + `(-` + mlsLevel + `)?)?$`)

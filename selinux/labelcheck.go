@@ -86,7 +86,7 @@ func LabelCheck(root string, fc *FileContexts) (*LabelReport, error) {
 		any := false
 		for i := lo; i < hi; i++ {
 			l := &labels[i]
-			if s := fc.Match(l.Path, kindMode[l.Kind]); s != nil {
+			if s := fc.Match(l.Path, kindMode(l.Kind)); s != nil {
 				l.Source = fmt.Sprintf("%s:%d", s.File, s.Line)
 				if s.Context == None {
 					l.Note = None
@@ -171,9 +171,24 @@ func kindName(t fs.FileMode) string {
 	return "file"
 }
 
-var kindMode = map[string]fs.FileMode{
-	"file": 0, "dir": fs.ModeDir, "lnk_file": fs.ModeSymlink, "sock_file": fs.ModeSocket,
-	"fifo_file": fs.ModeNamedPipe, "blk_file": fs.ModeDevice, "chr_file": fs.ModeDevice | fs.ModeCharDevice,
+// kindMode is the file type of a label-check entry's kind ("file" and any
+// other kind: a regular file).
+func kindMode(kind string) fs.FileMode {
+	switch kind {
+	case "dir":
+		return fs.ModeDir
+	case "lnk_file":
+		return fs.ModeSymlink
+	case "sock_file":
+		return fs.ModeSocket
+	case "fifo_file":
+		return fs.ModeNamedPipe
+	case "blk_file":
+		return fs.ModeDevice
+	case "chr_file":
+		return fs.ModeDevice | fs.ModeCharDevice
+	}
+	return 0
 }
 
 // parallel runs fn over [0,n) in contiguous chunks, one per CPU.

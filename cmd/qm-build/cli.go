@@ -146,7 +146,8 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprint(w, "\nRun 'qm-build COMMAND --help' for a command's flags. 'qm-build --version' prints the version.\n")
 	fmt.Fprint(w, "\n'qm-build manifest' (and the manifest stage of 'qm-build build') runs qm-build-manifest,\n"+
-		"the one program that links osbuild/images; it is looked up beside this executable, then on PATH.\n"+
+		"the one program that links osbuild/images; 'qm-build publish --oci' runs qm-build-publish,\n"+
+		"the one that links the registry client. Both are looked up beside this executable, then on PATH.\n"+
 		"The osbuild stage is the program org.osbuild.qm (see 'qm-build osbuild-stage --help').\n")
 }
 

@@ -23,14 +23,14 @@ func TestMakeInstall(t *testing.T) {
 	zsh := verifiers.Need(t, "zsh")
 	fish := verifiers.Need(t, "fish")
 	bin := t.TempDir()
-	for name, pkg := range map[string]string{"qm-build": "./cmd/qm-build", "qm-build-manifest": "./cmd/qm-build-manifest", "org.osbuild.qm": "./cmd/org.osbuild.qm"} {
+	for name, pkg := range map[string]string{"qm-build": "./cmd/qm-build", "qm-build-manifest": "./cmd/qm-build-manifest", "qm-build-publish": "./cmd/qm-build-publish", "org.osbuild.qm": "./cmd/org.osbuild.qm"} {
 		require.NoError(t, os.Symlink(binary(t, pkg), filepath.Join(bin, name)))
 	}
 	prefix := filepath.Join(t.TempDir(), "usr")
 	r := verifiers.Cmd{Dir: verifiers.RepoRoot(t)}.Run(t, mk, "--no-print-directory", "install-files", "PREFIX="+prefix, "BINDIR="+bin)
 	require.Equal(t, 0, r.Code, r.Stdout+r.Stderr)
 
-	for _, f := range []string{"bin/qm-build", "bin/qm-build-manifest", "bin/org.osbuild.qm", "share/man/man1/qm-build.1",
+	for _, f := range []string{"bin/qm-build", "bin/qm-build-manifest", "bin/qm-build-publish", "bin/org.osbuild.qm", "share/man/man1/qm-build.1",
 		"share/man/man1/qm-build-check.1", "share/bash-completion/completions/qm-build",
 		"share/zsh/site-functions/_qm-build", "share/fish/vendor_completions.d/qm-build.fish"} {
 		fi, err := os.Lstat(filepath.Join(prefix, f))

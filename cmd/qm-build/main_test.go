@@ -71,6 +71,14 @@ func pathEnv(t testing.TB) []string {
 	return []string{"PATH=" + filepath.Dir(bin) + string(filepath.ListSeparator) + os.Getenv("PATH")}
 }
 
+// publishPathEnv is PATH with qm-build-publish first, as `make build`
+// installs it beside qm-build, for the tests of `qm-build publish --oci`.
+func publishPathEnv(t testing.TB) []string {
+	t.Helper()
+	bin := binary(t, "./cmd/qm-build-publish")
+	return []string{"PATH=" + filepath.Dir(bin) + string(filepath.ListSeparator) + os.Getenv("PATH")}
+}
+
 // cliResult is what one in-process CLI run printed and returned.
 type cliResult struct {
 	stdout, stderr string

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -12,7 +16,7 @@ import (
 	"github.com/qm-build/qm-build/cmd/internal/cli"
 	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/stages/publish/mirror"
-	"github.com/qm-build/qm-build/stages/publish/oci"
+	"github.com/qm-build/qm-build/stages/publish/ociref"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
 )
 
@@ -57,7 +61,7 @@ written.`)
 		if *release != "" || len(*arches) > 0 || *keyFile != "" {
 			return usageErrorf("--releasever, --arch and --sign-key go with --mirror, not --oci")
 		}
-		return publishOCI(ctx, e, *ociRef, paths, oci.Options{Insecure: *insecure, Repodata: *withRepodata}, *output)
+		return publishOCI(ctx, e, *ociRef, paths, *insecure, *withRepodata, *output)
 	}
 	if *insecure || *withRepodata {
 		return usageErrorf("--insecure and --with-repodata go with --oci, not --mirror")
@@ -97,8 +101,9 @@ func expandInputs(args []string) ([]string, error) {
 	return out, nil
 }
 
-// maxPackageFile bounds an RPM given to publish (read whole into memory).
-const maxPackageFile = 2 << 30
+// maxPackageFile bounds an RPM given to publish (read whole into memory;
+// qm-build-publish applies the same bound for --oci).
+const maxPackageFile = ociref.MaxPackageFile
 
 func readInputs(paths []string) ([]mirror.Input, error) {
 	out := make([]mirror.Input, 0, len(paths))
@@ -165,32 +170,70 @@ func publishMirror(ctx context.Context, e *env, dir string, paths []string, o mi
 	return nil
 }
 
-func publishOCI(ctx context.Context, e *env, ref string, paths []string, o oci.Options, output string) error {
-	if _, err := oci.ParseRef(ref, o.Insecure); err != nil {
+// publishOCI checks the reference and the build time, then has
+// qm-build-publish (ociref.Binary, the one program that links the registry
+// client) read the RPMs and push them; its error line and exit status are
+// this command's.
+func publishOCI(ctx context.Context, e *env, ref string, paths []string, insecure, withRepodata bool, output string) error {
+	if _, err := ociref.Check(ref); err != nil {
 		return err
 	}
 	ro, _, err := repoOptions(e, "")
 	if err != nil {
 		return err
 	}
-	o.Time = ro.Time
-	in, err := readInputs(paths)
+	bin := cli.FindBinary(ociref.Binary, e.getenv)
+	if bin == "" {
+		return fmt.Errorf("%s is not installed: `qm-build publish --oci` runs it, from beside qm-build or from PATH (`make build` puts it in bin/)", ociref.Binary)
+	}
+	req, err := json.Marshal(ociref.Request{Ref: ref, Paths: paths, Insecure: insecure, Repodata: withRepodata, Time: ro.Time})
 	if err != nil {
 		return err
 	}
-	ins := make([]oci.Input, len(in))
-	for i, x := range in {
-		ins[i] = oci.Input{Path: x.Path, Data: x.Data}
-	}
-	e.progress("pushing %d RPMs to %s", len(ins), ref)
-	res, err := oci.Push(ctx, ref, ins, o)
+	e.progress("pushing %d RPMs to %s", len(paths), ref)
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "request")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(req), &stdout, &stderr
+	cmd.Env = e.environ
+	err = cmd.Run()
 	e.progressDone()
-	if err != nil {
-		return err
+	if ctx.Err() != nil {
+		return fmt.Errorf("pushing to %s: %w", ref, ctx.Err())
 	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() > 0 {
+		return relayedError(stderr.String(), ee.ExitCode(), e.stderr)
+	}
+	if err != nil {
+		return fmt.Errorf("running %s: %w", bin, err)
+	}
+	var res ociref.Result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return fmt.Errorf("reading %s's result: %w", bin, err)
+	}
+	e.stderr.Write(stderr.Bytes())
 	if output == "json" {
-		return writeJSON(e.stdout, res)
+		return writeJSON(e.stdout, &res)
 	}
 	fmt.Fprintf(e.stdout, "%s (%d layers: %s)\n", res.Reference, len(res.Layers), strings.Join(res.Layers, ", "))
 	return nil
+}
+
+// relayedError is the error of a companion program that failed with status
+// code after writing stderr: its "qm-build publish: MESSAGE" (one error,
+// perhaps of several lines) becomes this command's error again (printed by run, as if the command had
+// failed in-process, even with --quiet); anything else is passed on as it
+// is, with the status.
+func relayedError(stderr string, code int, w io.Writer) error {
+	msg, ok := strings.CutPrefix(stderr, "qm-build publish: ")
+	msg, nl := strings.CutSuffix(msg, "\n")
+	switch {
+	case !ok || !nl:
+	case code == cli.ExitBadInput:
+		return usageErrorf("%s", msg)
+	case code == cli.ExitFailure:
+		return errors.New(msg)
+	}
+	io.WriteString(w, stderr)
+	return &exitStatus{code: code}
 }

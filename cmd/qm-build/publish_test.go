@@ -109,7 +109,7 @@ func TestPublishOCI(t *testing.T) {
 	in := t.TempDir()
 	testrpm.WriteProject(t, in, nil)
 	ref := addr + "/qm/rpms:1"
-	r := runCLI(t, []string{sde}, "publish", "--oci", ref, "--insecure", "--with-repodata", "--output", "json", in)
+	r := runCLI(t, append(publishPathEnv(t), sde), "publish", "--oci", ref, "--insecure", "--with-repodata", "--output", "json", in)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	var res oci.Result
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
@@ -126,6 +126,7 @@ func TestPublishOCI(t *testing.T) {
 		before, err := repocheck.Snapshot(in)
 		require.NoError(t, err)
 		cmd := cliCommand(t, "publish", "--oci", ro+"/qm/rpms:1", in)
+		cmd.Env = append(cmd.Env, publishPathEnv(t)...)
 		cmd.Dir = cwd
 		out, err := cmd.CombinedOutput()
 		require.Error(t, err)

@@ -65,18 +65,20 @@ const (
 
 // keys are the settings modelled: those that change a container's
 // confinement, devices, mounts, OOM score or the engine that runs it.
-var keys = map[string]kind{
-	"containers.devices": kList, "containers.volumes": kList, "containers.mounts": kList,
-	"containers.annotations": kList, "containers.default_capabilities": kList, "containers.default_sysctls": kList,
-	"containers.env": kList, "containers.cgroup_conf": kList, "containers.privileged": kBool,
-	"containers.read_only": kBool, "containers.label": kBool, "containers.init": kBool,
-	"containers.seccomp_profile": kString, "containers.apparmor_profile": kString, "containers.init_path": kString,
-	"containers.pidns": kString, "containers.ipcns": kString, "containers.utsns": kString, "containers.userns": kString,
-	"containers.cgroupns": kString, "containers.netns": kString, "containers.cgroups": kString,
-	"containers.oom_score_adj": kInt, "containers.pids_limit": kInt,
-	"engine.hooks_dir": kList, "engine.cdi_spec_dirs": kList, "engine.conmon_path": kList, "engine.runtime": kString,
-	"engine.static_dir": kString, "engine.volume_path": kString, "engine.tmp_dir": kString,
-}
+var keys = sync.OnceValue(func() map[string]kind {
+	return map[string]kind{
+		"containers.devices": kList, "containers.volumes": kList, "containers.mounts": kList,
+		"containers.annotations": kList, "containers.default_capabilities": kList, "containers.default_sysctls": kList,
+		"containers.env": kList, "containers.cgroup_conf": kList, "containers.privileged": kBool,
+		"containers.read_only": kBool, "containers.label": kBool, "containers.init": kBool,
+		"containers.seccomp_profile": kString, "containers.apparmor_profile": kString, "containers.init_path": kString,
+		"containers.pidns": kString, "containers.ipcns": kString, "containers.utsns": kString, "containers.userns": kString,
+		"containers.cgroupns": kString, "containers.netns": kString, "containers.cgroups": kString,
+		"containers.oom_score_adj": kInt, "containers.pids_limit": kInt,
+		"engine.hooks_dir": kList, "engine.cdi_spec_dirs": kList, "engine.conmon_path": kList, "engine.runtime": kString,
+		"engine.static_dir": kString, "engine.volume_path": kString, "engine.tmp_dir": kString,
+	}
+})
 
 // Config is the merged configuration.
 type Config struct {
@@ -146,7 +148,7 @@ func (c *Config) merge(file string, data []byte) {
 				}
 				continue
 			}
-			if kd, ok := keys[table+"."+k]; ok {
+			if kd, ok := keys()[table+"."+k]; ok {
 				c.set(table+"."+k, kd, val, file, lines[table+"."+k])
 			}
 		}

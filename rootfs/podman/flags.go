@@ -1,5 +1,7 @@
 package podman
 
+import "sync"
+
 // Kind is how pflag reads a flag's value, which decides whether the flag
 // takes a value and what repeating it does.
 type Kind int
@@ -254,15 +256,18 @@ var flags = []Flag{
 
 // runAliases are the old names podman's run command still accepts
 // (cmd/podman/utils.AliasFlags).
-var runAliases = map[string]string{
-	"dns-opt": "dns-option", "healthcheck-command": "health-cmd", "healthcheck-interval": "health-interval",
-	"healthcheck-retries": "health-retries", "healthcheck-start-period": "health-start-period",
-	"healthcheck-timeout": "health-timeout", "net": "network", "override-arch": "arch", "override-os": "os",
-	"override-variant": "variant",
-}
+// They are built on first use, not at every start of qm-build.
+var runAliases = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"dns-opt": "dns-option", "healthcheck-command": "health-cmd", "healthcheck-interval": "health-interval",
+		"healthcheck-retries": "health-retries", "healthcheck-start-period": "health-start-period",
+		"healthcheck-timeout": "health-timeout", "net": "network", "override-arch": "arch", "override-os": "os",
+		"override-variant": "variant",
+	}
+})
 
 // rootAliases are the old names of global flags.
-var rootAliases = map[string]string{"cni-config-dir": "network-config-dir"}
+var rootAliases = sync.OnceValue(func() map[string]string { return map[string]string{"cni-config-dir": "network-config-dir"} })
 
 // Flags returns podman's flag table (a copy).
 func Flags() []Flag { return append([]Flag(nil), flags...) }
@@ -271,10 +276,10 @@ func Flags() []Flag { return append([]Flag(nil), flags...) }
 // after ("run") the subcommand.
 func lookup(name string, afterRun bool) (Flag, bool) {
 	if afterRun {
-		if a, ok := runAliases[name]; ok {
+		if a, ok := runAliases()[name]; ok {
 			name = a
 		}
-	} else if a, ok := rootAliases[name]; ok {
+	} else if a, ok := rootAliases()[name]; ok {
 		name = a
 	}
 	for _, f := range flags {

@@ -3,6 +3,7 @@ package quadlet
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/qm-build/qm-build/rootfs/unitfile"
 	"github.com/qm-build/qm-build/rpmspec"
@@ -71,35 +72,37 @@ const (
 // 5.4.2 (the version the tests run; podman-systemd.unit(5)). Quadlet fails on
 // any other key there ("unsupported key 'X' in group 'Container'"). Groups
 // that pass through to systemd are not listed: systemd-analyze checks them.
-var SupportedKeys = map[string][]string{
-	GroupContainer: {
-		"AddCapability", "AddDevice", "AddHost", "Annotation", "AutoUpdate",
-		"CgroupsMode", "ContainerName", "ContainersConfModule", "DNS",
-		"DNSOption", "DNSSearch", "DropCapability", "Entrypoint", "Environment",
-		"EnvironmentFile", "EnvironmentHost", "Exec", "ExposeHostPort", "GIDMap",
-		"GlobalArgs", "Group", "GroupAdd", "HealthCmd", "HealthInterval",
-		"HealthLogDestination", "HealthMaxLogCount", "HealthMaxLogSize",
-		"HealthOnFailure", "HealthRetries", "HealthStartPeriod",
-		"HealthStartupCmd", "HealthStartupInterval", "HealthStartupRetries",
-		"HealthStartupSuccess", "HealthStartupTimeout", "HealthTimeout",
-		"HostName", "IP", "IP6", "Image", "Label", "LogDriver", "LogOpt", "Mask",
-		"Mount", "Network", "NetworkAlias", "NoNewPrivileges", "Notify",
-		"PidsLimit", "Pod", "PodmanArgs", "PublishPort", "Pull", "ReadOnly",
-		"ReadOnlyTmpfs", "RemapGid", "RemapUid", "RemapUidSize", "RemapUsers",
-		"Rootfs", "RunInit", "SeccompProfile", "Secret", "SecurityLabelDisable",
-		"SecurityLabelFileType", "SecurityLabelLevel", "SecurityLabelNested",
-		"SecurityLabelType", "ServiceName", "ShmSize", "StartWithPod",
-		"StopSignal", "StopTimeout", "SubGIDMap", "SubUIDMap", "Sysctl",
-		"Timezone", "Tmpfs", "UIDMap", "Ulimit", "Unmask", "User", "UserNS",
-		"VolatileTmp", "Volume", "WorkingDir",
-	},
-	GroupQuadlet: {"DefaultDependencies"},
-}
+var SupportedKeys = sync.OnceValue(func() map[string][]string {
+	return map[string][]string{
+		GroupContainer: {
+			"AddCapability", "AddDevice", "AddHost", "Annotation", "AutoUpdate",
+			"CgroupsMode", "ContainerName", "ContainersConfModule", "DNS",
+			"DNSOption", "DNSSearch", "DropCapability", "Entrypoint", "Environment",
+			"EnvironmentFile", "EnvironmentHost", "Exec", "ExposeHostPort", "GIDMap",
+			"GlobalArgs", "Group", "GroupAdd", "HealthCmd", "HealthInterval",
+			"HealthLogDestination", "HealthMaxLogCount", "HealthMaxLogSize",
+			"HealthOnFailure", "HealthRetries", "HealthStartPeriod",
+			"HealthStartupCmd", "HealthStartupInterval", "HealthStartupRetries",
+			"HealthStartupSuccess", "HealthStartupTimeout", "HealthTimeout",
+			"HostName", "IP", "IP6", "Image", "Label", "LogDriver", "LogOpt", "Mask",
+			"Mount", "Network", "NetworkAlias", "NoNewPrivileges", "Notify",
+			"PidsLimit", "Pod", "PodmanArgs", "PublishPort", "Pull", "ReadOnly",
+			"ReadOnlyTmpfs", "RemapGid", "RemapUid", "RemapUidSize", "RemapUsers",
+			"Rootfs", "RunInit", "SeccompProfile", "Secret", "SecurityLabelDisable",
+			"SecurityLabelFileType", "SecurityLabelLevel", "SecurityLabelNested",
+			"SecurityLabelType", "ServiceName", "ShmSize", "StartWithPod",
+			"StopSignal", "StopTimeout", "SubGIDMap", "SubUIDMap", "Sysctl",
+			"Timezone", "Tmpfs", "UIDMap", "Ulimit", "Unmask", "User", "UserNS",
+			"VolatileTmp", "Volume", "WorkingDir",
+		},
+		GroupQuadlet: {"DefaultDependencies"},
+	}
+})
 
 // Supported reports whether quadlet accepts key in group. Groups quadlet does
 // not own (Unit, Service, Install, X-…) accept any key here.
 func Supported(group, key string) bool {
-	keys, ok := SupportedKeys[group]
+	keys, ok := SupportedKeys()[group]
 	if !ok {
 		return true
 	}

@@ -72,10 +72,10 @@ func TestOptionsDropinSettings(t *testing.T) {
 }
 
 func TestSupportedKeysAreSortedAndKnownToQuadlet(t *testing.T) {
-	keys := SupportedKeys[GroupContainer]
+	keys := SupportedKeys()[GroupContainer]
 	require.True(t, sort.StringsAreSorted(keys), "SupportedKeys must stay sorted (Supported uses binary search)")
 	// Every key qm-build renders in [Container] is in the table.
-	for _, r := range rows {
+	for _, r := range rows() {
 		if r.group == GroupContainer {
 			require.True(t, Supported(r.group, r.key), r.key)
 		}

@@ -16,7 +16,7 @@ import (
 var (
 	mu    sync.Mutex
 	next  int
-	undos = map[int]func(){}
+	undos map[int]func() // made by the first Register, not at every start
 )
 
 // Register records undo, to be run by Run unless the returned function is
@@ -26,6 +26,9 @@ func Register(undo func()) (unregister func()) {
 	defer mu.Unlock()
 	id := next
 	next++
+	if undos == nil {
+		undos = map[int]func(){}
+	}
 	undos[id] = undo
 	return func() {
 		mu.Lock()

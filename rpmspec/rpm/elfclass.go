@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // elfColor is the color rpmbuild gives an executable file: RPMFC_ELF32 or
@@ -34,25 +35,29 @@ func elfColor(content []byte) uint32 {
 // elfMachines are libmagic's names of the machines rpm builds for, each with
 // the comma that follows it (Magdir/elf, measured with file -b on Go
 // binaries). Machines not listed use debug/elf's name.
-var elfMachines = map[elf.Machine]string{
-	elf.EM_386:     "Intel 80386,",
-	elf.EM_X86_64:  "x86-64,",
-	elf.EM_AARCH64: "ARM aarch64,",
-	elf.EM_S390:    "IBM S/390,",
-	elf.EM_PPC:     "PowerPC or cisco 4500,",
-}
+var elfMachines = sync.OnceValue(func() map[elf.Machine]string {
+	return map[elf.Machine]string{
+		elf.EM_386:     "Intel 80386,",
+		elf.EM_X86_64:  "x86-64,",
+		elf.EM_AARCH64: "ARM aarch64,",
+		elf.EM_S390:    "IBM S/390,",
+		elf.EM_PPC:     "PowerPC or cisco 4500,",
+	}
+})
 
 // elfOSABIs are libmagic's names of the ELF OS ABIs (e_ident[EI_OSABI]).
-var elfOSABIs = map[elf.OSABI]string{
-	elf.ELFOSABI_NONE:    " (SYSV)",
-	elf.ELFOSABI_HPUX:    " (HP-UX)",
-	elf.ELFOSABI_NETBSD:  " (NetBSD)",
-	elf.ELFOSABI_LINUX:   " (GNU/Linux)",
-	elf.ELFOSABI_SOLARIS: " (Solaris)",
-	elf.ELFOSABI_FREEBSD: " (FreeBSD)",
-	elf.ELFOSABI_OPENBSD: " (OpenBSD)",
-	elf.ELFOSABI_ARM:     " (ARM)",
-}
+var elfOSABIs = sync.OnceValue(func() map[elf.OSABI]string {
+	return map[elf.OSABI]string{
+		elf.ELFOSABI_NONE:    " (SYSV)",
+		elf.ELFOSABI_HPUX:    " (HP-UX)",
+		elf.ELFOSABI_NETBSD:  " (NetBSD)",
+		elf.ELFOSABI_LINUX:   " (GNU/Linux)",
+		elf.ELFOSABI_SOLARIS: " (Solaris)",
+		elf.ELFOSABI_FREEBSD: " (FreeBSD)",
+		elf.ELFOSABI_OPENBSD: " (OpenBSD)",
+		elf.ELFOSABI_ARM:     " (ARM)",
+	}
+})
 
 // elfMachine is libmagic's name of f's machine with its ABI flags, ending
 // with the comma before " version", except for ARM EABI files, where
@@ -74,7 +79,7 @@ func elfMachine(f *elf.File, flags uint32) string {
 		}
 		return s + " " + [...]string{"soft-float", "single-float", "double-float", "quad-float"}[flags>>1&3] + " ABI,"
 	}
-	if m, ok := elfMachines[f.Machine]; ok {
+	if m, ok := elfMachines()[f.Machine]; ok {
 		return m
 	}
 	return f.Machine.String() + ","
@@ -116,7 +121,7 @@ func DescribeELF(content []byte) (desc string, ok bool) {
 	bits := map[elf.Class]string{elf.ELFCLASS32: "32-bit", elf.ELFCLASS64: "64-bit"}[f.Class]
 	order := map[elf.Data]string{elf.ELFDATA2LSB: "LSB", elf.ELFDATA2MSB: "MSB"}[f.Data]
 	var d strings.Builder
-	fmt.Fprintf(&d, "ELF %s %s %s, %s version %d%s", bits, order, elfType(f), elfMachine(f, elfFlags(f, content)), f.Version, elfOSABIs[f.OSABI])
+	fmt.Fprintf(&d, "ELF %s %s %s, %s version %d%s", bits, order, elfType(f), elfMachine(f, elfFlags(f, content)), f.Version, elfOSABIs()[f.OSABI])
 	if f.Type == elf.ET_EXEC || f.Type == elf.ET_DYN {
 		d.WriteString(elfLinkage(f))
 	}

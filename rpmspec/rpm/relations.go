@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rpmspec"
 )
@@ -63,17 +64,21 @@ func fromModel(rs rpmspec.Relations) []dep {
 
 // isaNames are rpm's instruction-set names (%_isa without the parentheses)
 // of the architectures qm-build packages for.
-var isaNames = map[string]string{"x86_64": "x86-64", "aarch64": "aarch-64"}
+var isaNames = sync.OnceValue(func() map[string]string {
+	return map[string]string{"x86_64": "x86-64", "aarch64": "aarch-64"}
+})
 
 // scriptletContext is the RPMSENSE_SCRIPT_* flag of each scriptlet section.
-var scriptletContext = map[string]uint32{
-	"pre":       senseScriptPre,
-	"post":      senseScriptPost,
-	"preun":     senseScriptPreun,
-	"postun":    senseScriptPostun,
-	"pretrans":  sensePretrans,
-	"posttrans": sensePosttrans,
-}
+var scriptletContext = sync.OnceValue(func() map[string]uint32 {
+	return map[string]uint32{
+		"pre":       senseScriptPre,
+		"post":      senseScriptPost,
+		"preun":     senseScriptPreun,
+		"postun":    senseScriptPostun,
+		"pretrans":  sensePretrans,
+		"posttrans": sensePosttrans,
+	}
+})
 
 // relationsOf returns the package's relations plus those rpmbuild adds (see
 // the package documentation), sorted and without duplicates.
@@ -87,7 +92,7 @@ func relationsOf(p *rpmspec.Package, compressor string) deps {
 		recommends: fromModel(p.Recommends),
 	}
 	d.provides = append(d.provides, dep{p.Name, senseEqual, evr})
-	if isa, ok := isaNames[p.Arch]; ok {
+	if isa, ok := isaNames()[p.Arch]; ok {
 		// rpmbuild provides name(ISA) = V-R for a package of an
 		// architecture (%{name}%{?_isa}, rpm's platform macros).
 		d.provides = append(d.provides, dep{p.Name + "(" + isa + ")", senseEqual, evr})
@@ -107,7 +112,7 @@ func relationsOf(p *rpmspec.Package, compressor string) deps {
 		d.requires = append(d.requires, cfg)
 	}
 	p.Scripts.Each(func(section, _ string) {
-		d.requires = append(d.requires, dep{"/bin/sh", senseInterp | scriptletContext[section], ""})
+		d.requires = append(d.requires, dep{"/bin/sh", senseInterp | scriptletContext()[section], ""})
 	})
 	if len(p.Files) > 0 {
 		d.requires = append(d.requires,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -284,36 +285,40 @@ func textMagic(s string) (name string, executable bool) {
 // rules are many and irregular (/usr/bin/python3 is a Python script,
 // /opt/py/bin/python3 is not). Other scripts are "a <rest of the line>
 // script". The names matter to rpmlint only through "shell script".
-var scriptInterpreters = map[string]string{
-	"/bin/sh":             "POSIX shell script",
-	"/bin/bash":           "Bourne-Again shell script",
-	"/usr/bin/bash":       "Bourne-Again shell script",
-	"/usr/local/bin/bash": "Bourne-Again shell script",
-	"env bash":            "Bourne-Again shell script",
-	"/bin/zsh":            "Paul Falstad's zsh script",
-	"/usr/bin/zsh":        "Paul Falstad's zsh script",
-	"/usr/local/bin/zsh":  "Paul Falstad's zsh script",
-	"env zsh":             "Paul Falstad's zsh script",
-	"/bin/ksh":            "Korn shell script",
-	"/bin/csh":            "C shell script",
-	"/bin/tcsh":           "Tenex C shell script",
-	"/usr/bin/tcsh":       "Tenex C shell script",
-	"/bin/awk":            "awk script",
-	"/usr/bin/awk":        "awk script",
-	"/usr/bin/gawk":       "GNU awk script",
-	"/usr/bin/ruby":       "Ruby script",
-	"/usr/local/bin/ruby": "Ruby script",
-	"env ruby":            "Ruby script",
-	"/usr/bin/lua":        "Lua script",
-	"env lua":             "Lua script",
-	"/usr/bin/tclsh":      "Tcl/Tk script",
-	"/usr/bin/wish":       "Tcl/Tk script",
-	"env tclsh":           "Tcl script",
-}
+var scriptInterpreters = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"/bin/sh":             "POSIX shell script",
+		"/bin/bash":           "Bourne-Again shell script",
+		"/usr/bin/bash":       "Bourne-Again shell script",
+		"/usr/local/bin/bash": "Bourne-Again shell script",
+		"env bash":            "Bourne-Again shell script",
+		"/bin/zsh":            "Paul Falstad's zsh script",
+		"/usr/bin/zsh":        "Paul Falstad's zsh script",
+		"/usr/local/bin/zsh":  "Paul Falstad's zsh script",
+		"env zsh":             "Paul Falstad's zsh script",
+		"/bin/ksh":            "Korn shell script",
+		"/bin/csh":            "C shell script",
+		"/bin/tcsh":           "Tenex C shell script",
+		"/usr/bin/tcsh":       "Tenex C shell script",
+		"/bin/awk":            "awk script",
+		"/usr/bin/awk":        "awk script",
+		"/usr/bin/gawk":       "GNU awk script",
+		"/usr/bin/ruby":       "Ruby script",
+		"/usr/local/bin/ruby": "Ruby script",
+		"env ruby":            "Ruby script",
+		"/usr/bin/lua":        "Lua script",
+		"env lua":             "Lua script",
+		"/usr/bin/tclsh":      "Tcl/Tk script",
+		"/usr/bin/wish":       "Tcl/Tk script",
+		"env tclsh":           "Tcl script",
+	}
+})
 
 // nodeScripts are the "#!" programs libmagic calls Node.js; its rule prints
 // "executable" itself, so the text is not called executable again.
-var nodeScripts = map[string]bool{"/usr/bin/node": true, "env node": true, "env nodejs": true}
+var nodeScripts = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{"/usr/bin/node": true, "env node": true, "env nodejs": true}
+})
 
 // shebang splits a "#!" line (without the "#!") into the program, its key
 // in scriptInterpreters, and the generic description's text.
@@ -345,10 +350,10 @@ func isPerlScript(b []byte) bool {
 // and whether libmagic then calls the text executable.
 func scriptName(rest string) (string, bool) {
 	prog, key, generic, terminated := shebang(rest)
-	if n, ok := scriptInterpreters[key]; ok && terminated {
+	if n, ok := scriptInterpreters()[key]; ok && terminated {
 		return n, true
 	}
-	if nodeScripts[key] {
+	if nodeScripts()[key] {
 		return "Node.js script executable", false
 	}
 	if strings.HasPrefix(prog, "/usr/bin/python") || strings.HasPrefix(key, "env python") {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/qm-build/qm-build/rpmspec"
@@ -204,14 +205,16 @@ func fileContent(f rpmspec.File) []byte {
 
 // scriptTags are the header tags of each scriptlet section: the script and
 // its interpreter.
-var scriptTags = map[string][2]int{
-	"pretrans":  {tagPretrans, tagPretransProg},
-	"pre":       {tagPrein, tagPreinProg},
-	"post":      {tagPostin, tagPostinProg},
-	"preun":     {tagPreun, tagPreunProg},
-	"postun":    {tagPostun, tagPostunProg},
-	"posttrans": {tagPosttrans, tagPosttransProg},
-}
+var scriptTags = sync.OnceValue(func() map[string][2]int {
+	return map[string][2]int{
+		"pretrans":  {tagPretrans, tagPretransProg},
+		"pre":       {tagPrein, tagPreinProg},
+		"post":      {tagPostin, tagPostinProg},
+		"preun":     {tagPreun, tagPreunProg},
+		"postun":    {tagPostun, tagPostunProg},
+		"posttrans": {tagPosttrans, tagPosttransProg},
+	}
+})
 
 // build writes the main header, which describes the package and its
 // payload pl (files sorted by path, Package.SortedFiles). Its entries are
@@ -257,7 +260,7 @@ func build(p *rpmspec.Package, o Options, comp string, files []rpmspec.File, pl 
 	h.set(tagSourceRPM, entryString(src))
 	p.Scripts.Each(func(section, body string) {
 		if body = rpmspec.HeaderScript(body); body != "" {
-			t := scriptTags[section]
+			t := scriptTags()[section]
 			h.set(t[0], entryString(body))
 			h.set(t[1], entryString("/bin/sh"))
 		}

@@ -41,19 +41,22 @@ type allowKeyword struct {
 	apply    func(p *Policy, v string)
 }
 
-var allowKeywords = map[string]allowKeyword{
-	"asil-unit":      {1, true, validUnitName, func(p *Policy, v string) { p.ASILUnits = append(p.ASILUnits, v) }},
-	"writable-qm":    {0, false, nil, func(p *Policy, _ string) { p.WritableQM = true }},
-	"tcp-controller": {1, true, validController, func(p *Policy, v string) { p.TCPControllers = append(p.TCPControllers, v) }},
-	"device":         {1, true, validDevice, func(p *Policy, v string) { p.Devices = append(p.Devices, v) }},
-	"setuid":         {1, true, validAbsPath, func(p *Policy, v string) { p.Setuid = append(p.Setuid, v) }},
-	"volume":         {1, true, validAbsPath, func(p *Policy, v string) { p.Volumes = append(p.Volumes, v) }},
-	"symlink":        {1, true, validAbsPath, func(p *Policy, v string) { p.Symlinks = append(p.Symlinks, v) }},
-	"memory-max":     {1, false, validMemory, func(p *Policy, v string) { p.MemoryMax = v }},
-	"memory-high":    {1, false, validMemory, func(p *Policy, v string) { p.MemoryHigh = v }},
-	"cpu-weight":     {1, false, validWeight, func(p *Policy, v string) { p.CPUWeight = v }},
-	"hook":           {1, true, validHookName, func(p *Policy, v string) { p.Hooks = append(p.Hooks, v) }},
-}
+// It is built on first use, not at every start of qm-build.
+var allowKeywords = sync.OnceValue(func() map[string]allowKeyword {
+	return map[string]allowKeyword{
+		"asil-unit":      {1, true, validUnitName, func(p *Policy, v string) { p.ASILUnits = append(p.ASILUnits, v) }},
+		"writable-qm":    {0, false, nil, func(p *Policy, _ string) { p.WritableQM = true }},
+		"tcp-controller": {1, true, validController, func(p *Policy, v string) { p.TCPControllers = append(p.TCPControllers, v) }},
+		"device":         {1, true, validDevice, func(p *Policy, v string) { p.Devices = append(p.Devices, v) }},
+		"setuid":         {1, true, validAbsPath, func(p *Policy, v string) { p.Setuid = append(p.Setuid, v) }},
+		"volume":         {1, true, validAbsPath, func(p *Policy, v string) { p.Volumes = append(p.Volumes, v) }},
+		"symlink":        {1, true, validAbsPath, func(p *Policy, v string) { p.Symlinks = append(p.Symlinks, v) }},
+		"memory-max":     {1, false, validMemory, func(p *Policy, v string) { p.MemoryMax = v }},
+		"memory-high":    {1, false, validMemory, func(p *Policy, v string) { p.MemoryHigh = v }},
+		"cpu-weight":     {1, false, validWeight, func(p *Policy, v string) { p.CPUWeight = v }},
+		"hook":           {1, true, validHookName, func(p *Policy, v string) { p.Hooks = append(p.Hooks, v) }},
+	}
+})
 
 // AllowStatement is one statement of an allow file, kept for the evidence
 // report: where it is, what it allows, and why (the comment on its line, or
@@ -67,11 +70,13 @@ type AllowStatement struct {
 }
 
 // allowRules are the rules that consult each allow statement.
-var allowRules = map[string][]string{
-	"asil-unit": {"QM203"}, "writable-qm": {"QM106"}, "tcp-controller": {"QM503"},
-	"device": {"QM110", "QM111"}, "setuid": {"QM601"}, "volume": {"QM109"}, "symlink": {"QM605"},
-	"memory-max": {"QM302"}, "memory-high": {"QM302"}, "cpu-weight": {"QM301"}, "hook": {"QM111", "QM119"},
-}
+var allowRules = sync.OnceValue(func() map[string][]string {
+	return map[string][]string{
+		"asil-unit": {"QM203"}, "writable-qm": {"QM106"}, "tcp-controller": {"QM503"},
+		"device": {"QM110", "QM111"}, "setuid": {"QM601"}, "volume": {"QM109"}, "symlink": {"QM605"},
+		"memory-max": {"QM302"}, "memory-high": {"QM302"}, "cpu-weight": {"QM301"}, "hook": {"QM111", "QM119"},
+	}
+})
 
 // validHookName accepts a hooks.d file name (NAME.json, no directory).
 func validHookName(v string) error {
@@ -119,7 +124,7 @@ func ParseAllow(r io.Reader, name string) (Policy, error) {
 		bad := func(format string, args ...any) {
 			errs = append(errs, &rpmspec.InputError{File: name, Line: n, Field: fields[0], Msg: fmt.Sprintf(format, args...)})
 		}
-		kw, ok := allowKeywords[fields[0]]
+		kw, ok := allowKeywords()[fields[0]]
 		switch {
 		case !ok:
 			bad("unknown statement (known: %s)", strings.Join(allowNames(), ", "))

@@ -123,7 +123,7 @@ func WriteHTML(w io.Writer, r *Report, rules []Rule, version string) error {
 		d.Properties = append(d.Properties, hp)
 	}
 	for _, a := range r.Allowed {
-		d.Allowed = append(d.Allowed, htmlAllowed{AllowStatement: a, Rules: allowRules[a.Keyword]})
+		d.Allowed = append(d.Allowed, htmlAllowed{AllowStatement: a, Rules: allowRules()[a.Keyword]})
 	}
 	var b bytes.Buffer
 	if err := htmlReport().Execute(&b, d); err != nil {

@@ -5,6 +5,7 @@ import (
 	"compress/bzip2"
 	"io"
 	"path"
+	"sync"
 
 	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/stages/check/target"
@@ -12,9 +13,14 @@ import (
 
 // escapeGrants are the permissions qm_t must never hold: switching SELinux
 // off or loading policy. Loading kernel modules needs both of moduleGrants.
+// Both are built on first use, not at every start of qm-build.
 var (
-	escapeGrants = map[string][]string{"security": {"setenforce", "load_policy", "setbool"}}
-	moduleGrants = map[string][]string{"capability": {"sys_module"}, "system": {"module_load"}}
+	escapeGrants = sync.OnceValue(func() map[string][]string {
+		return map[string][]string{"security": {"setenforce", "load_policy", "setbool"}}
+	})
+	moduleGrants = sync.OnceValue(func() map[string][]string {
+		return map[string][]string{"capability": {"sys_module"}, "system": {"module_load"}}
+	})
 )
 
 // policyGrants lists what the installed qm modules allow qm_t of the given
@@ -54,13 +60,13 @@ var ruleQM404 = Rule{
 	FFI: []string{"modules", "selinux"},
 	Check: func(c *Context) []Finding {
 		var out []Finding
-		esc := c.policyGrants(escapeGrants)
+		esc := c.policyGrants(escapeGrants())
 		for _, k := range []string{"security setenforce", "security load_policy", "security setbool"} {
 			for _, f := range esc[k] {
 				out = append(out, chainAt([]Link{{f.Path, f.Line, f.Message}}, "grants qm_t %s", k))
 			}
 		}
-		mod := c.policyGrants(moduleGrants)
+		mod := c.policyGrants(moduleGrants())
 		caps, loads := mod["capability sys_module"], mod["system module_load"]
 		if len(caps) > 0 && len(loads) > 0 {
 			out = append(out, chainAt([]Link{{caps[0].Path, caps[0].Line, caps[0].Message}, {loads[0].Path, loads[0].Line, loads[0].Message}},
@@ -79,7 +85,7 @@ var ruleQM407 = Rule{
 		"more grant would break it: hardening advice, not an escape.",
 	FFI: []string{"modules"},
 	Check: func(c *Context) []Finding {
-		mod := c.policyGrants(moduleGrants)
+		mod := c.policyGrants(moduleGrants())
 		caps, loads := mod["capability sys_module"], mod["system module_load"]
 		var one []Finding
 		switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io/fs"
 	"path"
+	"sync"
 
 	"github.com/qm-build/qm-build/selinux"
 	"github.com/qm-build/qm-build/stages/check/target"
@@ -11,8 +12,11 @@ import (
 
 // relabelProbes are paths of QM's trees whose labels local file-context
 // changes must leave as qm.fc says.
-var relabelProbes = append(append([]string(nil), labelProbes...),
-	qmVar+"/tmp", qmEtc+"/containers", qmEtc+"/systemd", qmRootfs+"/usr/bin", qmRootfs+"/etc")
+// They are joined on first use, not at every start of qm-build.
+var relabelProbes = sync.OnceValue(func() []string {
+	return append(append([]string(nil), labelProbes...),
+		qmVar+"/tmp", qmEtc+"/containers", qmEtc+"/systemd", qmRootfs+"/usr/bin", qmRootfs+"/etc")
+})
 
 // QM406: local file-context changes do not relabel QM's trees.
 var ruleQM406 = Rule{
@@ -41,7 +45,7 @@ var ruleQM406 = Rule{
 				combined.Append(base)
 			}
 			combined.Append(fc)
-			for _, p := range relabelProbes {
+			for _, p := range relabelProbes() {
 				exp, ok := want.Lookup(p, fs.ModeDir)
 				if !ok {
 					continue
@@ -51,7 +55,7 @@ var ruleQM406 = Rule{
 				}
 			}
 		}
-		for _, p := range relabelProbes {
+		for _, p := range relabelProbes() {
 			sub, used := selinux.Substitute(subs, dist, p)
 			if len(used) == 0 {
 				continue

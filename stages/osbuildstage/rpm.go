@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rpmspec"
@@ -55,15 +56,17 @@ func RPMPackage(exe []byte, version, release string) (*rpmspec.Package, error) {
 
 // elfArches maps ELF machines to rpm architecture names (rpm's rpmrc
 // arch_canon table, 64-bit little-endian variants where both exist).
-var elfArches = map[elf.Machine]string{
-	elf.EM_X86_64:  "x86_64",
-	elf.EM_AARCH64: "aarch64",
-	elf.EM_PPC64:   "ppc64le",
-	elf.EM_S390:    "s390x",
-	elf.EM_RISCV:   "riscv64",
-	elf.EM_386:     "i686",
-	elf.EM_ARM:     "armv7hl",
-}
+var elfArches = sync.OnceValue(func() map[elf.Machine]string {
+	return map[elf.Machine]string{
+		elf.EM_X86_64:  "x86_64",
+		elf.EM_AARCH64: "aarch64",
+		elf.EM_PPC64:   "ppc64le",
+		elf.EM_S390:    "s390x",
+		elf.EM_RISCV:   "riscv64",
+		elf.EM_386:     "i686",
+		elf.EM_ARM:     "armv7hl",
+	}
+})
 
 // ELFArch returns the rpm architecture of an ELF executable.
 func ELFArch(exe []byte) (string, error) {
@@ -75,7 +78,7 @@ func ELFArch(exe []byte) (string, error) {
 	if f.Machine == elf.EM_PPC64 && f.ByteOrder.String() != "LittleEndian" {
 		return "ppc64", nil
 	}
-	arch, ok := elfArches[f.Machine]
+	arch, ok := elfArches()[f.Machine]
 	if !ok {
 		return "", &rpmspec.InputError{Field: "--binary", Msg: fmt.Sprintf("ELF machine %s has no rpm architecture here", f.Machine)}
 	}

@@ -54,7 +54,7 @@ func TestReadyBlueprints(t *testing.T) {
 		t.Skip("-short: building the ready blueprints runs qm-build and dnf")
 	}
 	bin := t.TempDir()
-	for _, pkg := range []string{"./cmd/qm-build", "./cmd/qm-build-manifest", "./cmd/org.osbuild.qm"} {
+	for _, pkg := range []string{"./cmd/qm-build", "./cmd/qm-build-manifest", "./cmd/qm-build-publish", "./cmd/org.osbuild.qm"} {
 		verifiers.BinaryIn(t, bin, pkg)
 	}
 	mirrors := map[string]string{"x86_64": stubMirror(t, "x86_64"), "aarch64": stubMirror(t, "aarch64")}
@@ -70,7 +70,7 @@ func TestReadyBlueprints(t *testing.T) {
 			work := filepath.Join(t.TempDir(), "qm-build")
 			copyTree(t, root, work)
 			require.NoError(t, os.Mkdir(filepath.Join(work, "bin"), 0o755))
-			for _, p := range []string{"qm-build", "qm-build-manifest", "org.osbuild.qm"} {
+			for _, p := range []string{"qm-build", "qm-build-manifest", "qm-build-publish", "org.osbuild.qm"} {
 				require.NoError(t, os.Symlink(filepath.Join(bin, p), filepath.Join(work, "bin", p)))
 			}
 			cmd := exec.Command(bash, "-e", "-o", "pipefail", "-c", script)

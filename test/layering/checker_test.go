@@ -99,6 +99,16 @@ func TestCheck(t *testing.T) {
 		{"the stage program links a package of osbuild/images, even a light one", []Package{
 			withDeps(pkg("cmd/org.osbuild.qm"), []string{"github.com/osbuild/images/pkg/pathpolicy"}, nil),
 		}, []string{"cmd/org.osbuild.qm links github.com/osbuild/images/pkg/pathpolicy: it must stay lean"}},
+		{"qm-build links the registry client qm-build-publish alone links", []Package{
+			withDeps(pkg("cmd/qm-build"), []string{"fmt", "github.com/google/go-containerregistry/pkg/name", "github.com/opencontainers/go-digest",
+				mod + "/stages/publish/oci", mod + "/stages/publish/ociref", "net/http", "net/http/httptrace", "net/url"}, nil),
+			withDeps(pkg("cmd/qm-build-publish"), []string{"github.com/google/go-containerregistry/pkg/name", "net/http", mod + "/stages/publish/oci"}, nil),
+			withDeps(pkg("stages/publish/ociref"), []string{"net/url"}, []string{"net/http"}),
+			withDeps(pkg("cmd/org.osbuild.qm"), nil, []string{"net/http"}),
+		}, []string{"cmd/qm-build links github.com/google/go-containerregistry/pkg/name, github.com/opencontainers/go-digest, stages/publish/oci and 2 more: only cmd/qm-build-publish may (it does that work for cmd/qm-build)"}},
+		{"qm-build's test binary may link the registry client (a test registry)", []Package{
+			withDeps(pkg("cmd/qm-build"), []string{"fmt", mod + "/stages/publish/ociref"}, []string{"github.com/google/go-containerregistry/pkg/registry", "net/http", mod + "/stages/publish/oci"}),
+		}, nil},
 		{"a product package importing a test helper", []Package{
 			pkg("stages", "test/verifiers"),
 			pkg("test/verifiers", "!testing"),

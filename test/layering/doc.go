@@ -21,5 +21,9 @@
 // manifest binary and the manifest tests); nothing else may link the heavy
 // modules it brings (containers/image, sigstore, grpc, protobuf, or an
 // osbuild/images package beyond the few leaf packages osbuild/blueprint
-// itself needs), test binaries included.
+// itself needs), test binaries included. A program that leaves some work to
+// a companion program (Delegated: qm-build leaves the push of
+// `publish --oci` to qm-build-publish) must not link what that work needs
+// (go-containerregistry, go-digest, net/http, stages/publish/oci); its test
+// binary may.
 package layering

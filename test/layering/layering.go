@@ -52,6 +52,19 @@ type Rules struct {
 	// Lean are binaries that must link nothing of ImagesModule and nothing
 	// Heavy.
 	Lean []string
+	// Delegated are binaries (by short path) that leave some work to a
+	// companion program, which alone links what that work needs: the
+	// binary itself (not its test binary) must link none of it.
+	Delegated map[string]Delegation
+}
+
+// Delegation is what a binary leaves to a companion program: Program names
+// it; Packages are what only it may link, each a package and everything
+// below it (a module, a standard package, or a package of Module by its
+// short path).
+type Delegation struct {
+	Program  string
+	Packages []string
 }
 
 const top = "top"
@@ -97,6 +110,7 @@ func Check(pkgs []Package, r Rules) []string {
 		}
 		out = append(out, r.thirdParty(p)...)
 		out = append(out, r.links(p)...)
+		out = append(out, r.delegated(p)...)
 	}
 	for _, p := range slices.Sorted(maps.Keys(r.TestExceptions)) {
 		for _, q := range slices.Sorted(maps.Keys(r.TestExceptions[p])) {
@@ -157,6 +171,27 @@ func (r Rules) links(p Package) []string {
 		}
 	}
 	return out
+}
+
+// delegated checks that a binary with a Delegation links none of the
+// packages its companion program alone links.
+func (r Rules) delegated(p Package) []string {
+	d, ok := r.Delegated[r.short(p.Path)]
+	if !ok {
+		return nil
+	}
+	var found []string
+	for _, dep := range p.Deps {
+		if slices.ContainsFunc(d.Packages, func(q string) bool {
+			return inModule(dep, q) || inModule(dep, r.Module+"/"+q)
+		}) {
+			found = append(found, r.short(dep))
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s links %s: only %s may (it does that work for %s)", r.short(p.Path), some(found), d.Program, r.short(p.Path))}
 }
 
 // some names the first packages of a list and counts the rest.

@@ -49,5 +49,16 @@ func QMBuild(lightImages []string) Rules {
 		// The osbuild stage, which osbuild copies into every build root, and
 		// QM's OCI hook, which podman runs at every container's creation.
 		Lean: []string{"cmd/org.osbuild.qm", "cmd/qm-oci-hook"},
+		// qm-build runs qm-build-publish for the push of `publish --oci`, so
+		// that the registry client, net/http and the docker credential
+		// helpers are no part of its start-up.
+		Delegated: map[string]Delegation{
+			"cmd/qm-build": {Program: "cmd/qm-build-publish", Packages: []string{
+				"github.com/google/go-containerregistry",
+				"github.com/opencontainers/go-digest",
+				"net/http",
+				"stages/publish/oci",
+			}},
+		},
 	}
 }

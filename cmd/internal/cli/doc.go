@@ -4,6 +4,7 @@
 // directory from the environment, and finding a companion binary (beside the
 // running executable, then on PATH), as git and kubectl find their plugins.
 //
-// Three programs use it: qm-build, qm-build-manifest (the only one that links
-// osbuild/images) and org.osbuild.qm (the osbuild stage).
+// Four programs use it: qm-build, qm-build-manifest (the only one that links
+// osbuild/images), qm-build-publish (the only one that links the registry
+// client) and org.osbuild.qm (the osbuild stage).
 package cli

@@ -41,8 +41,21 @@ const (
 // (RPMTAG_HEADERSIGNATURES).
 const TagHeaderSignatures = 62
 
-// typeSizes are the element sizes of the fixed-size types.
-var typeSizes = map[uint32]int64{TypeChar: 1, TypeInt8: 1, TypeInt16: 2, TypeInt32: 4, TypeInt64: 8, TypeBin: 1}
+// typeSize is the element size of a fixed-size type (a switch, not a map
+// built at every start).
+func typeSize(typ uint32) (int64, bool) {
+	switch typ {
+	case TypeChar, TypeInt8, TypeBin:
+		return 1, true
+	case TypeInt16:
+		return 2, true
+	case TypeInt32:
+		return 4, true
+	case TypeInt64:
+		return 8, true
+	}
+	return 0, false
+}
 
 // CheckIntro checks a header structure's 16-byte intro and returns the
 // number of index entries and the size of the data store.
@@ -77,7 +90,7 @@ func EntryLen(e, data []byte) (int64, error) {
 	case typ == TypeNull:
 		return 0, nil
 	}
-	if n, fixed := typeSizes[typ]; fixed {
+	if n, fixed := typeSize(typ); fixed {
 		if off+n*count > size {
 			return 0, fmt.Errorf("%d values at offset %d overrun the data", count, off)
 		}

@@ -28,7 +28,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -40,6 +39,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/qm-build/qm-build/rpmspec"
+	"github.com/qm-build/qm-build/stages/publish/ociref"
 	"github.com/qm-build/qm-build/stages/publish/repodata"
 )
 
@@ -82,33 +82,24 @@ type Options struct {
 }
 
 // Result is the pushed artifact.
-type Result struct {
-	Reference string   `json:"reference"` // REGISTRY/REPO@sha256:…
-	Digest    string   `json:"digest"`
-	Layers    []string `json:"layers"` // titles, in order
-}
+type Result = ociref.Result
 
 // ParseRef parses a registry reference (--oci): a malformed one, or one
 // whose registry port is not a TCP port (1-65535), is bad input naming the
-// flag, found before anything is read or pushed.
+// flag, found before anything is read or pushed. ociref.Check, which
+// qm-build runs without linking this package, accepts and refuses the same
+// references with the same messages.
 func ParseRef(ref string, insecure bool) (name.Reference, error) {
+	if _, err := ociref.Check(ref); err != nil {
+		return nil, err
+	}
 	var nopts []name.Option
 	if insecure {
 		nopts = append(nopts, name.Insecure)
 	}
-	bad := func(err error) error {
-		return &rpmspec.InputError{Field: "--oci", Msg: fmt.Sprintf("%q", ref), Err: err}
-	}
 	r, err := name.ParseReference(ref, nopts...)
 	if err != nil {
-		return nil, bad(err)
-	}
-	host := r.Context().RegistryStr()
-	if i := strings.LastIndex(host, ":"); i >= 0 && !strings.HasSuffix(host, "]") {
-		port, err := strconv.Atoi(host[i+1:])
-		if err != nil || port < 1 || port > 65535 {
-			return nil, bad(fmt.Errorf("registry port %q is not a TCP port (1-65535)", host[i+1:]))
-		}
+		return nil, &rpmspec.InputError{Field: "--oci", Msg: fmt.Sprintf("%q", ref), Err: err}
 	}
 	return r, nil
 }

@@ -185,8 +185,29 @@ func canonicalEscapes(v []byte, attr bool) bool {
 var (
 	textEntities = []string{"&lt;", "&gt;", "&amp;", "&#13;"}
 	attrEntities = []string{"&lt;", "&gt;", "&amp;", "&#13;", "&quot;", "&#10;", "&#9;"}
-	entityChars  = map[string]byte{"&lt;": '<', "&gt;": '>', "&amp;": '&', "&#13;": '\r', "&quot;": '"', "&#10;": '\n', "&#9;": '\t'}
 )
+
+// entityChar is the character a reference stands for (a switch, not a map
+// built at every start).
+func entityChar(ref string) byte {
+	switch ref {
+	case "&lt;":
+		return '<'
+	case "&gt;":
+		return '>'
+	case "&amp;":
+		return '&'
+	case "&#13;":
+		return '\r'
+	case "&quot;":
+		return '"'
+	case "&#10;":
+		return '\n'
+	case "&#9;":
+		return '\t'
+	}
+	return 0
+}
 
 func entityLen(v []byte, attr bool) int {
 	set := textEntities
@@ -210,7 +231,7 @@ func unescape(v []byte) string {
 	for i := 0; i < len(v); i++ {
 		if v[i] == '&' {
 			if n := entityLen(v[i:], true); n > 0 {
-				b.WriteByte(entityChars[string(v[i:i+n])])
+				b.WriteByte(entityChar(string(v[i : i+n])))
 				i += n - 1
 				continue
 			}

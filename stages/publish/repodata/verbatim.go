@@ -152,13 +152,13 @@ func scanDoc[T any](doc []byte, kind string, pkg func(*scanner) T) ([]T, error) 
 }
 
 // depTags are the dependency lists' lines, in the order primaryXML writes
-// them.
-var depTags = func() (out []depTag) {
+// them; made on first use, not at every start of qm-build.
+var depTags = sync.OnceValue(func() (out []depTag) {
 	for _, l := range new(Package).depLists() {
 		out = append(out, depTag{"    <" + l.elem + ">\n", "    </" + l.elem + ">\n", l.elem == "rpm:requires"})
 	}
 	return out
-}()
+})
 
 type depTag struct {
 	open, close string
@@ -194,7 +194,7 @@ func (s *scanner) primaryPackage() (p primaryElem) {
 	s.num("    <rpm:header-range start=\"")
 	s.num(` end="`)
 	s.lit("/>\n")
-	for _, d := range depTags {
+	for _, d := range depTags() {
 		if !s.at(d.open) {
 			continue
 		}
