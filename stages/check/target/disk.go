@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/qm-build/qm-build/rootfs/unitfile"
 )
@@ -403,7 +404,10 @@ func isEmptyDir(root FS, p string) bool {
 	return err == nil && len(l) == 0
 }
 
-var devPartNumber = regexp.MustCompile(`^/dev/(?:[sv]d[a-z]+|xvd[a-z]+|nvme[0-9]+n[0-9]+p|mmcblk[0-9]+p)([0-9]+)$`)
+// devPartNumber is compiled on first use: only disk checks need it.
+var devPartNumber = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^/dev/(?:[sv]d[a-z]+|xvd[a-z]+|nvme[0-9]+n[0-9]+p|mmcblk[0-9]+p)([0-9]+)$`)
+})
 
 func looksLikeDisk(what string) bool {
 	for _, p := range []string{"UUID=", "LABEL=", "PARTUUID=", "PARTLABEL=", "/dev/"} {
@@ -426,7 +430,7 @@ func findPart(dp []*diskPart, what string) (*diskPart, bool) {
 			key, val = k, unescapeUdev(v)
 		}
 	}
-	if m := devPartNumber.FindStringSubmatch(what); m != nil {
+	if m := devPartNumber().FindStringSubmatch(what); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		for _, p := range dp {
 			if p.Number == n {
