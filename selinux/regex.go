@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -117,9 +118,12 @@ func escaped(s string, i int) bool {
 	return n%2 == 1
 }
 
-// compiledRegex is one anchored file_contexts regex, ready to match.
+// compiledRegex is one anchored file_contexts regex, ready to match. Its
+// syntax is checked when it is made; the matching program is compiled on
+// the first subject that starts with its literal prefix (a policy has
+// thousands of lines and a check of a small tree asks a few of them).
 type compiledRegex struct {
-	re *regexp.Regexp
+	re *lazyRegexp
 	// prefix is a literal every matching subject starts with ("" if none);
 	// literal means the regex matches prefix (or prefix + "\n") only.
 	prefix  string
@@ -132,13 +136,28 @@ func compileAnchored(body string) (compiledRegex, error) {
 	if err != nil {
 		return compiledRegex{}, err
 	}
-	re, err := regexp.Compile(tr)
+	parsed, err := syntax.Parse(tr, syntax.Perl)
 	if err != nil {
 		return compiledRegex{}, cleanRegexError(err)
 	}
-	cr := compiledRegex{re: re}
-	cr.prefix, cr.literal = literalPrefix(tr)
+	cr := compiledRegex{re: &lazyRegexp{expr: tr}}
+	cr.prefix, cr.literal = literalPrefixOf(parsed)
 	return cr, nil
+}
+
+// lazyRegexp is a regexp compiled on first use, from any goroutine.
+type lazyRegexp struct {
+	expr string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+// get compiles the expression, whose syntax was checked when it was read
+// (regexp.Compile parses it the same way), so it cannot fail; a nil result
+// would match nothing.
+func (l *lazyRegexp) get() *regexp.Regexp {
+	l.once.Do(func() { l.re, _ = regexp.Compile(l.expr) })
+	return l.re
 }
 
 // cleanRegexError drops Go's "error parsing regexp: " lead-in; the caller
@@ -152,14 +171,10 @@ func cleanRegexError(err error) error {
 	return err
 }
 
-// literalPrefix finds the literal text every match of the anchored,
-// translated regex starts with, and whether the regex is exactly that text
-// (optionally followed by the final newline "$" allows).
-func literalPrefix(tr string) (string, bool) {
-	re, err := syntax.Parse(tr, syntax.Perl)
-	if err != nil {
-		return "", false
-	}
+// literalPrefixOf finds the literal text every match of the anchored,
+// translated, parsed regex starts with, and whether the regex is exactly that
+// text (optionally followed by the final newline "$" allows).
+func literalPrefixOf(re *syntax.Regexp) (string, bool) {
 	re = re.Simplify()
 	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText {
 		return "", false
@@ -217,5 +232,6 @@ func (c *compiledRegex) match(subject string) bool {
 	if !strings.HasPrefix(subject, c.prefix) {
 		return false
 	}
-	return c.re.MatchString(subject)
+	re := c.re.get()
+	return re != nil && re.MatchString(subject)
 }
