@@ -15,7 +15,7 @@ import (
 
 	"github.com/qm-build/qm-build/rpmspec/input"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 //go:embed catalog/*.yaml
