@@ -254,7 +254,7 @@ type walkDir struct {
 
 func (w *walker) work() {
 	buf := make([]byte, HeadSize)
-	ibuf := make([]byte, ext4InodeRead)
+	ibuf := make([]byte, ext4MaxInodeRead)
 	dents := make([]byte, 64<<10)
 	for {
 		w.mu.Lock()

@@ -2,6 +2,7 @@ package target
 
 import (
 	"encoding/binary"
+	"hash/crc32"
 	"io"
 	"io/fs"
 
@@ -17,7 +18,10 @@ import (
 // directory, the walk reads the on-disk inode (mode, owner, size, a fast
 // symbolic link's target, where logical block 0 is) from the image, and the
 // head from where it points. The file system is mounted without replaying
-// its journal, so the kernel serves the same on-disk inodes.
+// its journal, so the kernel serves the same on-disk inodes; where the file
+// system has metadata_csum, each inode's checksum is verified as ext4_iget
+// verifies it, and an inode that fails goes through the mount, where the
+// kernel refuses it (TestExt4InodeChecksum).
 //
 // Directories are still read and stat'ed through the mount (they are where
 // other partitions are mounted), and anything this reader does not take
@@ -30,17 +34,29 @@ import (
 
 // ext4 superblock and inode fields and flags used here (linux fs/ext4/ext4.h).
 const (
-	ext4Magic          = 0xEF53
-	ext4IncompatMetaBG = 0x10
-	ext4Incompat64Bit  = 0x80
-	ext4BGInodeUninit  = 0x1
-	ext4ExtentsFL      = 0x80000
-	ext4InlineDataFL   = 0x10000000
-	ext4EncryptFL      = 0x800
-	ext4ExtentMagic    = 0xF30A
-	ext4MaxInitLen     = 32768 // a longer ee_len marks an unwritten extent
-	ext4InodeRead      = 0x80  // the bytes of an inode read: through the osd2 owner words
+	ext4Magic            = 0xEF53
+	ext4IncompatMetaBG   = 0x10
+	ext4Incompat64Bit    = 0x80
+	ext4BGInodeUninit    = 0x1
+	ext4ExtentsFL        = 0x80000
+	ext4InlineDataFL     = 0x10000000
+	ext4EncryptFL        = 0x800
+	ext4ExtentMagic      = 0xF30A
+	ext4MaxInitLen       = 32768 // a longer ee_len marks an unwritten extent
+	ext4InodeRead        = 0x80  // the bytes of an inode read at least: through the osd2 owner words
+	ext4MaxInodeRead     = 1024  // inodes larger than this are stat'ed through the mount
+	ext4RoMetadataCsum   = 0x400
+	ext4IncompatCsumSeed = 0x2000
 )
+
+// castagnoli is CRC-32C, ext4's metadata checksum.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ext4CRC is the kernel's crc32c(crc, p): the raw register, without the
+// inversions hash/crc32's Update applies on the way in and out.
+func ext4CRC(crc uint32, p []byte) uint32 {
+	return ^crc32.Update(^crc, castagnoli, p)
+}
 
 // ext4Group is what one group descriptor says about the group's inodes.
 type ext4Group struct {
@@ -57,6 +73,11 @@ type ext4Inodes struct {
 	perGroup  uint32
 	count     uint32
 	groups    []ext4Group
+	// csum: inodes carry metadata_csum checksums, verified from seed as
+	// the kernel verifies them (an inode that fails is the kernel's to
+	// refuse, through the mount).
+	csum bool
+	seed uint32
 }
 
 // newExt4Inodes reads the superblock and group descriptors of the file
@@ -90,6 +111,16 @@ func newExt4Inodes(r io.ReaderAt, off, size int64) *ext4Inodes {
 	if incompat&ext4IncompatMetaBG != 0 || e.perGroup == 0 || blocksPerGroup == 0 ||
 		e.inodeSize < ext4InodeRead || e.inodeSize > e.blockSize || e.inodeSize&(e.inodeSize-1) != 0 {
 		return nil
+	}
+	// The kernel verifies inode checksums of file systems made on Linux
+	// (s_creator_os 0) with metadata_csum.
+	if le.Uint32(sb[0x64:])&ext4RoMetadataCsum != 0 && le.Uint32(sb[0x48:]) == 0 {
+		e.csum = true
+		if incompat&ext4IncompatCsumSeed != 0 {
+			e.seed = le.Uint32(sb[0x270:])
+		} else {
+			e.seed = ext4CRC(^uint32(0), sb[0x68:0x78])
+		}
 	}
 	blocks := uint64(le.Uint32(sb[0x4:]))
 	descSize := int64(32)
@@ -161,16 +192,35 @@ func (e *ext4Inodes) inode(ino uint64, buf []byte) (in ext4Inode, ok bool) {
 	if idx >= grp.used || grp.table == 0 || grp.table > uint64(e.size/e.blockSize) {
 		return in, false
 	}
-	at := int64(grp.table)*e.blockSize + int64(idx)*e.inodeSize
-	if at < 0 || at > e.size-ext4InodeRead {
+	read := int64(ext4InodeRead)
+	if e.csum || e.inodeSize > ext4InodeRead {
+		read = e.inodeSize // the whole inode: its checksum, i_extra_isize
+	}
+	if read > int64(len(buf)) {
 		return in, false
 	}
-	b := buf[:ext4InodeRead]
+	at := int64(grp.table)*e.blockSize + int64(idx)*e.inodeSize
+	if at < 0 || at > e.size-read {
+		return in, false
+	}
+	b := buf[:read]
 	if n, err := e.r.ReadAt(b, e.off+at); err != nil || n != len(b) {
 		return in, false
 	}
 	le := binary.LittleEndian
 	if le.Uint16(b[0x1A:]) == 0 { // i_links_count: not in use
+		return in, false
+	}
+	// ext4_iget refuses an i_extra_isize that overruns the inode or is not
+	// a multiple of 4.
+	var extra int64
+	if read > ext4InodeRead {
+		extra = int64(le.Uint16(b[0x80:]))
+		if ext4InodeRead+extra > read || extra&3 != 0 {
+			return in, false
+		}
+	}
+	if e.csum && !e.inodeCsumOK(uint32(ino), b, extra) {
 		return in, false
 	}
 	in.mode = uint32(le.Uint16(b[0x0:]))
@@ -228,7 +278,7 @@ func (e *ext4Inodes) firstBlock(in *ext4Inode) (phys, n uint64, ok bool) {
 // taken but its head must be read through the mount; needLink likewise for a
 // symbolic link's target.
 func (e *ext4Inodes) entry(ino uint64, dtype uint8, ent *Entry, head bool, ibuf, buf []byte) (h []byte, needHead, needLink, ok bool) {
-	if dtype == unix.DT_UNKNOWN || len(ibuf) < ext4InodeRead {
+	if dtype == unix.DT_UNKNOWN {
 		return nil, false, false, false
 	}
 	in, ok := e.inode(ino, ibuf)
@@ -272,4 +322,37 @@ func (e *ext4Inodes) entry(ino uint64, dtype uint8, ent *Entry, head bool, ibuf,
 // dtypeOf is the getdents d_type of an st_mode.
 func dtypeOf(mode uint32) uint8 {
 	return uint8(mode>>12) & 0xF // DT_* are S_IFMT >> 12
+}
+
+// inodeCsumOK is ext4_inode_csum_verify: crc32c over the inode number, its
+// generation and the inode with its checksum fields taken as zero; the high
+// 16 bits are compared only where i_extra_isize makes room for them.
+func (e *ext4Inodes) inodeCsumOK(ino uint32, raw []byte, extra int64) bool {
+	le := binary.LittleEndian
+	var w [4]byte
+	le.PutUint32(w[:], ino)
+	c := ext4CRC(e.seed, w[:])
+	c = ext4CRC(c, raw[0x64:0x68]) // i_generation
+	zero := []byte{0, 0}
+	c = ext4CRC(c, raw[:0x7C])
+	c = ext4CRC(c, zero)
+	c = ext4CRC(c, raw[0x7E:ext4InodeRead])
+	hi := false
+	if len(raw) > ext4InodeRead {
+		c = ext4CRC(c, raw[ext4InodeRead:0x82])
+		rest := 0x82
+		if 0x84 <= ext4InodeRead+extra {
+			hi = true
+			c = ext4CRC(c, zero)
+			rest = 0x84
+		}
+		c = ext4CRC(c, raw[rest:])
+	}
+	provided := uint32(le.Uint16(raw[0x7C:]))
+	if hi {
+		provided |= uint32(le.Uint16(raw[0x82:])) << 16
+	} else {
+		c &= 0xFFFF
+	}
+	return c == provided
 }
