@@ -80,6 +80,20 @@ func HostFileContexts() []byte {
 	return formatLines("# qm module file contexts (written by qm-build from selinux/policy/qm.fc)\n", sourceLines())
 }
 
+// ParsedHostFileContexts is HostFileContexts parsed and ordered for lookup,
+// once per process. The result is shared between callers (and goroutines):
+// they look paths up in it and do not change it.
+func ParsedHostFileContexts() (*FileContexts, error) { return parsedHostFileContexts() }
+
+var parsedHostFileContexts = sync.OnceValues(func() (*FileContexts, error) {
+	fc, err := ParseFileContexts(bytes.NewReader(HostFileContexts()), "qm.fc")
+	if err != nil {
+		return nil, err
+	}
+	fc.prepare() // Match would otherwise order it on first use, a write
+	return fc, nil
+})
+
 // QMFileContexts returns the file_contexts(5) QM uses inside its own root
 // (installed as /usr/share/qm/file_contexts and copied to
 // <rootfs>/etc/selinux/targeted/contexts/files/file_contexts). It is derived

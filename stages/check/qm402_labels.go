@@ -25,9 +25,9 @@ var ruleQM402 = Rule{
 		"domains use. The 'selinux', 'not visible' and 'unit files' FFI tests rely on these labels.",
 	FFI: []string{"selinux", "not visible", "unit files"},
 	Check: func(c *Context) []Finding {
-		want, err := selinux.ParseFileContexts(bytes.NewReader(selinux.HostFileContexts()), "qm.fc")
-		if err != nil {
-			return []Finding{at("qm.fc", 0, "qm-build's own file contexts do not parse: %v", err)}
+		want, bad := ownFileContexts()
+		if bad != nil {
+			return bad
 		}
 		image, imagePath := c.imageFileContexts()
 		var out []Finding
@@ -52,6 +52,17 @@ var ruleQM402 = Rule{
 		}
 		return out
 	},
+}
+
+// ownFileContexts returns qm.fc as the qm module installs it, parsed once per
+// process and shared by the rules that compare labels with it; a finding if
+// qm-build's own file contexts do not parse.
+func ownFileContexts() (*selinux.FileContexts, []Finding) {
+	fc, err := selinux.ParsedHostFileContexts()
+	if err != nil {
+		return nil, []Finding{at("qm.fc", 0, "qm-build's own file contexts do not parse: %v", err)}
+	}
+	return fc, nil
 }
 
 // imageFileContexts parses the image's compiled file_contexts, if it has one

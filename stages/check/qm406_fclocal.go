@@ -27,9 +27,9 @@ var ruleQM406 = Rule{
 		"equivalent to a host path, hands QM host types or host files QM's type ('selinux', 'not visible', 'unit files' FFI tests).",
 	FFI: []string{"selinux", "not visible", "unit files"},
 	Check: func(c *Context) []Finding {
-		want, err := selinux.ParseFileContexts(bytes.NewReader(selinux.HostFileContexts()), "qm.fc")
-		if err != nil {
-			return []Finding{at("qm.fc", 0, "qm-build's own file contexts do not parse: %v", err)}
+		want, bad := ownFileContexts()
+		if bad != nil {
+			return bad
 		}
 		dir := path.Join("/etc/selinux", c.selinuxType(), "contexts/files")
 		var out []Finding

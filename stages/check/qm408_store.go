@@ -1,12 +1,10 @@
 package check
 
 import (
-	"bytes"
 	"io/fs"
 	"path"
 	"strings"
 
-	"github.com/qm-build/qm-build/selinux"
 )
 
 // QM408: the stores of baked images are read-only and labelled for QM.
@@ -19,9 +17,9 @@ var ruleQM408 = Rule{
 		"group or others, and its label must be QM's, so that QM's podman may read it and host domains leave it alone ('selinux', 'not visible' FFI tests).",
 	Check: func(c *Context) []Finding {
 		s := c.ImageStores()
-		want, err := selinux.ParseFileContexts(bytes.NewReader(selinux.HostFileContexts()), "qm.fc")
-		if err != nil {
-			return []Finding{at("qm.fc", 0, "qm-build's own file contexts do not parse: %v", err)}
+		want, bad := ownFileContexts()
+		if bad != nil {
+			return bad
 		}
 		image, imagePath := c.imageFileContexts()
 		var out []Finding

@@ -193,7 +193,8 @@ func entryFromInfo(p string, fi fs.FileInfo) Entry {
 // getdents on the directory, fstatat on every name, and a pread of the first
 // bytes of regular files when heads are wanted. Directories wait on a shared
 // stack, so memory grows with the number of directories not yet read, not
-// with the size of the tree.
+// with the size of the tree. Workers are started as directories wait for
+// them, up to the limit: a tree of a few directories is read by one or two.
 func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 	workers := o.Workers
 	if workers <= 0 {
@@ -207,7 +208,7 @@ func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 		return &fs.PathError{Op: "open", Path: d.dir, Err: err}
 	}
 	defer unix.Close(rootfd)
-	w := &walker{rootfd: rootfd, fn: fn, head: o.Head, ctx: d.ctx, heads: d.heads}
+	w := &walker{rootfd: rootfd, fn: fn, head: o.Head, ctx: d.ctx, heads: d.heads, max: workers}
 	w.cond = sync.NewCond(&w.mu)
 	top := walkDir{path: "."}
 	if d.heads != nil {
@@ -218,15 +219,10 @@ func (d *dirFS) Walk(fn WalkFunc, o WalkOptions) error {
 		top.dev = st.Dev
 	}
 	w.stack = []walkDir{top}
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.work()
-		}()
-	}
-	wg.Wait()
+	w.mu.Lock()
+	w.startWorker()
+	w.mu.Unlock()
+	w.wg.Wait()
 	return w.err
 }
 
@@ -237,10 +233,13 @@ type walker struct {
 	fn     WalkFunc
 	head   bool
 	heads  *mappedHeads
+	max    int // workers at most
+	wg     sync.WaitGroup
 
 	mu      sync.Mutex
 	cond    *sync.Cond
 	stack   []walkDir // directories to read
+	started int       // workers started
 	busy    int       // workers reading a directory
 	err     error
 	stopped bool
@@ -252,10 +251,37 @@ type walkDir struct {
 	dev  uint64
 }
 
+// startWorker starts one more worker; w.mu is held.
+func (w *walker) startWorker() {
+	w.started++
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		w.work()
+	}()
+}
+
+// direntBufSize is the getdents buffer of each worker. It is a variable so
+// that the buffer is allocated on the heap, where getdents touches only the
+// pages it fills, rather than in a 64 KiB stack frame zeroed (and its stack
+// grown) on every worker's start.
+var direntBufSize = 64 << 10
+
+// walkBufs are one worker's buffers, allocated when first needed: the
+// inode buffer only on an ext4 partition read from its image.
+type walkBufs struct {
+	head, inode, dents []byte
+}
+
+func (b *walkBufs) inodeBuf() []byte {
+	if b.inode == nil {
+		b.inode = make([]byte, ext4MaxInodeRead)
+	}
+	return b.inode
+}
+
 func (w *walker) work() {
-	buf := make([]byte, HeadSize)
-	ibuf := make([]byte, ext4MaxInodeRead)
-	dents := make([]byte, 64<<10)
+	bufs := walkBufs{head: make([]byte, HeadSize), dents: make([]byte, direntBufSize)}
 	for {
 		w.mu.Lock()
 		for len(w.stack) == 0 && w.busy > 0 && !w.stopped {
@@ -272,7 +298,7 @@ func (w *walker) work() {
 		w.busy++
 		w.mu.Unlock()
 
-		subdirs, err := w.readDir(dir, buf, ibuf, dents)
+		subdirs, err := w.readDir(dir, &bufs)
 		if err == nil {
 			err = w.ctx.Err()
 		}
@@ -284,6 +310,11 @@ func (w *walker) work() {
 			w.stopped = true
 		}
 		w.stack = append(w.stack, subdirs...)
+		// Directories beyond what the workers not reading one (this one
+		// included) will take start workers.
+		for !w.stopped && len(w.stack) > w.started-w.busy && w.started < w.max {
+			w.startWorker()
+		}
 		w.cond.Broadcast()
 		w.mu.Unlock()
 	}
@@ -291,14 +322,14 @@ func (w *walker) work() {
 
 // readDir reports every entry of one directory and returns its
 // subdirectories.
-func (w *walker) readDir(wd walkDir, buf, ibuf, dents []byte) ([]walkDir, error) {
+func (w *walker) readDir(wd walkDir, bufs *walkBufs) ([]walkDir, error) {
 	dir := wd.path
 	fd, err := unix.Openat(w.rootfd, dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: imagePath(dir), Err: err}
 	}
 	defer unix.Close(fd)
-	ents, err := readDirents(fd, dents)
+	ents, err := readDirents(fd, bufs.dents)
 	if err != nil {
 		return nil, &fs.PathError{Op: "readdir", Path: imagePath(dir), Err: err}
 	}
@@ -309,7 +340,7 @@ func (w *walker) readDir(wd walkDir, buf, ibuf, dents []byte) ([]walkDir, error)
 		if inodes != nil && d.typ != unix.DT_DIR {
 			r := path.Join(dir, name)
 			e := Entry{Path: imagePath(r)}
-			head, needHead, needLink, ok := inodes.entry(d.ino, d.typ, &e, w.head, ibuf, buf)
+			head, needHead, needLink, ok := inodes.entry(d.ino, d.typ, &e, w.head, bufs.inodeBuf(), bufs.head)
 			if ok {
 				w.heads.inodes.Add(1)
 				if needLink {
@@ -317,7 +348,7 @@ func (w *walker) readDir(wd walkDir, buf, ibuf, dents []byte) ([]walkDir, error)
 					e.Size = int64(len(e.Link))
 				}
 				if needHead {
-					head = w.readHead(fd, name, wd.dev, e.Size, buf)
+					head = w.readHead(fd, name, wd.dev, e.Size, bufs.head)
 				} else if head != nil {
 					w.heads.mapped.Add(1)
 				}
@@ -346,7 +377,7 @@ func (w *walker) readDir(wd walkDir, buf, ibuf, dents []byte) ([]walkDir, error)
 		case e.Mode.IsRegular():
 			e.Size = st.Size
 			if w.head && st.Size > 0 {
-				head = w.readHead(fd, name, st.Dev, st.Size, buf)
+				head = w.readHead(fd, name, st.Dev, st.Size, bufs.head)
 			}
 		}
 		if err := w.fn(e, head); err != nil {
