@@ -4,7 +4,6 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-
 )
 
 // QM408: the stores of baked images are read-only and labelled for QM.
