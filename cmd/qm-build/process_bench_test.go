@@ -76,16 +76,50 @@ func BenchmarkVsRPMBuildProcess(b *testing.B) {
 }
 
 // BenchmarkVsStartupProcess: `qm-build --help`, the cost of starting qm-build at
-// all, against `rpm --version`, a C program's.
+// all, against `rpm --version`, a C program's, and against the machine's two
+// floors: `true` (starting any process) and an empty Go program built here
+// (starting the Go runtime), which show how much of the time is the
+// machine's rather than qm-build's.
 func BenchmarkVsStartupProcess(b *testing.B) {
 	qm := binary(b, "./cmd/qm-build")
 	rpmBin := verifiers.Need(b, "rpm")
+	trueBin := verifiers.Need(b, "true")
+	empty := emptyGoProgram(b)
 	b.Run("qm-build", func(b *testing.B) {
 		verifiers.Median(b, func() { runQuiet(b, exec.Command(qm, "--help")) })
 	})
 	b.Run("rpm", func(b *testing.B) {
 		verifiers.Median(b, func() { runQuiet(b, exec.Command(rpmBin, "--version")) })
 	})
+	b.Run("go-empty", func(b *testing.B) {
+		verifiers.Median(b, func() { runQuiet(b, exec.Command(empty)) })
+	})
+	b.Run("true", func(b *testing.B) {
+		verifiers.Median(b, func() { runQuiet(b, exec.Command(trueBin)) })
+	})
+}
+
+// emptyGoProgram builds a Go program that writes one line and exits, linked
+// as qm-build is (static, stripped), with the go command running this test.
+func emptyGoProgram(b *testing.B) string {
+	goBin := verifiers.Need(b, "go")
+	dir := b.TempDir()
+	for name, text := range map[string]string{
+		"go.mod":  "module empty\n\ngo 1.26\n",
+		"main.go": "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"empty\\n\") }\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "empty")
+	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags", "-s -w", "-o", out, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build of the empty program: %v\n%s", err, msg)
+	}
+	return out
 }
 
 // BenchmarkVsCheckSmallTreeProcess: `qm-build check` of a small tree (a skeleton
