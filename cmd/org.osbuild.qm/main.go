@@ -17,10 +17,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/qm-build/qm-build/cmd/internal/crash"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/cmd/internal/cli"
@@ -32,21 +29,17 @@ import (
 var toolVersion = "0.0.0-dev"
 
 func main() {
-	defer crash.Guard(qmstage.StageName, os.Stderr, os.Exit)
-	crash.Hook()
-	cli.TuneGC(os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cli.HardStop(qmstage.StageName, os.Stderr, cli.StopGrace)()
-	_, err := osbuildstage.Run(ctx, osbuildstage.Config{
-		Paths:       osbuildstage.PathsFromEnv(os.Getenv),
-		Getenv:      os.Getenv,
-		CacheDir:    cli.CacheDir(os.Getenv),
-		ToolVersion: toolVersion,
-		Stdout:      os.Stdout,
+	cli.Main(qmstage.StageName, nil, func(ctx context.Context) int {
+		_, err := osbuildstage.Run(ctx, osbuildstage.Config{
+			Paths:       osbuildstage.PathsFromEnv(os.Getenv),
+			Getenv:      os.Getenv,
+			CacheDir:    cli.CacheDir(os.Getenv),
+			ToolVersion: toolVersion,
+			Stdout:      os.Stdout,
+		})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", qmstage.StageName, osbuildstage.OneLine(err))
+		}
+		return cli.ExitCode(err)
 	})
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %s\n", qmstage.StageName, osbuildstage.OneLine(err))
-	}
-	os.Exit(cli.ExitCode(err))
 }

@@ -18,11 +18,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/qm-build/qm-build/cmd/internal/crash"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -36,14 +33,9 @@ var toolVersion = "0.0.0-dev"
 var toolCommit = "unknown"
 
 func main() {
-	defer crash.Guard("qm-build-manifest", os.Stderr, os.Exit)
-	crash.Hook()
-	cli.TuneGC(os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cli.HardStop("qm-build-manifest", os.Stderr, cli.StopGrace)()
-	code := run(ctx, newEnv(), os.Args[1:])
-	stop()
-	os.Exit(code)
+	cli.Main("qm-build-manifest", nil, func(ctx context.Context) int {
+		return run(ctx, newEnv(), os.Args[1:])
+	})
 }
 
 // env is everything the command may touch outside its arguments.

@@ -22,11 +22,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/qm-build/qm-build/cmd/internal/cli"
-	"github.com/qm-build/qm-build/cmd/internal/crash"
 	"github.com/qm-build/qm-build/rpmspec/input"
 	"github.com/qm-build/qm-build/stages/publish/oci"
 	"github.com/qm-build/qm-build/stages/publish/ociref"
@@ -39,14 +36,9 @@ var toolVersion = "0.0.0-dev"
 var toolCommit = "unknown"
 
 func main() {
-	defer crash.Guard(ociref.Binary, os.Stderr, os.Exit)
-	crash.Hook()
-	cli.TuneGC(os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cli.HardStop(ociref.Binary, os.Stderr, cli.StopGrace)()
-	code := run(ctx, os.Stdin, os.Stdout, os.Stderr, os.Args[1:])
-	stop()
-	os.Exit(code)
+	cli.Main(ociref.Binary, nil, func(ctx context.Context) int {
+		return run(ctx, os.Stdin, os.Stdout, os.Stderr, os.Args[1:])
+	})
 }
 
 // errUsage is any other invocation than `request`.

@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"github.com/qm-build/qm-build/cmd/internal/crash"
 	"os"
 
 	"github.com/qm-build/qm-build/cmd/internal/cli"
@@ -22,12 +21,7 @@ var toolVersion = "0.0.0-dev"
 var toolCommit = "unknown"
 
 func main() {
-	defer crash.Guard("qm-build", os.Stderr, os.Exit)
-	crash.Hook()
-	cli.TuneGC(os.Getenv)
-	ctx, stop := signalContext(context.Background())
-	defer cli.HardStop("qm-build", os.Stderr, cli.StopGrace)()
-	code := run(ctx, newEnv(), os.Args[1:])
-	stop()
-	os.Exit(code)
+	cli.Main("qm-build", signalContext, func(ctx context.Context) int {
+		return run(ctx, newEnv(), os.Args[1:])
+	})
 }

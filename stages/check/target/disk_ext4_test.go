@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -103,19 +102,9 @@ func TestExt4InodesMatch(t *testing.T) {
 			require.NoError(t, err)
 			defer unmount()
 			walk := func(heads *mappedHeads) map[string]string {
-				d, err := openDir(t.Context(), mnt)
-				require.NoError(t, err)
-				defer d.Close()
-				d.heads = heads
-				got := map[string]string{}
-				var mu sync.Mutex
-				require.NoError(t, d.Walk(func(e Entry, head []byte) error {
-					mu.Lock()
-					defer mu.Unlock()
-					got[e.Path] = fmt.Sprintf("%v %d:%d size=%d link=%q head=%q", e.Mode, e.UID, e.GID, e.Size, e.Link, head)
-					return nil
-				}, WalkOptions{Head: true}))
-				return got
+				return walkMounted(t, mnt, heads, func(e Entry, head []byte) (string, bool) {
+					return fmt.Sprintf("%v %d:%d size=%d link=%q head=%q", e.Mode, e.UID, e.GID, e.Size, e.Link, head), true
+				})
 			}
 			kernel := walk(nil)
 			require.Contains(t, kernel["/owners/high"], " 70000:80001 ")

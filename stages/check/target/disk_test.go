@@ -462,21 +462,9 @@ func TestMappedHeadsMatch(t *testing.T) {
 			require.NoError(t, err)
 			defer unmount()
 			walk := func(heads *mappedHeads) map[string]string {
-				d, err := openDir(t.Context(), mnt)
-				require.NoError(t, err)
-				defer d.Close()
-				d.heads = heads
-				got := map[string]string{}
-				var mu sync.Mutex
-				require.NoError(t, d.Walk(func(e Entry, head []byte) error {
-					mu.Lock()
-					defer mu.Unlock()
-					if e.Mode.IsRegular() {
-						got[e.Path] = string(head)
-					}
-					return nil
-				}, WalkOptions{Head: true}))
-				return got
+				return walkMounted(t, mnt, heads, func(e Entry, head []byte) (string, bool) {
+					return string(head), e.Mode.IsRegular()
+				})
 			}
 			m := &mappedHeads{image: f}
 			require.NoError(t, m.add(mnt, 0, 320<<20))
@@ -492,4 +480,26 @@ func TestMappedHeadsMatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// walkMounted walks the file system mounted at mnt with heads (nil: every
+// entry through the kernel) and returns describe's text for every entry it
+// keeps, by path.
+func walkMounted(t *testing.T, mnt string, heads *mappedHeads, describe func(e Entry, head []byte) (string, bool)) map[string]string {
+	t.Helper()
+	d, err := openDir(t.Context(), mnt)
+	require.NoError(t, err)
+	defer d.Close()
+	d.heads = heads
+	got := map[string]string{}
+	var mu sync.Mutex
+	require.NoError(t, d.Walk(func(e Entry, head []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if s, ok := describe(e, head); ok {
+			got[e.Path] = s
+		}
+		return nil
+	}, WalkOptions{Head: true}))
+	return got
 }
