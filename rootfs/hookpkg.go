@@ -5,7 +5,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"path"
-	"sync"
 
 	"github.com/qm-build/qm-build/rootfs/ocihooks"
 	"github.com/qm-build/qm-build/rpmspec"
@@ -51,14 +50,6 @@ func HookPackageFiles(program []byte) []rpmspec.File {
 	return files
 }
 
-// programArches maps ELF machines to rpm architectures (rpm's arch_canon).
-var programArches = sync.OnceValue(func() map[elf.Machine]string {
-	return map[elf.Machine]string{
-		elf.EM_X86_64:  "x86_64",
-		elf.EM_AARCH64: "aarch64",
-	}
-})
-
 // ProgramArch is the rpm architecture of an ELF executable; anything else
 // is bad input naming --hook-binary.
 func ProgramArch(exe []byte) (string, error) {
@@ -67,8 +58,8 @@ func ProgramArch(exe []byte) (string, error) {
 		return "", &rpmspec.InputError{Field: hookFlag, Msg: "not an ELF executable: " + err.Error()}
 	}
 	defer ef.Close()
-	arch, ok := programArches()[ef.Machine]
-	if !ok || ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
+	arch, _ := rpmspec.ArchOfELF(ef.Machine, ef.ByteOrder)
+	if arch != "x86_64" && arch != "aarch64" || ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
 		return "", &rpmspec.InputError{Field: hookFlag, Msg: fmt.Sprintf("an ELF %s %s is not a program for x86_64 or aarch64", ef.Machine, ef.Type)}
 	}
 	return arch, nil

@@ -77,7 +77,7 @@ func TestParseELFHeader(t *testing.T) {
 	for arch, data := range crossELF(t) {
 		ef := parseELFHeader("/x", data[:64])
 		require.NotNil(t, ef)
-		require.Equal(t, arch, archName(ef.Machine))
+		require.Equal(t, arch, archName(ef.Machine, ef.Order))
 	}
 	require.Nil(t, parseELFHeader("/x", append([]byte("\x7fELF\x07\x01"), make([]byte, 60)...)), "bad class")
 	require.Nil(t, parseELFHeader("/x", []byte("\x7fELF\x02\x01\x01")), "short header")

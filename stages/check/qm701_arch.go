@@ -28,7 +28,7 @@ var ruleQM701 = Rule{
 		}
 		var out []Finding
 		for _, f := range w.elfs {
-			got := archName(f.Machine)
+			got := archName(f.Machine, f.Order)
 			if got == want || f.Machine == elf.EM_BPF || f.Machine == elf.EM_NONE || inAny(f.Path, foreignELFDirs) {
 				continue
 			}

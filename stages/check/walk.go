@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/qm-build/qm-build/rpmspec"
 	"github.com/qm-build/qm-build/stages/check/target"
 )
 
@@ -36,6 +37,7 @@ type elfFile struct {
 	Path    string
 	Machine elf.Machine
 	Class   elf.Class
+	Order   binary.ByteOrder
 }
 
 // Walk runs the one walk over the image (on first use) and returns its facts.
@@ -76,7 +78,7 @@ func (w *walkFacts) visit(e target.Entry, head []byte) {
 	defer w.mu.Unlock()
 	if ef != nil {
 		w.elfs = append(w.elfs, *ef)
-		w.elfByArch[archName(ef.Machine)]++
+		w.elfByArch[archName(ef.Machine, ef.Order)]++
 	}
 	if !inQM {
 		return
@@ -171,27 +173,16 @@ func parseELFHeader(p string, head []byte) *elfFile {
 	default:
 		return nil
 	}
-	return &elfFile{Path: p, Machine: elf.Machine(machine), Class: class}
+	return &elfFile{Path: p, Machine: elf.Machine(machine), Class: class, Order: order}
 }
 
-// archName maps an ELF machine to the RPM architecture names qm-build uses.
-func archName(m elf.Machine) string {
-	switch m {
-	case elf.EM_X86_64:
-		return "x86_64"
-	case elf.EM_AARCH64:
-		return "aarch64"
-	case elf.EM_386:
-		return "i686"
-	case elf.EM_ARM:
-		return "armv7hl"
-	case elf.EM_PPC64:
-		return "ppc64le"
-	case elf.EM_S390:
-		return "s390x"
-	case elf.EM_RISCV:
-		return "riscv64"
-	case elf.EM_BPF:
+// archName is the RPM architecture of an ELF machine and byte order
+// (rpmspec.ArchOfELF), "bpf" for eBPF objects, else the machine's own name.
+func archName(m elf.Machine, order binary.ByteOrder) string {
+	if a, ok := rpmspec.ArchOfELF(m, order); ok {
+		return a
+	}
+	if m == elf.EM_BPF {
 		return "bpf"
 	}
 	return strings.ToLower(strings.TrimPrefix(m.String(), "EM_"))

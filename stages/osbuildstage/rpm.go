@@ -5,7 +5,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/qm-build/qm-build/blueprints/qmstage"
 	"github.com/qm-build/qm-build/rpmspec"
@@ -54,20 +53,6 @@ func RPMPackage(exe []byte, version, release string) (*rpmspec.Package, error) {
 	return p, nil
 }
 
-// elfArches maps ELF machines to rpm architecture names (rpm's rpmrc
-// arch_canon table, 64-bit little-endian variants where both exist).
-var elfArches = sync.OnceValue(func() map[elf.Machine]string {
-	return map[elf.Machine]string{
-		elf.EM_X86_64:  "x86_64",
-		elf.EM_AARCH64: "aarch64",
-		elf.EM_PPC64:   "ppc64le",
-		elf.EM_S390:    "s390x",
-		elf.EM_RISCV:   "riscv64",
-		elf.EM_386:     "i686",
-		elf.EM_ARM:     "armv7hl",
-	}
-})
-
 // ELFArch returns the rpm architecture of an ELF executable.
 func ELFArch(exe []byte) (string, error) {
 	f, err := elf.NewFile(bytes.NewReader(exe))
@@ -75,10 +60,7 @@ func ELFArch(exe []byte) (string, error) {
 		return "", &rpmspec.InputError{Field: "--binary", Msg: "not an ELF executable: " + err.Error()}
 	}
 	defer f.Close()
-	if f.Machine == elf.EM_PPC64 && f.ByteOrder.String() != "LittleEndian" {
-		return "ppc64", nil
-	}
-	arch, ok := elfArches()[f.Machine]
+	arch, ok := rpmspec.ArchOfELF(f.Machine, f.ByteOrder)
 	if !ok {
 		return "", &rpmspec.InputError{Field: "--binary", Msg: fmt.Sprintf("ELF machine %s has no rpm architecture here", f.Machine)}
 	}
