@@ -26,7 +26,10 @@ import (
 type dirFS struct {
 	dir  string
 	root *os.Root
-	ctx  context.Context
+	// rootfd is the tree's directory (O_PATH), for openat2 beneath it;
+	// -1 where it could not be opened (os.Root does every lookup then).
+	rootfd int
+	ctx    context.Context
 	// heads, when set, reads the heads of files on mounted partitions from
 	// the image (disk_heads.go).
 	heads *mappedHeads
@@ -37,16 +40,29 @@ func openDir(ctx context.Context, dir string) (*dirFS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dirFS{dir: dir, root: r, ctx: ctx}, nil
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		fd = -1
+	}
+	return &dirFS{dir: dir, root: r, rootfd: fd, ctx: ctx}, nil
 }
 
-func (d *dirFS) Close() error { return d.root.Close() }
+func (d *dirFS) Close() error {
+	if d.rootfd >= 0 {
+		unix.Close(d.rootfd)
+		d.rootfd = -1
+	}
+	return d.root.Close()
+}
 
 // lstatNoFollow describes p, whose parents are resolved directories.
 func (d *dirFS) lstatNoFollow(p string) (Entry, error) {
 	p, err := Clean(p)
 	if err != nil {
 		return Entry{}, err
+	}
+	if e, err, ok := d.lstatBeneath(p); ok {
+		return e, err
 	}
 	fi, err := d.root.Lstat(rel(p))
 	if err != nil {
@@ -60,6 +76,50 @@ func (d *dirFS) lstatNoFollow(p string) (Entry, error) {
 		e.Size = int64(len(e.Link))
 	}
 	return e, nil
+}
+
+// lstatBeneath is lstatNoFollow in one openat2 rather than one openat per
+// component through os.Root: p's parents are resolved directories, so the
+// kernel, refusing every symbolic link on the way (RESOLVE_NO_SYMLINKS) and
+// any step out of the tree (RESOLVE_BENEATH), reaches the file os.Root
+// would, and a missing component or a file where a directory is expected is
+// the same answer. ok is false wherever it cannot say (no openat2 here, a
+// link among the parents after all, any other error): the caller asks
+// os.Root, which decides those.
+func (d *dirFS) lstatBeneath(p string) (e Entry, err error, ok bool) {
+	if d.rootfd < 0 {
+		return Entry{}, nil, false
+	}
+	fd, err := unix.Openat2(d.rootfd, rel(p), &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	switch {
+	case err == unix.ENOENT || err == unix.ENOTDIR:
+		return Entry{}, pathError("lstat", p, err), true
+	case err != nil:
+		return Entry{}, nil, false
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return Entry{}, nil, false
+	}
+	e = Entry{Path: p, Mode: modeFromUnix(st.Mode), UID: int(st.Uid), GID: int(st.Gid)}
+	switch {
+	case e.Mode.IsRegular():
+		e.Size = st.Size
+	case e.Mode&fs.ModeSymlink != 0:
+		// readlinkat with an empty name reads the link an O_PATH
+		// descriptor refers to.
+		b := make([]byte, st.Size+1)
+		n, err := unix.Readlinkat(fd, "", b)
+		if err != nil || n < 0 || n > int(st.Size) {
+			return Entry{}, nil, false
+		}
+		e.Link, e.Size = string(b[:n]), int64(n)
+	}
+	return e, nil, true
 }
 
 func (d *dirFS) Lstat(p string) (Entry, error) {

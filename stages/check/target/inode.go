@@ -70,12 +70,10 @@ func (d *dirFS) identifyInRoot(c string) (FileID, uint64, bool) {
 	if base == "" {
 		return FileID{}, 0, false
 	}
-	root, err := unix.Open(d.dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
+	if d.rootfd < 0 {
 		return FileID{}, 0, false
 	}
-	defer unix.Close(root)
-	parent, err := unix.Openat2(root, rel(dir), &unix.OpenHow{
+	parent, err := unix.Openat2(d.rootfd, rel(dir), &unix.OpenHow{
 		Flags:   unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
 	})
