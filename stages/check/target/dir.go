@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -208,7 +207,7 @@ func (d *dirFS) Open(p string) (io.ReadCloser, error) {
 	if e, err := d.lstatNoFollow(r); err != nil {
 		return nil, err
 	} else if !e.Mode.IsRegular() {
-		return nil, &fs.PathError{Op: "open", Path: r, Err: fmt.Errorf("not a regular file (%s)", typeName(e.Mode))}
+		return nil, notRegularError(r, e.Mode)
 	}
 	f, err := d.root.OpenFile(rel(r), os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {

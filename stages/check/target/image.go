@@ -10,6 +10,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/qm-build/qm-build/rpmspec/input"
 )
 
 // imageSpec is an image to flatten, whatever form it came in: its verified
@@ -71,7 +73,7 @@ func applyLayer(ctx context.Context, t *tree, l layerSource, idx int16) (err err
 		return &BlobError{Blob: l.name, Err: err}
 	}
 	defer rc.Close()
-	raw := newVerifier(ctxReader{ctx: ctx, r: rc}, l.digest, l.size, l.name)
+	raw := newVerifier(input.Reader(ctx, rc), l.digest, l.size, l.name)
 	defer func() {
 		if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return

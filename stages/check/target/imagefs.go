@@ -107,7 +107,7 @@ func (f *imageFS) Open(p string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if !n.mode.IsRegular() {
-		return nil, &fs.PathError{Op: "open", Path: r, Err: fmt.Errorf("not a regular file (%s)", typeName(n.mode))}
+		return nil, notRegularError(r, n.mode)
 	}
 	if n.size > 0 && n.off < 0 {
 		return nil, &fs.PathError{Op: "open", Path: r, Err: fmt.Errorf("larger than %d bytes: only its first bytes are kept", MaxReadFile)}
