@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -178,7 +179,7 @@ func ValidMemory(v string) error {
 		frac := (m[2] + "00")[:2]
 		f, _ := strconv.ParseUint(frac, 10, 32)
 		if err != nil || whole*100+f == 0 || whole*100+f > 10000 {
-			return fmt.Errorf("%q is out of range: a percentage of memory is above 0%% and at most 100%%", v)
+			return memoryRangeError(fmt.Sprintf("%q is out of range: a percentage of memory is above 0%% and at most 100%%", v))
 		}
 		return nil
 	}
@@ -205,7 +206,7 @@ func ValidMemory(v string) error {
 	if frac.Sign() > 0 {
 		need.Add(need, big.NewInt(1))
 	}
-	outOfRange := fmt.Errorf("%q is out of range: systemd takes a memory limit below 16E (2^64-1 bytes) and ignores a larger one; give infinity for no limit", v)
+	outOfRange := memoryRangeError(fmt.Sprintf("%q is out of range: systemd takes a memory limit below 16E (2^64-1 bytes) and ignores a larger one; give infinity for no limit", v))
 	if need.Cmp(room) > 0 {
 		return outOfRange
 	}
@@ -215,12 +216,24 @@ func ValidMemory(v string) error {
 	bytes.Add(bytes, share)
 	switch {
 	case bytes.Sign() == 0:
-		return fmt.Errorf("%q: a memory limit must be at least one byte", v)
+		return memoryRangeError(fmt.Sprintf("%q: a memory limit must be at least one byte", v))
 	case bytes.Cmp(max) >= 0:
 		return outOfRange
 	}
 	return nil
 }
+
+// ErrMemoryRange is a memory limit written as one whose value is out of
+// range: below one byte, 2^64-1 bytes or more, or a percentage of 0 or above
+// 100. ValidMemory's range check, which the stage's JSON schema (patterns
+// for the spelling) makes only for percentages. errors.Is finds it in
+// ValidMemory's error.
+var ErrMemoryRange = errors.New("memory limit out of range")
+
+type memoryRangeError string
+
+func (e memoryRangeError) Error() string        { return string(e) }
+func (e memoryRangeError) Is(target error) bool { return target == ErrMemoryRange }
 
 // ValidCPUWeight checks a CPUWeight= value: idle, or 1 to 10000
 // (systemd.resource-control(5)).
@@ -268,10 +281,24 @@ func ValidTimezone(v string) error {
 		return fmt.Errorf("%q is not a time zone name (e.g. Europe/Berlin, UTC, local)", v)
 	}
 	if _, err := loadZone(v); err != nil {
-		return fmt.Errorf("%q is not a time zone of the tz database (e.g. Europe/Berlin, UTC, local)", v)
+		return unknownZoneError(v)
 	}
 	return nil
 }
+
+// ErrUnknownZone is a zone name spelled as one that the tz database does not
+// have: ValidTimezone's second check, which the stage's JSON schema (a
+// pattern for the spelling) cannot make. errors.Is finds it in
+// ValidTimezone's error.
+var ErrUnknownZone = errors.New("not a time zone of the tz database")
+
+type unknownZoneError string
+
+func (e unknownZoneError) Error() string {
+	return fmt.Sprintf("%q is not a time zone of the tz database (e.g. Europe/Berlin, UTC, local)", string(e))
+}
+
+func (e unknownZoneError) Is(target error) bool { return target == ErrUnknownZone }
 
 // volumeOptionRE is one option of a bind mount (podman-run(1) --volume: ro,
 // rw, z, Z, O, U, nosuid, rbind, idmap=…, …).

@@ -3,11 +3,13 @@ package qmstage
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -346,6 +348,144 @@ func FuzzOptions(f *testing.F) {
 		}
 		schemaOK, schemaErr := schemaAccepts(t, s, string(data))
 		goOK, goErr := goAccepts(t, cat, string(data))
+		if schemaOK && !goOK {
+			// Three checks are the stage's alone (docs/osbuild.md): with
+			// the values they refuse replaced by good ones, the verdicts
+			// must agree again. The other way round there is no excuse.
+			if good, ok := withStageOnlyFixed(data); ok {
+				goOK, goErr = goAccepts(t, cat, good)
+			}
+		}
 		require.Equal(t, schemaOK, goOK, "schema and Go disagree on %s\nschema: %v\nGo: %v", data, schemaErr, goErr)
 	})
+}
+
+// withStageOnlyFixed replaces in options every value refused by a check the
+// schema cannot make: a zone spelled right that the tz database lacks
+// (rootfs.ErrUnknownZone), a memory size out of range in bytes
+// (rootfs.ErrMemoryRange), and an image reference of the characters the
+// schema allows that distribution/reference's grammar refuses or that is not
+// fully qualified (rpmspec.CheckImageRef). ok is false when there was none.
+func withStageOnlyFixed(data []byte) (string, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return "", false
+	}
+	str := func(raw json.RawMessage) (string, bool) {
+		var v string
+		return v, json.Unmarshal(raw, &v) == nil
+	}
+	fixed := false
+	if z, ok := str(m[rootfs.FieldTimezone]); ok && errors.Is(rootfs.ValidTimezone(z), rootfs.ErrUnknownZone) {
+		m[rootfs.FieldTimezone], fixed = json.RawMessage(`"UTC"`), true
+	}
+	for _, k := range []string{rootfs.FieldMemoryMax, rootfs.FieldMemoryHigh} {
+		if v, ok := str(m[k]); ok && errors.Is(rootfs.ValidMemory(v), rootfs.ErrMemoryRange) {
+			m[k], fixed = json.RawMessage(`"1G"`), true
+		}
+	}
+	var images map[string]json.RawMessage
+	if raw, ok := m[rootfs.FieldImages]; ok && json.Unmarshal(raw, &images) == nil {
+		for k, raw := range images {
+			v, ok := str(raw)
+			if ok && imageCharacters().MatchString(v) && rpmspec.CheckImageRef(v, false) != nil {
+				images[k], fixed = json.RawMessage(`"quay.io/qm-images/kvm:latest"`), true
+			}
+		}
+		out, err := json.Marshal(images)
+		if err != nil {
+			return "", false
+		}
+		m[rootfs.FieldImages] = out
+	}
+	if !fixed {
+		return "", false
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return "", false
+	}
+	return string(out), true
+}
+
+// imageCharacters is what the schema checks of an image reference: one word
+// without control characters.
+var imageCharacters = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^\x00-\x20\x7f]+$`) })
+
+// TestSchemaForbiddenDevicesAreTheTable: the schema refuses the host devices
+// of rootfs.ForbiddenDevices, the table QM110 and --device read, and no
+// other: its "not" pattern is the table's alternation, each ".*" kept
+// within the host path.
+func TestSchemaForbiddenDevicesAreTheTable(t *testing.T) {
+	var meta struct {
+		Schema2 struct {
+			Options struct {
+				Properties struct {
+					Devices struct {
+						Items struct {
+							Not struct{ Pattern string } `json:"not"`
+						} `json:"items"`
+					} `json:"devices"`
+				} `json:"properties"`
+			} `json:"options"`
+		} `json:"schema_2"`
+	}
+	require.NoError(t, json.Unmarshal(MetaJSON(), &meta))
+	var alts []string
+	for _, d := range rootfs.ForbiddenDevices() {
+		alts = append(alts, strings.ReplaceAll(d.Pattern, ".*", "[^:]*"))
+	}
+	want := "^-?/dev/(" + strings.Join(alts, "|") + ")(:.*)?$"
+	require.Equal(t, want, meta.Schema2.Options.Properties.Devices.Items.Not.Pattern,
+		"the schema's forbidden devices (org.osbuild.qm.meta.json) are not rootfs.ForbiddenDevices")
+}
+
+// TestStageOnlyChecks: the three checks only the stage makes (a zone the tz
+// database lacks, a memory size out of range, an image reference the grammar
+// refuses or that is not fully qualified) pass the schema and are refused by
+// the stage, saying why; the same options spelled wrong are refused by both.
+func TestStageOnlyChecks(t *testing.T) {
+	s := compileStageSchema(t)
+	cat, err := rpmspec.Builtin()
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		options        string
+		schemaOK, goOK bool
+		why            string // in the stage's refusal
+		stageOnly      bool   // refused by one of the three checks
+	}{
+		{`{"timezone": "Europe/Berlin"}`, true, true, "", false},
+		{`{"timezone": "A"}`, true, false, "is not a time zone of the tz database", true},
+		{`{"timezone": "Mars/Olympus_Mons"}`, true, false, "is not a time zone of the tz database", true},
+		{`{"timezone": "../etc"}`, false, false, "is not a time zone name", false},
+		{`{"memory_max": "0.5B"}`, true, false, "must be at least one byte", true},
+		{`{"memory_max": "16E"}`, true, false, "is out of range", true},
+		{`{"memory_max": "99999999999999999999"}`, true, false, "is out of range", true},
+		{`{"memory_max": "1.%"}`, false, false, "is not a percentage", false},
+		{`{"memory_max": ".5%"}`, false, false, "is not a percentage", false},
+		{`{"memory_max": "12.345%"}`, false, false, "is not a percentage", false},
+		{`{"memory_max": "100.5%"}`, false, false, "is out of range", true},
+		{`{"images": {"kvm": "quay.io/qm-images/kvm:latest"}}`, true, true, "", false},
+		{`{"images": {"kvm": "0"}}`, true, false, "is a short name", true},
+		{`{"images": {"kvm": "quay.io/QM/kvm:latest"}}`, true, false, "is not an image reference", true},
+		{`{"images": {"kvm": "quay.io/qm-images/kvm"}}`, true, false, "names no tag or digest", true},
+		{`{"images": {"kvm": "quay.io/qm images/kvm:latest"}}`, false, false, "has a space", false},
+		{`{"devices": ["/dev/vda"]}`, false, false, "QM must never get /dev/vda", false},
+		{`{"devices": ["-/dev/nvme0n1:/dev/disk0:r"]}`, false, false, "QM must never get /dev/nvme0n1", false},
+		{`{"devices": ["/dev/disk/by-id/x"]}`, false, false, "QM must never get /dev/disk/by-id/x", false},
+		{`{"devices": ["/dev/kvm:/dev/nvme0"]}`, true, true, "", false},
+		{`{"devices": ["/dev/diskette"]}`, true, true, "", false},
+	} {
+		t.Run(tc.options, func(t *testing.T) {
+			schemaOK, _ := schemaAccepts(t, s, tc.options)
+			goOK, goErr := goAccepts(t, cat, tc.options)
+			require.Equal(t, tc.schemaOK, schemaOK)
+			require.Equal(t, tc.goOK, goOK, "%v", goErr)
+			if !goOK {
+				require.ErrorContains(t, goErr, tc.why)
+			}
+			_, fixable := withStageOnlyFixed([]byte(tc.options))
+			require.Equal(t, tc.stageOnly, fixable, "what FuzzOptions forgives")
+		})
+	}
 }
